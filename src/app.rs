@@ -1,0 +1,146 @@
+//! `homecall run`: builds the box from its configuration and runs it until
+//! SIGTERM. Start-up order: logging, GStreamer and its plugins, hardware,
+//! encoder, media engine, device, web server, then "ready" to systemd.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::config::{AudioOutput, Config, Source, TvOutput};
+use crate::device::{DeviceHandle, DeviceSettings};
+use crate::links::LinkBook;
+use crate::media::{self, CaptureSettings, CaptureSource, MediaEngine, MediaSettings, Screen, Speaker};
+use crate::{hw, system, web};
+
+pub fn run(config: Config) -> anyhow::Result<()> {
+    system::init_logging();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(config))
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let gst_version = media::init()?;
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), gstreamer = %gst_version, "starting");
+
+    let settings = media_settings(&config)?;
+    let (events_tx, events_rx) = tokio::sync::mpsc::channel(256);
+    let engine = MediaEngine::start(settings, events_tx)?;
+    let device = DeviceHandle::spawn(
+        DeviceSettings {
+            max_participants: config.max_participants,
+            turn: config.turn.clone(),
+        },
+        engine,
+        events_rx,
+    );
+    let state = web::AppState::new(device.clone(), LinkBook::open(&config.state_dir));
+
+    let listener = tokio::net::TcpListener::bind(config.web.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.web.listen))?;
+    tracing::info!(
+        address = %config.web.listen,
+        ready_ms = started.elapsed().as_millis() as u64,
+        "listening"
+    );
+    system::notify_ready();
+
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let shutdown_state = state.clone();
+    let stopper = tokio::spawn(async move {
+        system::terminated().await;
+        tracing::info!("stopping: ending calls");
+        device.shutdown().await;
+        shutdown_state.sockets_closed(Duration::from_secs(2)).await;
+        let _ = stop_tx.send(());
+    });
+    web::serve(listener, state, async {
+        let _ = stop_rx.await;
+    })
+    .await
+    .context("web server failed")?;
+    stopper.abort();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Turns the configuration and the hardware found into the media settings.
+fn media_settings(config: &Config) -> anyhow::Result<MediaSettings> {
+    let m = &config.media;
+    let video = match &m.video_source {
+        Source::Test => CaptureSource::Test,
+        Source::Device(path) => CaptureSource::Device(path.clone()),
+        Source::Auto => match hw::cameras().into_iter().next() {
+            Some(camera) => {
+                tracing::info!(camera = %camera.name, path = %camera.path, "camera found");
+                CaptureSource::Device(camera.path)
+            }
+            None => {
+                tracing::warn!("no camera found: sending a test pattern instead");
+                CaptureSource::Test
+            }
+        },
+    };
+    let audio = match &m.audio_source {
+        Source::Test => CaptureSource::Test,
+        Source::Device(name) => CaptureSource::Device(name.clone()),
+        Source::Auto => match hw::capture_devices().into_iter().next() {
+            Some(mic) => {
+                tracing::info!(microphone = %mic.description, device = %mic.name, "microphone found");
+                CaptureSource::Device(mic.name)
+            }
+            None => {
+                tracing::warn!("no microphone found: sending a test tone instead");
+                CaptureSource::Test
+            }
+        },
+    };
+    let has_display = std::env::var_os("DISPLAY").is_some()
+        || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    let screen = match m.tv_output {
+        TvOutput::Window => Screen::Window,
+        TvOutput::Auto if has_display => Screen::Window,
+        TvOutput::Auto | TvOutput::None => Screen::None,
+    };
+    if screen == Screen::None {
+        tracing::info!("no display: running headless");
+    }
+    let speaker = match &m.audio_output {
+        AudioOutput::None => Speaker::None,
+        AudioOutput::Device(name) => Speaker::Alsa(name.clone()),
+        AudioOutput::Auto if hw::has_playback_device() => Speaker::Auto,
+        AudioOutput::Auto => {
+            tracing::warn!("no speaker found: the caller's voice is not played");
+            Speaker::None
+        }
+    };
+    let extra_local_ips = if !m.ice_local_addresses.is_empty() {
+        m.ice_local_addresses.clone()
+    } else if hw::loopback_only() {
+        tracing::info!("only loopback is up: calls are answered on 127.0.0.1");
+        vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]
+    } else {
+        Vec::new()
+    };
+    let encoder = media::encoder::choose(&m.encoders, m.video_bitrate_kbps, m.framerate)?;
+    Ok(MediaSettings {
+        capture: CaptureSettings {
+            video,
+            audio,
+            width: m.width,
+            height: m.height,
+            framerate: m.framerate,
+            video_bitrate_kbps: m.video_bitrate_kbps,
+            encoder,
+        },
+        screen,
+        speaker,
+        extra_local_ips,
+    })
+}

@@ -1,0 +1,436 @@
+//! The box's configuration: a TOML file read once at start-up.
+//!
+//! Owns parsing and validation. The file is deserialised into raw types that
+//! mirror it, then checked and turned into [`Config`]; anything wrong stops
+//! start-up with the file, the line and the reason. Nothing here is global:
+//! the validated `Config` is passed to whoever needs a part of it.
+
+use std::net::{IpAddr, SocketAddr};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}, line {line}: {reason}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+}
+
+/// The validated configuration of the box.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub web: WebConfig,
+    pub state_dir: PathBuf,
+    pub media: MediaConfig,
+    pub max_participants: usize,
+    pub turn: Option<TurnConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub listen: SocketAddr,
+    /// The address relatives reach the box at, without a trailing slash.
+    pub public_url: String,
+}
+
+/// Where a stream comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The first device found, or the test source when there is none.
+    Auto,
+    /// Always the test source (pattern or tone).
+    Test,
+    /// This device (a V4L2 path or an ALSA name).
+    Device(String),
+}
+
+/// Where the TV picture goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TvOutput {
+    /// A window when a display exists, nothing otherwise.
+    Auto,
+    /// A window (or the console's screen through the video sink GStreamer picks).
+    Window,
+    /// Nothing: calls are answered with no picture on the box.
+    None,
+}
+
+/// Where the caller's voice is played.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AudioOutput {
+    /// The default ALSA device when the box has a sound card, nothing otherwise.
+    Auto,
+    /// Nothing (decoded, measured, dropped).
+    None,
+    /// This ALSA device.
+    Device(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct MediaConfig {
+    pub video_source: Source,
+    pub audio_source: Source,
+    pub width: u32,
+    pub height: u32,
+    pub framerate: u32,
+    pub video_bitrate_kbps: u32,
+    /// H.264 encoders to try, best first.
+    pub encoders: Vec<String>,
+    pub tv_output: TvOutput,
+    pub audio_output: AudioOutput,
+    /// Extra local addresses for ICE; empty means "find them", adding
+    /// loopback when it is the only interface up.
+    pub ice_local_addresses: Vec<IpAddr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TurnConfig {
+    /// `host:port` of the family's coturn.
+    pub server: String,
+    /// coturn's `static-auth-secret`, for TURN REST credentials.
+    pub secret: String,
+    /// How long handed-out credentials stay valid.
+    pub credential_ttl_secs: u64,
+}
+
+// ---- the file as written ------------------------------------------------
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawConfig {
+    web: RawWeb,
+    state: RawState,
+    media: RawMedia,
+    calls: RawCalls,
+    turn: Option<RawTurn>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawWeb {
+    listen: Spanned<String>,
+    public_url: Option<Spanned<String>>,
+}
+
+impl Default for RawWeb {
+    fn default() -> Self {
+        Self {
+            listen: Spanned::new(0..0, "127.0.0.1:8080".into()),
+            public_url: None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawState {
+    dir: String,
+}
+
+impl Default for RawState {
+    fn default() -> Self {
+        Self {
+            dir: "/var/lib/homecall".into(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawMedia {
+    video_source: String,
+    audio_source: String,
+    width: Spanned<u32>,
+    height: Spanned<u32>,
+    framerate: Spanned<u32>,
+    video_bitrate_kbps: Spanned<u32>,
+    encoders: Spanned<Vec<String>>,
+    tv_output: Spanned<String>,
+    audio_output: String,
+    ice_local_addresses: Spanned<Vec<String>>,
+}
+
+impl Default for RawMedia {
+    fn default() -> Self {
+        let s = |v| Spanned::new(0..0, v);
+        Self {
+            video_source: "auto".into(),
+            audio_source: "auto".into(),
+            width: s(1280),
+            height: s(720),
+            framerate: s(30),
+            video_bitrate_kbps: s(1500),
+            encoders: Spanned::new(
+                0..0,
+                ["v4l2h264enc", "vah264enc", "vaapih264enc", "x264enc", "openh264enc"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+            tv_output: Spanned::new(0..0, "auto".into()),
+            audio_output: "auto".into(),
+            ice_local_addresses: Spanned::new(0..0, Vec::new()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawCalls {
+    max_participants: Spanned<usize>,
+}
+
+impl Default for RawCalls {
+    fn default() -> Self {
+        Self {
+            max_participants: Spanned::new(0..0, 2),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTurn {
+    server: Spanned<String>,
+    secret: Spanned<String>,
+    #[serde(default = "default_ttl")]
+    credential_ttl_secs: u64,
+}
+
+fn default_ttl() -> u64 {
+    6 * 3600
+}
+
+// ---- validation -----------------------------------------------------------
+
+impl Config {
+    /// Reads and validates the file at `path`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Validates `text` as if read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
+        let invalid = |span: Option<Range<usize>>, reason: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            line: span.map_or(1, |s| line_of(text, s.start)),
+            reason,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            invalid(e.span(), e.message().to_owned())
+        })?;
+        let at = |span: Range<usize>| Some(span);
+
+        let listen: SocketAddr = raw.web.listen.get_ref().parse().map_err(|_| {
+            invalid(
+                at(raw.web.listen.span()),
+                format!(
+                    "listen = {:?} is not an address and port like \"127.0.0.1:8080\"",
+                    raw.web.listen.get_ref()
+                ),
+            )
+        })?;
+        let public_url = match &raw.web.public_url {
+            Some(url) => {
+                let u = url.get_ref().trim_end_matches('/');
+                if !(u.starts_with("http://") || u.starts_with("https://")) {
+                    return Err(invalid(
+                        at(url.span()),
+                        "public_url must start with http:// or https://".into(),
+                    ));
+                }
+                u.to_owned()
+            }
+            None => format!("http://{listen}"),
+        };
+
+        let m = &raw.media;
+        let positive = |v: &Spanned<u32>, name: &str, max: u32| {
+            let n = *v.get_ref();
+            if n == 0 || n > max {
+                Err(invalid(at(v.span()), format!("{name} must be between 1 and {max}")))
+            } else {
+                Ok(n)
+            }
+        };
+        let width = positive(&m.width, "width", 3840)?;
+        let height = positive(&m.height, "height", 2160)?;
+        if width % 2 != 0 || height % 2 != 0 {
+            return Err(invalid(
+                at(m.width.span()),
+                "width and height must be even numbers".into(),
+            ));
+        }
+        let framerate = positive(&m.framerate, "framerate", 60)?;
+        let video_bitrate_kbps = positive(&m.video_bitrate_kbps, "video_bitrate_kbps", 20_000)?;
+        if m.encoders.get_ref().is_empty() {
+            return Err(invalid(
+                at(m.encoders.span()),
+                "encoders must name at least one H.264 encoder".into(),
+            ));
+        }
+        let tv_output = match m.tv_output.get_ref().as_str() {
+            "auto" => TvOutput::Auto,
+            "window" => TvOutput::Window,
+            "none" => TvOutput::None,
+            other => {
+                return Err(invalid(
+                    at(m.tv_output.span()),
+                    format!("tv_output = {other:?}: expected \"auto\", \"window\" or \"none\""),
+                ))
+            }
+        };
+        let ice_local_addresses = m
+            .ice_local_addresses
+            .get_ref()
+            .iter()
+            .map(|a| {
+                a.parse().map_err(|_| {
+                    invalid(
+                        at(m.ice_local_addresses.span()),
+                        format!("{a:?} in ice_local_addresses is not an IP address"),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+
+        let max_participants = *raw.calls.max_participants.get_ref();
+        if !(2..=4).contains(&max_participants) {
+            return Err(invalid(
+                at(raw.calls.max_participants.span()),
+                "max_participants counts the box too: it must be 2, 3 or 4".into(),
+            ));
+        }
+
+        let turn = match raw.turn {
+            None => None,
+            Some(t) => {
+                if t.secret.get_ref().is_empty() {
+                    return Err(invalid(at(t.secret.span()), "turn secret is empty".into()));
+                }
+                if !t.server.get_ref().contains(':') {
+                    return Err(invalid(
+                        at(t.server.span()),
+                        "turn server must be host:port, like \"turn.example.org:3478\"".into(),
+                    ));
+                }
+                Some(TurnConfig {
+                    server: t.server.into_inner(),
+                    secret: t.secret.into_inner(),
+                    credential_ttl_secs: t.credential_ttl_secs,
+                })
+            }
+        };
+
+        Ok(Config {
+            web: WebConfig { listen, public_url },
+            state_dir: PathBuf::from(&raw.state.dir),
+            media: MediaConfig {
+                video_source: source(&m.video_source),
+                audio_source: source(&m.audio_source),
+                width,
+                height,
+                framerate,
+                video_bitrate_kbps,
+                encoders: m.encoders.get_ref().clone(),
+                tv_output,
+                audio_output: match m.audio_output.as_str() {
+                    "auto" => AudioOutput::Auto,
+                    "none" => AudioOutput::None,
+                    dev => AudioOutput::Device(dev.to_owned()),
+                },
+                ice_local_addresses,
+            },
+            max_participants,
+            turn,
+        })
+    }
+}
+
+fn source(s: &str) -> Source {
+    match s {
+        "auto" => Source::Auto,
+        "test" => Source::Test,
+        dev => Source::Device(dev.to_owned()),
+    }
+}
+
+/// The 1-based line holding byte `offset` of `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .map_or(1, |head| head.bytes().filter(|&b| b == b'\n').count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(Path::new("box.toml"), text)
+    }
+
+    fn error(text: &str) -> String {
+        parse(text).expect_err("must be refused").to_string()
+    }
+
+    #[test]
+    fn empty_file_gives_appliance_defaults() {
+        let c = parse("").expect("defaults are valid");
+        assert_eq!(c.web.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.web.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.max_participants, 2);
+        assert_eq!(c.media.video_source, Source::Auto);
+        assert_eq!((c.media.width, c.media.height), (1280, 720));
+        assert!(c.turn.is_none());
+    }
+
+    #[test]
+    fn dev_config_in_the_repository_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dev.toml");
+        let c = Config::load(&path).expect("config/dev.toml is valid");
+        assert_eq!(c.web.listen.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn errors_name_file_line_and_reason() {
+        assert_eq!(
+            error("[web]\n\nlisten = \"nowhere\"\n"),
+            "box.toml, line 3: listen = \"nowhere\" is not an address and port like \"127.0.0.1:8080\""
+        );
+        assert_eq!(
+            error("[calls]\nmax_participants = 9\n"),
+            "box.toml, line 2: max_participants counts the box too: it must be 2, 3 or 4"
+        );
+        assert!(error("[media]\nwidth = 641\n").starts_with("box.toml, line 2: width and height"));
+        assert!(error("[media]\nframerate = 0\n").starts_with("box.toml, line 2: framerate"));
+        assert!(error("[media]\ntv_output = \"tv\"\n").contains("line 2: tv_output"));
+        assert!(error("[web]\npublic_url = \"ftp://x\"\n").contains("line 2: public_url"));
+        assert!(error("[turn]\nserver = \"t:3478\"\nsecret = \"\"\n").contains("line 3: turn secret"));
+        assert!(error("\n[media]\nice_local_addresses = [\"x\"]\n").contains("line 3:"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_syntax_are_refused_with_their_line() {
+        let e = error("[web]\nlisten = \"127.0.0.1:1\"\nlistne = 2\n");
+        assert!(e.starts_with("box.toml, line 3: unknown field `listne`"), "{e}");
+        let e = error("[media]\nwidth = \"wide\"\n");
+        assert!(e.starts_with("box.toml, line 2:"), "{e}");
+        let e = error("[media\n");
+        assert!(e.starts_with("box.toml, line 1:"), "{e}");
+    }
+}

@@ -1,0 +1,11 @@
+//! The device: the calls the box is in, and the one task that owns them.
+//!
+//! `state` is the pure state machine; `actor` runs it, turning caller and
+//! media events into effects on the media engine and the callers' sockets.
+//! Neither knows HTTP; neither touches GStreamer except through `media`'s API.
+
+mod actor;
+pub mod state;
+
+pub use actor::{CallerLink, DeviceHandle, DeviceSettings, Status, ToCaller};
+pub use state::{Phase, SessionId, Summary};

@@ -1,0 +1,346 @@
+//! The device state machine: who is in a call, and what must happen next.
+//!
+//! A pure function, [`transition`], takes the state and one [`Event`] and
+//! returns the next state and the [`Effect`]s to carry out. It does no I/O,
+//! holds no clock and starts nothing; the actor in `device::actor` owns the
+//! state and performs the effects. Illegal events (for a session that does not
+//! exist, or at the wrong moment) leave the state untouched and are reported
+//! as [`Illegal`] so the actor can log them.
+//!
+//! ```text
+//!            CallerArrived                MediaConnected
+//! waiting ────────────────► connecting ─────────────────► in call
+//!    ▲                          │  MediaFailed, CallerHungUp,   │
+//!    └────────── ended ◄────────┴──── CallerGone, Shutdown ◄────┘
+//! ```
+//! With a participant limit above 2 several calls run side by side; the box is
+//! "waiting" when there is none.
+
+use std::fmt;
+
+use crate::protocol::{EndReason, ErrorCode, IceCandidate};
+
+/// A call's identity in logs and on the wire: random, never a person or a token.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId(String);
+
+impl SessionId {
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where one call stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Admitted; offer, answer and ICE under way.
+    Connecting,
+    /// Media flows.
+    InCall,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub session: SessionId,
+    pub phase: Phase,
+}
+
+/// The whole device: the calls in progress and how many are allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct State {
+    calls: Vec<Call>,
+    max_callers: usize,
+}
+
+/// What the TV and the admin see, derived from the calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Summary {
+    Waiting,
+    Connecting,
+    InCall,
+}
+
+impl State {
+    /// A device waiting for calls; `max_participants` counts the box.
+    pub fn waiting(max_participants: usize) -> Self {
+        Self {
+            calls: Vec::new(),
+            max_callers: max_participants.saturating_sub(1).max(1),
+        }
+    }
+
+    pub fn calls(&self) -> &[Call] {
+        &self.calls
+    }
+
+    pub fn summary(&self) -> Summary {
+        if self.calls.iter().any(|c| c.phase == Phase::InCall) {
+            Summary::InCall
+        } else if self.calls.is_empty() {
+            Summary::Waiting
+        } else {
+            Summary::Connecting
+        }
+    }
+
+    fn find(&self, session: &SessionId) -> Option<&Call> {
+        self.calls.iter().find(|c| &c.session == session)
+    }
+
+    fn phase_of(&self, session: &SessionId) -> Option<Phase> {
+        self.find(session).map(|c| c.phase)
+    }
+}
+
+/// Something that happened, from a caller's socket or from the media engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A caller with a valid link said hello; `resume` names the call it had
+    /// before a reload or a network loss.
+    CallerArrived {
+        session: SessionId,
+        resume: Option<SessionId>,
+    },
+    /// The media engine made the offer for this call.
+    OfferReady { session: SessionId, sdp: String },
+    /// The media engine found a local ICE candidate.
+    LocalCandidate {
+        session: SessionId,
+        candidate: IceCandidate,
+    },
+    /// The caller answered the offer.
+    AnswerReceived { session: SessionId, sdp: String },
+    /// The caller sent an ICE candidate.
+    RemoteCandidate {
+        session: SessionId,
+        candidate: IceCandidate,
+    },
+    /// Media flows both ways.
+    MediaConnected { session: SessionId },
+    /// The media connection could not be made or was lost for good.
+    MediaFailed { session: SessionId },
+    /// The caller pressed hang up.
+    CallerHungUp { session: SessionId },
+    /// The caller's socket closed.
+    CallerGone { session: SessionId },
+    /// The box is stopping.
+    Shutdown,
+}
+
+/// Something the actor must do. Effects are carried out in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Tell the caller it is admitted (session id and ICE servers).
+    Welcome { session: SessionId },
+    /// Refuse the caller with this reason and close its socket.
+    Refuse { session: SessionId, code: ErrorCode },
+    /// Start the camera, microphone and encoder.
+    StartCapture,
+    /// Stop them: nobody is calling.
+    StopCapture,
+    /// Build the media branch for this call; it will make the offer.
+    StartPeer { session: SessionId },
+    /// Tear the call's media branch down.
+    StopPeer { session: SessionId },
+    /// Send the offer to the caller.
+    SendOffer { session: SessionId, sdp: String },
+    /// Send a local ICE candidate to the caller.
+    SendCandidate {
+        session: SessionId,
+        candidate: IceCandidate,
+    },
+    /// Give the caller's answer to the media engine.
+    ApplyAnswer { session: SessionId, sdp: String },
+    /// Give the caller's ICE candidate to the media engine.
+    ApplyCandidate {
+        session: SessionId,
+        candidate: IceCandidate,
+    },
+    /// Ask the shared encoder for a keyframe: a caller just connected.
+    RequestKeyframe { session: SessionId },
+    /// Tell the caller the call is over and close its socket.
+    End {
+        session: SessionId,
+        reason: EndReason,
+    },
+    /// Close the caller's socket without a word (it left already).
+    Forget { session: SessionId },
+}
+
+/// An event that makes no sense in the current state; the state is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Illegal {
+    pub event: Event,
+    pub why: &'static str,
+}
+
+impl fmt::Display for Illegal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({:?})", self.why, self.event)
+    }
+}
+
+/// The next state and what to do, or why the event is illegal now.
+pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), Illegal> {
+    let illegal = |event, why| Err(Illegal { event, why });
+    let mut next = state.clone();
+    let mut effects = Vec::new();
+    match &event {
+        Event::CallerArrived { session, resume } => {
+            if state.find(session).is_some() {
+                return illegal(event, "session already exists");
+            }
+            let taken_over = resume.as_ref().filter(|r| state.find(r).is_some());
+            if let Some(old) = taken_over {
+                next.calls.retain(|c| &c.session != old);
+                effects.push(Effect::StopPeer {
+                    session: old.clone(),
+                });
+                effects.push(Effect::End {
+                    session: old.clone(),
+                    reason: EndReason::TakenOver,
+                });
+            }
+            if next.calls.len() >= next.max_callers {
+                effects.push(Effect::Refuse {
+                    session: session.clone(),
+                    code: ErrorCode::Busy,
+                });
+                return Ok((next, effects));
+            }
+            effects.push(Effect::Welcome {
+                session: session.clone(),
+            });
+            if next.calls.is_empty() && taken_over.is_none() {
+                effects.push(Effect::StartCapture);
+            }
+            effects.push(Effect::StartPeer {
+                session: session.clone(),
+            });
+            next.calls.push(Call {
+                session: session.clone(),
+                phase: Phase::Connecting,
+            });
+        }
+        Event::OfferReady { session, sdp } => match state.phase_of(session) {
+            Some(Phase::Connecting) => effects.push(Effect::SendOffer {
+                session: session.clone(),
+                sdp: sdp.clone(),
+            }),
+            Some(Phase::InCall) => return illegal(event, "offer after the call connected"),
+            None => return illegal(event, "no such call"),
+        },
+        Event::LocalCandidate { session, candidate } => {
+            if state.find(session).is_none() {
+                return illegal(event, "no such call");
+            }
+            effects.push(Effect::SendCandidate {
+                session: session.clone(),
+                candidate: candidate.clone(),
+            });
+        }
+        Event::AnswerReceived { session, sdp } => match state.phase_of(session) {
+            Some(Phase::Connecting) => effects.push(Effect::ApplyAnswer {
+                session: session.clone(),
+                sdp: sdp.clone(),
+            }),
+            Some(Phase::InCall) => return illegal(event, "answer after the call connected"),
+            None => return illegal(event, "no such call"),
+        },
+        Event::RemoteCandidate { session, candidate } => {
+            if state.find(session).is_none() {
+                return illegal(event, "no such call");
+            }
+            effects.push(Effect::ApplyCandidate {
+                session: session.clone(),
+                candidate: candidate.clone(),
+            });
+        }
+        Event::MediaConnected { session } => match state.phase_of(session) {
+            Some(Phase::Connecting) => {
+                for call in &mut next.calls {
+                    if &call.session == session {
+                        call.phase = Phase::InCall;
+                    }
+                }
+                effects.push(Effect::RequestKeyframe {
+                    session: session.clone(),
+                });
+            }
+            Some(Phase::InCall) => return illegal(event, "already connected"),
+            None => return illegal(event, "no such call"),
+        },
+        Event::MediaFailed { session } => {
+            end_call(&mut next, &mut effects, session, Some(EndReason::ConnectionFailed))
+                .map_err(|why| Illegal {
+                    event: event.clone(),
+                    why,
+                })?;
+        }
+        Event::CallerHungUp { session } | Event::CallerGone { session } => {
+            end_call(&mut next, &mut effects, session, None).map_err(|why| Illegal {
+                event: event.clone(),
+                why,
+            })?;
+        }
+        Event::Shutdown => {
+            for call in std::mem::take(&mut next.calls) {
+                effects.push(Effect::StopPeer {
+                    session: call.session.clone(),
+                });
+                effects.push(Effect::End {
+                    session: call.session,
+                    reason: EndReason::BoxShutdown,
+                });
+            }
+            if !state.calls.is_empty() {
+                effects.push(Effect::StopCapture);
+            }
+        }
+    }
+    Ok((next, effects))
+}
+
+/// Removes `session`, stopping its media, telling the caller `reason` (or
+/// nothing when the caller ended it) and stopping capture after the last call.
+fn end_call(
+    next: &mut State,
+    effects: &mut Vec<Effect>,
+    session: &SessionId,
+    reason: Option<EndReason>,
+) -> Result<(), &'static str> {
+    if next.find(session).is_none() {
+        return Err("no such call");
+    }
+    next.calls.retain(|c| &c.session != session);
+    effects.push(Effect::StopPeer {
+        session: session.clone(),
+    });
+    effects.push(match reason {
+        Some(reason) => Effect::End {
+            session: session.clone(),
+            reason,
+        },
+        None => Effect::Forget {
+            session: session.clone(),
+        },
+    });
+    if next.calls.is_empty() {
+        effects.push(Effect::StopCapture);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

@@ -1,0 +1,377 @@
+//! Every transition of the device state machine, legal and illegal.
+
+use super::*;
+
+fn s(id: &str) -> SessionId {
+    SessionId::new(id)
+}
+
+fn cand() -> IceCandidate {
+    IceCandidate {
+        candidate: "candidate:1 1 UDP 1 127.0.0.1 5000 typ host".into(),
+        sdp_m_line_index: 0,
+    }
+}
+
+fn step(state: &State, event: Event) -> (State, Vec<Effect>) {
+    transition(state, event).expect("legal transition")
+}
+
+fn arrive(state: &State, id: &str) -> (State, Vec<Effect>) {
+    step(
+        state,
+        Event::CallerArrived {
+            session: s(id),
+            resume: None,
+        },
+    )
+}
+
+/// A device with one call in `phase`.
+fn with_call(phase: Phase) -> State {
+    let (state, _) = arrive(&State::waiting(2), "a");
+    if phase == Phase::InCall {
+        step(&state, Event::MediaConnected { session: s("a") }).0
+    } else {
+        state
+    }
+}
+
+fn assert_illegal(state: &State, event: Event) {
+    let err = transition(state, event.clone()).expect_err("must be illegal");
+    assert_eq!(err.event, event);
+}
+
+#[test]
+fn a_new_device_is_waiting() {
+    let state = State::waiting(2);
+    assert_eq!(state.summary(), Summary::Waiting);
+    assert!(state.calls().is_empty());
+}
+
+#[test]
+fn first_caller_is_welcomed_and_capture_starts() {
+    let (state, effects) = arrive(&State::waiting(2), "a");
+    assert_eq!(state.summary(), Summary::Connecting);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Welcome { session: s("a") },
+            Effect::StartCapture,
+            Effect::StartPeer { session: s("a") },
+        ]
+    );
+}
+
+#[test]
+fn caller_beyond_the_limit_is_told_busy_and_nothing_changes() {
+    let state = with_call(Phase::InCall);
+    let (next, effects) = arrive(&state, "b");
+    assert_eq!(next, state);
+    assert_eq!(
+        effects,
+        vec![Effect::Refuse {
+            session: s("b"),
+            code: ErrorCode::Busy
+        }]
+    );
+}
+
+#[test]
+fn a_larger_limit_admits_a_second_caller_without_restarting_capture() {
+    let (state, _) = arrive(&State::waiting(3), "a");
+    let (state, effects) = arrive(&state, "b");
+    assert_eq!(state.calls().len(), 2);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Welcome { session: s("b") },
+            Effect::StartPeer { session: s("b") },
+        ]
+    );
+    let (_, effects) = arrive(&state, "c");
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Refuse {
+            code: ErrorCode::Busy,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn offer_answer_and_candidates_flow_while_connecting() {
+    let state = with_call(Phase::Connecting);
+    let (same, effects) = step(
+        &state,
+        Event::OfferReady {
+            session: s("a"),
+            sdp: "o".into(),
+        },
+    );
+    assert_eq!(same, state);
+    assert_eq!(
+        effects,
+        vec![Effect::SendOffer {
+            session: s("a"),
+            sdp: "o".into()
+        }]
+    );
+    let (_, effects) = step(
+        &state,
+        Event::AnswerReceived {
+            session: s("a"),
+            sdp: "x".into(),
+        },
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::ApplyAnswer {
+            session: s("a"),
+            sdp: "x".into()
+        }]
+    );
+    let (_, effects) = step(
+        &state,
+        Event::LocalCandidate {
+            session: s("a"),
+            candidate: cand(),
+        },
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::SendCandidate {
+            session: s("a"),
+            candidate: cand()
+        }]
+    );
+    let (_, effects) = step(
+        &state,
+        Event::RemoteCandidate {
+            session: s("a"),
+            candidate: cand(),
+        },
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::ApplyCandidate {
+            session: s("a"),
+            candidate: cand()
+        }]
+    );
+}
+
+#[test]
+fn candidates_still_flow_in_call() {
+    let state = with_call(Phase::InCall);
+    let (_, effects) = step(
+        &state,
+        Event::RemoteCandidate {
+            session: s("a"),
+            candidate: cand(),
+        },
+    );
+    assert_eq!(effects.len(), 1);
+    let (_, effects) = step(
+        &state,
+        Event::LocalCandidate {
+            session: s("a"),
+            candidate: cand(),
+        },
+    );
+    assert_eq!(effects.len(), 1);
+}
+
+#[test]
+fn media_connected_puts_the_call_in_call() {
+    let (state, effects) = step(
+        &with_call(Phase::Connecting),
+        Event::MediaConnected { session: s("a") },
+    );
+    assert_eq!(state.summary(), Summary::InCall);
+    assert_eq!(state.calls()[0].phase, Phase::InCall);
+    assert_eq!(effects, vec![Effect::RequestKeyframe { session: s("a") }]);
+}
+
+#[test]
+fn hang_up_and_leaving_end_the_call_quietly_and_return_to_waiting() {
+    for phase in [Phase::Connecting, Phase::InCall] {
+        for event in [
+            Event::CallerHungUp { session: s("a") },
+            Event::CallerGone { session: s("a") },
+        ] {
+            let (state, effects) = step(&with_call(phase), event);
+            assert_eq!(state.summary(), Summary::Waiting);
+            assert_eq!(
+                effects,
+                vec![
+                    Effect::StopPeer { session: s("a") },
+                    Effect::Forget { session: s("a") },
+                    Effect::StopCapture,
+                ]
+            );
+        }
+    }
+}
+
+#[test]
+fn media_failure_ends_the_call_with_a_reason() {
+    let (state, effects) = step(
+        &with_call(Phase::Connecting),
+        Event::MediaFailed { session: s("a") },
+    );
+    assert_eq!(state.summary(), Summary::Waiting);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::StopPeer { session: s("a") },
+            Effect::End {
+                session: s("a"),
+                reason: EndReason::ConnectionFailed
+            },
+            Effect::StopCapture,
+        ]
+    );
+}
+
+#[test]
+fn capture_stops_only_after_the_last_call() {
+    let (state, _) = arrive(&State::waiting(3), "a");
+    let (state, _) = arrive(&state, "b");
+    let (state, effects) = step(&state, Event::CallerGone { session: s("a") });
+    assert_eq!(state.calls().len(), 1);
+    assert!(!effects.contains(&Effect::StopCapture));
+    let (state, effects) = step(&state, Event::CallerGone { session: s("b") });
+    assert_eq!(state.summary(), Summary::Waiting);
+    assert!(effects.contains(&Effect::StopCapture));
+}
+
+#[test]
+fn a_reloaded_page_takes_its_call_over_even_at_the_limit() {
+    let state = with_call(Phase::InCall);
+    let (next, effects) = step(
+        &state,
+        Event::CallerArrived {
+            session: s("b"),
+            resume: Some(s("a")),
+        },
+    );
+    assert_eq!(next.calls().len(), 1);
+    assert_eq!(next.calls()[0].session, s("b"));
+    assert_eq!(next.calls()[0].phase, Phase::Connecting);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::StopPeer { session: s("a") },
+            Effect::End {
+                session: s("a"),
+                reason: EndReason::TakenOver
+            },
+            Effect::Welcome { session: s("b") },
+            Effect::StartPeer { session: s("b") },
+        ],
+        "capture keeps running across a take-over"
+    );
+}
+
+#[test]
+fn resuming_a_call_that_is_gone_is_an_ordinary_arrival() {
+    let (state, effects) = step(
+        &State::waiting(2),
+        Event::CallerArrived {
+            session: s("b"),
+            resume: Some(s("old")),
+        },
+    );
+    assert_eq!(state.calls().len(), 1);
+    assert!(effects.contains(&Effect::StartCapture));
+}
+
+#[test]
+fn shutdown_ends_every_call_and_stops_capture() {
+    let (state, _) = arrive(&State::waiting(3), "a");
+    let (state, _) = arrive(&state, "b");
+    let (state, effects) = step(&state, Event::Shutdown);
+    assert_eq!(state.summary(), Summary::Waiting);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::StopPeer { session: s("a") },
+            Effect::End {
+                session: s("a"),
+                reason: EndReason::BoxShutdown
+            },
+            Effect::StopPeer { session: s("b") },
+            Effect::End {
+                session: s("b"),
+                reason: EndReason::BoxShutdown
+            },
+            Effect::StopCapture,
+        ]
+    );
+}
+
+#[test]
+fn shutdown_while_waiting_does_nothing() {
+    let (state, effects) = step(&State::waiting(2), Event::Shutdown);
+    assert_eq!(state, State::waiting(2));
+    assert!(effects.is_empty());
+}
+
+#[test]
+fn events_for_unknown_sessions_are_illegal() {
+    let state = with_call(Phase::InCall);
+    let x = || s("nobody");
+    for event in [
+        Event::OfferReady {
+            session: x(),
+            sdp: "o".into(),
+        },
+        Event::LocalCandidate {
+            session: x(),
+            candidate: cand(),
+        },
+        Event::AnswerReceived {
+            session: x(),
+            sdp: "a".into(),
+        },
+        Event::RemoteCandidate {
+            session: x(),
+            candidate: cand(),
+        },
+        Event::MediaConnected { session: x() },
+        Event::MediaFailed { session: x() },
+        Event::CallerHungUp { session: x() },
+        Event::CallerGone { session: x() },
+    ] {
+        assert_illegal(&state, event.clone());
+        assert_illegal(&State::waiting(2), event);
+    }
+}
+
+#[test]
+fn events_at_the_wrong_moment_are_illegal() {
+    let in_call = with_call(Phase::InCall);
+    assert_illegal(
+        &in_call,
+        Event::OfferReady {
+            session: s("a"),
+            sdp: "o".into(),
+        },
+    );
+    assert_illegal(
+        &in_call,
+        Event::AnswerReceived {
+            session: s("a"),
+            sdp: "a".into(),
+        },
+    );
+    assert_illegal(&in_call, Event::MediaConnected { session: s("a") });
+    assert_illegal(
+        &in_call,
+        Event::CallerArrived {
+            session: s("a"),
+            resume: None,
+        },
+    );
+}

@@ -1,0 +1,13 @@
+//! The box's hardware: cameras (V4L2), microphones and speakers (ALSA), and
+//! the network interfaces ICE can use.
+//!
+//! Owns discovery only; it decides nothing. `main` turns what is found and
+//! what the configuration asks for into the media engine's settings.
+
+mod audio;
+mod camera;
+mod net;
+
+pub use audio::{capture_devices, has_playback_device, AudioDevice};
+pub use camera::{cameras, Camera};
+pub use net::loopback_only;

@@ -1,0 +1,24 @@
+//! HomeCall: a box on the TV that answers a secret link by itself.
+//!
+//! The modules, in start-up order; ARCHITECTURE.md draws the boundaries.
+//! - [`config`]: the TOML file, validated.
+//! - [`system`]: logging, systemd readiness, signals.
+//! - [`hw`]: cameras, microphones, speakers, network interfaces found.
+//! - [`media`]: GStreamer, the only module that knows it.
+//! - [`device`]: the state machine of calls and the task that owns it.
+//! - [`links`], [`store`]: invite links and crash-safe state files.
+//! - [`web`]: HTTP, the only module that knows it.
+//! - [`protocol`]: the signalling wire types; [`turn`]: TURN credentials.
+//! - [`app`]: wires them together for `homecall run`.
+
+pub mod app;
+pub mod config;
+pub mod device;
+pub mod hw;
+pub mod links;
+pub mod media;
+pub mod protocol;
+pub mod store;
+pub mod system;
+pub mod turn;
+pub mod web;

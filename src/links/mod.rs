@@ -1,0 +1,259 @@
+//! Invite links: the secret a relative opens to call the box.
+//!
+//! Owns tokens and the link book. A token is 256 bits from the OS CSPRNG,
+//! base64url without padding. The box keeps only its SHA-256, compared in
+//! constant time, so the state directory never holds a usable link. The book
+//! is one crash-safe JSON file, re-read on every check, so a link made by the
+//! command line while the box runs works at once.
+
+use std::fmt;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::store::{JsonFile, StoreError};
+
+const TOKEN_BYTES: usize = 32;
+/// Length of a token's text: 32 bytes in base64url without padding.
+const TOKEN_CHARS: usize = 43;
+
+/// A link's secret. Its `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// A new token from the operating system's random source.
+    pub fn generate() -> Result<Self, LinkError> {
+        let mut bytes = [0u8; TOKEN_BYTES];
+        getrandom::fill(&mut bytes).map_err(|e| LinkError::Random(e.to_string()))?;
+        Ok(Self(URL_SAFE_NO_PAD.encode(bytes)))
+    }
+
+    /// The token as it appears in a URL.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    fn digest(text: &str) -> [u8; 32] {
+        Sha256::digest(text.as_bytes()).into()
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(…)")
+    }
+}
+
+/// One link as stored: its label and bookkeeping, the token's hash only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// A short public id for the admin (not the secret).
+    pub id: String,
+    /// Who the link is for, as the family named it ("Anna").
+    pub label: String,
+    /// Hex SHA-256 of the token.
+    token_sha256: String,
+    /// Unix seconds.
+    pub created: u64,
+    #[serde(default)]
+    pub expires: Option<u64>,
+    #[serde(default)]
+    pub revoked: bool,
+    #[serde(default)]
+    pub calls: u64,
+    #[serde(default)]
+    pub last_used: Option<u64>,
+}
+
+/// Why a presented token does not open a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No link has this token.
+    Unknown,
+    /// The link was revoked or has expired.
+    NoLongerValid,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("the operating system's random source failed: {0}")]
+    Random(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Book {
+    links: Vec<Link>,
+}
+
+/// The links of this box, stored under the state directory.
+#[derive(Debug, Clone)]
+pub struct LinkBook {
+    file: JsonFile,
+}
+
+impl LinkBook {
+    pub fn open(state_dir: &Path) -> Self {
+        Self {
+            file: JsonFile::new(state_dir.join("links.json")),
+        }
+    }
+
+    /// Makes a new link and returns it with its token (shown once, never stored).
+    pub fn create(&self, label: &str, expires: Option<u64>) -> Result<(Link, Token), LinkError> {
+        let token = Token::generate()?;
+        let mut id = [0u8; 6];
+        getrandom::fill(&mut id).map_err(|e| LinkError::Random(e.to_string()))?;
+        let link = Link {
+            id: URL_SAFE_NO_PAD.encode(id),
+            label: label.trim().to_owned(),
+            token_sha256: hex(&Token::digest(token.expose())),
+            created: now(),
+            expires,
+            revoked: false,
+            calls: 0,
+            last_used: None,
+        };
+        let stored = link.clone();
+        self.file.update(|book: &mut Book| book.links.push(stored))?;
+        Ok((link, token))
+    }
+
+    /// The link `token` opens, if it opens one now.
+    pub fn check(&self, token: &str) -> Result<Link, CheckError> {
+        // Length and alphabet are public facts about every token: refusing
+        // malformed ones early reveals nothing about any stored link.
+        if token.len() != TOKEN_CHARS
+            || !token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(CheckError::Refused(Refusal::Unknown));
+        }
+        let book: Book = self.file.read()?.unwrap_or_default();
+        let wanted = hex(&Token::digest(token));
+        let mut found = None;
+        for link in &book.links {
+            // Compare every entry in constant time; no early exit.
+            if bool::from(link.token_sha256.as_bytes().ct_eq(wanted.as_bytes())) {
+                found = Some(link.clone());
+            }
+        }
+        let link = found.ok_or(CheckError::Refused(Refusal::Unknown))?;
+        if link.revoked || link.expires.is_some_and(|t| t <= now()) {
+            return Err(CheckError::Refused(Refusal::NoLongerValid));
+        }
+        Ok(link)
+    }
+
+    /// Counts a call made through the link `id`.
+    pub fn record_call(&self, id: &str) -> Result<(), LinkError> {
+        let at = now();
+        self.file.update(|book: &mut Book| {
+            if let Some(link) = book.links.iter_mut().find(|l| l.id == id) {
+                link.calls += 1;
+                link.last_used = Some(at);
+            }
+        })?;
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("link refused: {0:?}")]
+    Refused(Refusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_url_safe_and_distinct() {
+        let a = Token::generate().expect("token");
+        let b = Token::generate().expect("token");
+        assert_ne!(a, b);
+        assert_eq!(a.expose().len(), TOKEN_CHARS);
+        assert!(a
+            .expose()
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert_eq!(format!("{a:?}"), "Token(…)");
+    }
+
+    #[test]
+    fn a_created_link_opens_and_others_do_not() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let book = LinkBook::open(dir.path());
+        let (link, token) = book.create(" Anna ", None).expect("create");
+        assert_eq!(link.label, "Anna");
+        assert_eq!(book.check(token.expose()).expect("opens").id, link.id);
+
+        let other = Token::generate().expect("token");
+        for bad in [other.expose(), "", "short", &"!".repeat(TOKEN_CHARS)] {
+            assert!(matches!(
+                book.check(bad),
+                Err(CheckError::Refused(Refusal::Unknown))
+            ));
+        }
+        let stored = std::fs::read_to_string(dir.path().join("links.json")).expect("file");
+        assert!(!stored.contains(token.expose()), "the token must not be stored");
+    }
+
+    #[test]
+    fn expired_and_revoked_links_are_no_longer_valid() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let book = LinkBook::open(dir.path());
+        let (_, expired) = book.create("Old", Some(now() - 1)).expect("create");
+        assert!(matches!(
+            book.check(expired.expose()),
+            Err(CheckError::Refused(Refusal::NoLongerValid))
+        ));
+        let (link, token) = book.create("Ben", None).expect("create");
+        book.file
+            .update(|b: &mut Book| {
+                for l in &mut b.links {
+                    if l.id == link.id {
+                        l.revoked = true;
+                    }
+                }
+            })
+            .expect("revoke");
+        assert!(matches!(
+            book.check(token.expose()),
+            Err(CheckError::Refused(Refusal::NoLongerValid))
+        ));
+    }
+
+    #[test]
+    fn calls_are_counted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let book = LinkBook::open(dir.path());
+        let (link, token) = book.create("Anna", None).expect("create");
+        book.record_call(&link.id).expect("record");
+        book.record_call(&link.id).expect("record");
+        let after = book.check(token.expose()).expect("opens");
+        assert_eq!(after.calls, 2);
+        assert!(after.last_used.is_some());
+    }
+}

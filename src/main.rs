@@ -1,0 +1,70 @@
+//! The `homecall` command: run the box, or manage its links.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use homecall::config::Config;
+use homecall::links::LinkBook;
+
+#[derive(Parser)]
+#[command(name = "homecall", version, about = "A video-call box for the TV that answers by itself")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the box: wait for calls and answer them.
+    Run {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Manage the links relatives call with.
+    Link {
+        #[command(subcommand)]
+        command: LinkCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LinkCommand {
+    /// Make a new link and print its URL (last line of output).
+    Create {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Who the link is for, shown on the TV when they call.
+        #[arg(long, default_value = "Family")]
+        label: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run { config } => load(&config).and_then(homecall::app::run),
+        Command::Link {
+            command: LinkCommand::Create { config, label },
+        } => load(&config).and_then(|c| create_link(&c, &label)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("homecall: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load(path: &std::path::Path) -> anyhow::Result<Config> {
+    Ok(Config::load(path)?)
+}
+
+fn create_link(config: &Config, label: &str) -> anyhow::Result<()> {
+    let (link, token) = LinkBook::open(&config.state_dir).create(label, None)?;
+    println!("New link for {:?} (id {}):", link.label, link.id);
+    println!("{}/r/{}", config.web.public_url, token.expose());
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! Choosing the H.264 encoder, once, at start-up.
+//!
+//! Owns the knowledge of each encoder's properties. The configured list is
+//! tried in order; the first encoder whose factory exists *and* encodes one
+//! test frame wins (a hardware encoder may be registered yet unusable). Every
+//! encoder is set up for calls: low latency, no B-frames, a keyframe at least
+//! every two seconds, constrained-baseline output that iPhones play.
+//!
+//! ```text
+//! videotestsrc num-buffers=1 ! I420 ! <encoder> ! video/x-h264,constrained-baseline ! fakesink
+//! ```
+
+use gst::prelude::*;
+
+use super::MediaError;
+
+/// An H.264 encoder the box knows how to drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncoderKind {
+    /// The Raspberry Pi's V4L2 memory-to-memory encoder.
+    V4l2,
+    /// VA-API through the `va` plugin.
+    Va,
+    /// VA-API through the older `vaapi` plugin.
+    Vaapi,
+    /// NVIDIA NVENC.
+    Nvenc,
+    /// Software: x264.
+    X264,
+    /// Software: Cisco's OpenH264.
+    OpenH264,
+}
+
+impl EncoderKind {
+    pub fn from_factory(name: &str) -> Option<Self> {
+        Some(match name {
+            "v4l2h264enc" => Self::V4l2,
+            "vah264enc" => Self::Va,
+            "vaapih264enc" => Self::Vaapi,
+            "nvh264enc" => Self::Nvenc,
+            "x264enc" => Self::X264,
+            "openh264enc" => Self::OpenH264,
+            _ => return None,
+        })
+    }
+
+    pub fn factory(self) -> &'static str {
+        match self {
+            Self::V4l2 => "v4l2h264enc",
+            Self::Va => "vah264enc",
+            Self::Vaapi => "vaapih264enc",
+            Self::Nvenc => "nvh264enc",
+            Self::X264 => "x264enc",
+            Self::OpenH264 => "openh264enc",
+        }
+    }
+
+    /// A configured encoder element.
+    pub fn make(self, bitrate_kbps: u32, framerate: u32) -> Result<gst::Element, MediaError> {
+        let gop = framerate * 2;
+        let v4l2_controls = format!(
+            "controls,video_bitrate={},h264_i_frame_period={gop},repeat_sequence_header=1,h264_profile=1,h264_level=11",
+            bitrate_kbps * 1000
+        );
+        let builder = gst::ElementFactory::make(self.factory());
+        let builder = match self {
+            Self::V4l2 => builder.property_from_str("extra-controls", &v4l2_controls),
+            Self::Va => builder
+                .property("bitrate", bitrate_kbps)
+                .property("key-int-max", gop)
+                .property("b-frames", 0u32)
+                .property_from_str("rate-control", "cbr"),
+            Self::Vaapi => builder
+                .property("bitrate", bitrate_kbps)
+                .property("keyframe-period", gop)
+                .property("max-bframes", 0u32),
+            Self::Nvenc => builder
+                .property("bitrate", bitrate_kbps)
+                .property("gop-size", gop as i32)
+                .property("bframes", 0u32)
+                .property_from_str("preset", "low-latency-hq"),
+            Self::X264 => builder
+                .property_from_str("tune", "zerolatency")
+                .property_from_str("speed-preset", "ultrafast")
+                .property("key-int-max", gop)
+                .property("bitrate", bitrate_kbps),
+            Self::OpenH264 => builder
+                .property_from_str("complexity", "low")
+                .property_from_str("rate-control", "bitrate")
+                .property("bitrate", bitrate_kbps * 1000)
+                .property("gop-size", gop),
+        };
+        builder
+            .build()
+            .map_err(|_| MediaError::MissingElement(self.factory()))
+    }
+
+    /// Changes the target bitrate of a running encoder.
+    pub fn set_bitrate(self, encoder: &gst::Element, kbps: u32) {
+        match self {
+            Self::X264 | Self::Va | Self::Vaapi | Self::Nvenc => {
+                encoder.set_property("bitrate", kbps);
+            }
+            Self::OpenH264 => encoder.set_property("bitrate", kbps * 1000),
+            Self::V4l2 => {
+                let controls = gst::Structure::builder("controls")
+                    .field("video_bitrate", (kbps * 1000) as i32)
+                    .build();
+                encoder.set_property("extra-controls", controls);
+            }
+        }
+    }
+}
+
+/// The caps every encoder must produce: what the box offers and iPhones play.
+pub fn output_caps() -> gst::Caps {
+    gst::Caps::builder("video/x-h264")
+        .field("profile", "constrained-baseline")
+        .field("stream-format", "byte-stream")
+        .build()
+}
+
+/// The first of `names` that exists and encodes a frame.
+pub fn choose(names: &[String], bitrate_kbps: u32, framerate: u32) -> Result<EncoderKind, MediaError> {
+    let mut tried = Vec::new();
+    for name in names {
+        let Some(kind) = EncoderKind::from_factory(name) else {
+            tracing::warn!(encoder = %name, "unknown encoder in the configuration, skipped");
+            continue;
+        };
+        if gst::ElementFactory::find(name).is_none() {
+            tried.push(format!("{name} (not installed)"));
+            continue;
+        }
+        match encodes_a_frame(kind, bitrate_kbps, framerate) {
+            Ok(()) => {
+                tracing::info!(encoder = %name, "H.264 encoder chosen");
+                return Ok(kind);
+            }
+            Err(e) => tried.push(format!("{name} ({e})")),
+        }
+    }
+    Err(MediaError::NoEncoder(tried.join(", ")))
+}
+
+fn encodes_a_frame(kind: EncoderKind, bitrate_kbps: u32, framerate: u32) -> Result<(), MediaError> {
+    let pipeline = gst::Pipeline::new();
+    let src = gst::ElementFactory::make("videotestsrc")
+        .property("num-buffers", 1i32)
+        .build()
+        .map_err(|_| MediaError::MissingElement("videotestsrc"))?;
+    let raw = gst::ElementFactory::make("capsfilter")
+        .property(
+            "caps",
+            gst::Caps::builder("video/x-raw")
+                .field("format", "I420")
+                .field("width", 320i32)
+                .field("height", 240i32)
+                .build(),
+        )
+        .build()
+        .map_err(|_| MediaError::MissingElement("capsfilter"))?;
+    let encoder = kind.make(bitrate_kbps, framerate)?;
+    let out = gst::ElementFactory::make("capsfilter")
+        .property("caps", output_caps())
+        .build()
+        .map_err(|_| MediaError::MissingElement("capsfilter"))?;
+    let sink = gst::ElementFactory::make("fakesink")
+        .build()
+        .map_err(|_| MediaError::MissingElement("fakesink"))?;
+    let elements = [&src, &raw, &encoder, &out, &sink];
+    pipeline.add_many(elements)?;
+    gst::Element::link_many(elements)?;
+    let result = run_to_end(&pipeline);
+    let _ = pipeline.set_state(gst::State::Null);
+    result
+}
+
+fn run_to_end(pipeline: &gst::Pipeline) -> Result<(), MediaError> {
+    pipeline.set_state(gst::State::Playing)?;
+    let bus = pipeline.bus().ok_or(MediaError::Pipeline("no bus".into()))?;
+    let msg = bus.timed_pop_filtered(
+        gst::ClockTime::from_seconds(5),
+        &[gst::MessageType::Eos, gst::MessageType::Error],
+    );
+    match msg.as_ref().map(|m| m.view()) {
+        Some(gst::MessageView::Eos(_)) => Ok(()),
+        Some(gst::MessageView::Error(e)) => Err(MediaError::Pipeline(e.error().to_string())),
+        _ => Err(MediaError::Pipeline("timed out".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn factory_names_round_trip() {
+        for kind in [
+            EncoderKind::V4l2,
+            EncoderKind::Va,
+            EncoderKind::Vaapi,
+            EncoderKind::Nvenc,
+            EncoderKind::X264,
+            EncoderKind::OpenH264,
+        ] {
+            assert_eq!(EncoderKind::from_factory(kind.factory()), Some(kind));
+        }
+        assert_eq!(EncoderKind::from_factory("h265enc"), None);
+    }
+
+    #[test]
+    fn missing_encoders_are_skipped_and_a_software_one_is_chosen() {
+        gst::init().expect("gstreamer");
+        let names = ["v4l2h264enc", "nonsense", "x264enc"].map(String::from);
+        // v4l2h264enc exists only where a V4L2 encoder device does; x264 always here.
+        let kind = choose(&names, 800, 30).expect("an encoder");
+        assert!(matches!(kind, EncoderKind::X264 | EncoderKind::V4l2));
+    }
+
+    #[test]
+    fn openh264_works_too() {
+        gst::init().expect("gstreamer");
+        let kind = choose(&["openh264enc".into()], 800, 30).expect("openh264");
+        assert_eq!(kind, EncoderKind::OpenH264);
+    }
+
+    #[test]
+    fn nothing_usable_is_a_clear_error() {
+        gst::init().expect("gstreamer");
+        let err = choose(&["nvh264enc".into()], 800, 30).expect_err("no GPU here");
+        assert!(err.to_string().contains("nvh264enc"), "{err}");
+    }
+}

@@ -1,0 +1,335 @@
+//! Media: everything GStreamer. The only module that knows it.
+//!
+//! Owns one long-lived pipeline holding the TV output (`tv`), the capture
+//! branch shared by every caller (`capture`, running only during calls), one
+//! WebRTC branch per caller (`peer`) and the decoding of what callers send
+//! (`remote`, measured by `analysis`). The encoder is chosen once (`encoder`).
+//!
+//! ```text
+//! capture ─ H.264 ─ tee ─┬─ peer A (webrtcbin) ─ decode ─┐
+//!         ─ Opus ── tee ─┴─ peer B (webrtcbin) ─ decode ─┴─► tv (compositor, speaker) | fakesinks
+//! ```
+//!
+//! The rest of the box talks to it through [`MediaEngine`]'s methods and
+//! hears back through [`MediaEvent`]s on a channel; GStreamer callbacks only
+//! forward into that channel. Nothing here touches a socket.
+
+mod analysis;
+mod capture;
+pub mod encoder;
+mod peer;
+mod remote;
+mod tv;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use futures::StreamExt;
+use gst::prelude::*;
+use tokio::sync::mpsc;
+
+pub use analysis::RemoteStats;
+pub use capture::{CaptureSettings, CaptureSource};
+pub use encoder::EncoderKind;
+pub use tv::{Screen, Speaker, TvSettings};
+
+use capture::Capture;
+use peer::{NetSettings, Peer};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("GStreamer could not start: {0}")]
+    Init(String),
+    #[error("the GStreamer element {0} is missing (is its plugin package installed?)")]
+    MissingElement(&'static str),
+    #[error("GStreamer plugins are missing: {0}")]
+    MissingPlugins(String),
+    #[error("no H.264 encoder works; tried {0}")]
+    NoEncoder(String),
+    #[error("pipeline: {0}")]
+    Pipeline(String),
+    #[error("the caller's session description could not be read")]
+    BadSdp,
+    #[error("no call {0}")]
+    NoSuchPeer(String),
+    #[error("the camera and microphone are not running")]
+    NoCapture,
+}
+
+impl From<gst::glib::BoolError> for MediaError {
+    fn from(e: gst::glib::BoolError) -> Self {
+        Self::Pipeline(e.to_string())
+    }
+}
+
+impl From<gst::StateChangeError> for MediaError {
+    fn from(_: gst::StateChangeError) -> Self {
+        Self::Pipeline("a state change failed".into())
+    }
+}
+
+impl From<gst::PadLinkError> for MediaError {
+    fn from(e: gst::PadLinkError) -> Self {
+        Self::Pipeline(format!("pads would not link: {e:?}"))
+    }
+}
+
+/// Something the media engine reports about a caller's branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaEvent {
+    Offer {
+        session: String,
+        sdp: String,
+    },
+    Candidate {
+        session: String,
+        mline: u32,
+        candidate: String,
+    },
+    Connected {
+        session: String,
+    },
+    Failed {
+        session: String,
+    },
+}
+
+/// The sending end of the engine's event channel, usable from GStreamer threads.
+#[derive(Clone)]
+pub(crate) struct EventSink(mpsc::Sender<MediaEvent>);
+
+impl EventSink {
+    fn send(&self, event: MediaEvent) {
+        if let Err(e) = self.0.try_send(event) {
+            tracing::error!(error = %e, "media event dropped: the device is not keeping up");
+        }
+    }
+}
+
+/// Everything the engine needs to know, decided at start-up.
+#[derive(Debug, Clone)]
+pub struct MediaSettings {
+    pub capture: CaptureSettings,
+    pub screen: Screen,
+    pub speaker: Speaker,
+    /// Local addresses for ICE besides those libnice finds.
+    pub extra_local_ips: Vec<IpAddr>,
+}
+
+/// Elements the box cannot work without.
+const REQUIRED: &[&str] = &[
+    "webrtcbin", "nicesrc", "nicesink", "dtlssrtpenc", "dtlssrtpdec", "srtpenc", "srtpdec",
+    "rtph264pay", "rtpopuspay", "rtph264depay", "rtpopusdepay", "h264parse", "opusenc",
+    "opusdec", "decodebin", "tee", "queue", "capsfilter", "videoconvert", "videoscale",
+    "videorate", "audioconvert", "audioresample", "videotestsrc", "audiotestsrc", "fakesink",
+];
+
+/// Starts GStreamer and fails fast, naming every missing element.
+pub fn init() -> Result<String, MediaError> {
+    gst::init().map_err(|e| MediaError::Init(e.to_string()))?;
+    let missing: Vec<_> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|name| gst::ElementFactory::find(name).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(MediaError::MissingPlugins(missing.join(", ")));
+    }
+    if ["avdec_h264", "openh264dec"]
+        .iter()
+        .all(|n| gst::ElementFactory::find(n).is_none())
+    {
+        return Err(MediaError::MissingPlugins("an H.264 decoder (avdec_h264 or openh264dec)".into()));
+    }
+    Ok(gst::version_string().to_string())
+}
+
+/// The box's media pipeline.
+pub struct MediaEngine {
+    pipeline: gst::Pipeline,
+    settings: MediaSettings,
+    capture: Mutex<Option<Capture>>,
+    peers: Mutex<HashMap<String, Peer>>,
+    events: EventSink,
+    outputs: remote::Outputs,
+    bus_task: tokio::task::JoinHandle<()>,
+}
+
+impl MediaEngine {
+    /// Builds the pipeline (TV output only) and sets it playing. Must be
+    /// called inside the tokio runtime: the bus is watched by a task.
+    pub fn start(
+        settings: MediaSettings,
+        events: mpsc::Sender<MediaEvent>,
+    ) -> Result<Self, MediaError> {
+        let pipeline = gst::Pipeline::with_name("homecall");
+        let tv = tv::Tv::build(
+            &pipeline,
+            settings.screen,
+            settings.speaker.clone(),
+            TvSettings {
+                width: settings.capture.width,
+                height: settings.capture.height,
+                framerate: settings.capture.framerate,
+            },
+        )?;
+        let events = EventSink(events);
+        let bus = pipeline
+            .bus()
+            .ok_or(MediaError::Pipeline("no bus".into()))?;
+        let bus_task = tokio::spawn(watch_bus(bus, events.clone()));
+        pipeline.set_state(gst::State::Playing)?;
+        Ok(Self {
+            pipeline,
+            settings,
+            capture: Mutex::new(None),
+            peers: Mutex::new(HashMap::new()),
+            events,
+            outputs: remote::Outputs {
+                stats: Arc::new(Mutex::new(RemoteStats::default())),
+                tv,
+            },
+            bus_task,
+        })
+    }
+
+    pub fn encoder(&self) -> &'static str {
+        self.settings.capture.encoder.factory()
+    }
+
+    /// Starts the camera, microphone and encoder (no-op when running).
+    pub fn start_capture(&self) -> Result<(), MediaError> {
+        let mut capture = lock(&self.capture);
+        if capture.is_none() {
+            *capture = Some(Capture::start(&self.pipeline, &self.settings.capture)?);
+            tracing::info!("camera and microphone on");
+        }
+        Ok(())
+    }
+
+    pub fn stop_capture(&self) {
+        if let Some(capture) = lock(&self.capture).take() {
+            capture.stop(&self.pipeline);
+            tracing::info!("camera and microphone off");
+        }
+    }
+
+    /// Builds the branch for a new caller; its offer follows as an event.
+    pub fn start_peer(&self, session: &str, turn_url: Option<&str>) -> Result<(), MediaError> {
+        let capture = lock(&self.capture);
+        let capture = capture.as_ref().ok_or(MediaError::NoCapture)?;
+        *lock(&self.outputs.stats) = RemoteStats::default();
+        let peer = Peer::start(
+            &self.pipeline,
+            session,
+            &capture.video_tee,
+            &capture.audio_tee,
+            &NetSettings {
+                turn_url,
+                extra_local_ips: &self.settings.extra_local_ips,
+            },
+            &self.events,
+            &self.outputs,
+        )?;
+        lock(&self.peers).insert(session.to_owned(), peer);
+        Ok(())
+    }
+
+    pub fn stop_peer(&self, session: &str) {
+        if let Some(peer) = lock(&self.peers).remove(session) {
+            peer.stop(&self.pipeline);
+        }
+    }
+
+    pub fn set_answer(&self, session: &str, sdp: &str) -> Result<(), MediaError> {
+        self.with_peer(session, |p| p.set_answer(sdp))?
+    }
+
+    pub fn add_candidate(&self, session: &str, mline: u32, candidate: &str) -> Result<(), MediaError> {
+        self.with_peer(session, |p| p.add_candidate(mline, candidate))
+    }
+
+    /// A caller's media connected: give it a keyframe at once.
+    pub fn peer_connected(&self, session: &str) -> Result<(), MediaError> {
+        self.with_peer(session, Peer::request_keyframe)
+    }
+
+    /// What the box decoded from the current or last caller.
+    pub fn remote_stats(&self) -> RemoteStats {
+        lock(&self.outputs.stats).clone()
+    }
+
+    fn with_peer<R>(&self, session: &str, f: impl FnOnce(&Peer) -> R) -> Result<R, MediaError> {
+        lock(&self.peers)
+            .get(session)
+            .map(f)
+            .ok_or_else(|| MediaError::NoSuchPeer(session.to_owned()))
+    }
+}
+
+impl Drop for MediaEngine {
+    fn drop(&mut self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+        self.bus_task.abort();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Makes an element, naming it in the error when its plugin is missing.
+fn make(factory: &'static str) -> Result<gst::Element, MediaError> {
+    gst::ElementFactory::make(factory)
+        .build()
+        .map_err(|_| MediaError::MissingElement(factory))
+}
+
+/// Logs the bus, and turns an error inside a caller's branch into that call's failure.
+async fn watch_bus(bus: gst::Bus, events: EventSink) {
+    let mut messages = bus.stream();
+    while let Some(message) = messages.next().await {
+        match message.view() {
+            gst::MessageView::Error(e) => {
+                let path = e.src().map(|s| s.path_string().to_string()).unwrap_or_default();
+                tracing::error!(element = %path, error = %e.error(), debug = ?e.debug(), "pipeline error");
+                if let Some(session) = session_of(&path) {
+                    events.send(MediaEvent::Failed { session });
+                }
+            }
+            gst::MessageView::Warning(w) => {
+                let path = w.src().map(|s| s.path_string().to_string()).unwrap_or_default();
+                tracing::warn!(element = %path, warning = %w.error(), "pipeline warning");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The session whose branch holds the element at `path` (`/homecall/peer-<id>/…`).
+fn session_of(path: &str) -> Option<String> {
+    path.split('/')
+        .filter_map(|part| part.rsplit(':').next())
+        .find_map(|name| name.strip_prefix("peer-"))
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_traced_to_their_call() {
+        assert_eq!(
+            session_of("/GstPipeline:homecall/GstBin:peer-ab12/GstWebRTCBin:webrtcbin0"),
+            Some("ab12".into())
+        );
+        assert_eq!(session_of("/GstPipeline:homecall/GstX264Enc:x264enc0"), None);
+    }
+
+    #[test]
+    fn this_machine_has_every_required_element() {
+        init().expect("the test machine has the GStreamer plugins installed");
+    }
+}

@@ -1,0 +1,249 @@
+//! One remote caller's WebRTC branch.
+//!
+//! Owns a `gst::Bin` per caller: payloaders fed from the shared capture tees,
+//! the caller's `webrtcbin`, and the decoding of what the caller sends. The
+//! box offers exactly what it sends (H.264 constrained-baseline, Opus).
+//! webrtcbin's callbacks hold only weak references and forward into the
+//! engine's event channel.
+//!
+//! ```text
+//!  tee "video" ─► queue ─ rtph264pay pt=96 ─ H264 RTP caps ─┐
+//!  tee "audio" ─► queue ─ rtpopuspay pt=111 ─ OPUS RTP caps ─┴─ webrtcbin ─► (remote pads → media::remote)
+//! ```
+
+use std::net::IpAddr;
+
+use gst::prelude::*;
+use gst_webrtc::{WebRTCPeerConnectionState, WebRTCSDPType, WebRTCSessionDescription};
+
+use super::{make, remote, EventSink, MediaError, MediaEvent};
+
+pub(super) const VIDEO_PT: u32 = 96;
+pub(super) const AUDIO_PT: u32 = 111;
+
+/// A caller's branch, linked to the capture tees.
+pub(super) struct Peer {
+    pub bin: gst::Bin,
+    webrtc: gst::Element,
+    tee_pads: Vec<(gst::Element, gst::Pad)>,
+}
+
+/// How the branch reaches the network.
+pub(super) struct NetSettings<'a> {
+    /// `turn://user:pass@host:port`, already percent-encoded.
+    pub turn_url: Option<&'a str>,
+    /// Addresses libnice must use besides those it finds (loopback in a namespace).
+    pub extra_local_ips: &'a [IpAddr],
+}
+
+impl Peer {
+    /// Builds the branch for `session` into `pipeline`, links it to the tees
+    /// and starts it; the offer arrives later as [`MediaEvent::Offer`].
+    pub fn start(
+        pipeline: &gst::Pipeline,
+        session: &str,
+        video_tee: &gst::Element,
+        audio_tee: &gst::Element,
+        net: &NetSettings<'_>,
+        events: &EventSink,
+        outputs: &remote::Outputs,
+    ) -> Result<Self, MediaError> {
+        let bin = gst::Bin::with_name(&format!("peer-{session}"));
+        let webrtc = make("webrtcbin")?;
+        webrtc.set_property_from_str("bundle-policy", "max-bundle");
+        webrtc.set_property("latency", 50u32);
+        if let Some(url) = net.turn_url {
+            webrtc.set_property("turn-server", url);
+        }
+        bin.add(&webrtc)?;
+
+        let video_caps = gst::Caps::builder("application/x-rtp")
+            .field("media", "video")
+            .field("encoding-name", "H264")
+            .field("payload", VIDEO_PT as i32)
+            .field("clock-rate", 90_000i32)
+            .field("packetization-mode", "1")
+            .build();
+        let audio_caps = gst::Caps::builder("application/x-rtp")
+            .field("media", "audio")
+            .field("encoding-name", "OPUS")
+            .field("payload", AUDIO_PT as i32)
+            .field("clock-rate", 48_000i32)
+            .build();
+        let vpay = make("rtph264pay")?;
+        vpay.set_property("pt", VIDEO_PT);
+        vpay.set_property("config-interval", -1i32);
+        vpay.set_property_from_str("aggregate-mode", "zero-latency");
+        let apay = make("rtpopuspay")?;
+        apay.set_property("pt", AUDIO_PT);
+
+        let mut tee_pads = Vec::new();
+        for (tee, pay, caps, name) in [
+            (video_tee, vpay, video_caps, "video"),
+            (audio_tee, apay, audio_caps, "audio"),
+        ] {
+            let queue = make("queue")?;
+            queue.set_property_from_str("leaky", "downstream");
+            queue.set_property("max-size-time", 200_000_000u64);
+            queue.set_property("max-size-bytes", 0u32);
+            queue.set_property("max-size-buffers", 0u32);
+            let filter = make("capsfilter")?;
+            filter.set_property("caps", caps);
+            bin.add_many([&queue, &pay, &filter])?;
+            gst::Element::link_many([&queue, &pay, &filter])?;
+            filter.link(&webrtc)?;
+            let target = queue
+                .static_pad("sink")
+                .ok_or(MediaError::Pipeline("queue without sink pad".into()))?;
+            let ghost = gst::GhostPad::builder_with_target(&target)?
+                .name(name)
+                .build();
+            bin.add_pad(&ghost)?;
+            let tee_pad = tee
+                .request_pad_simple("src_%u")
+                .ok_or(MediaError::Pipeline("tee gave no pad".into()))?;
+            tee_pads.push((tee.clone(), tee_pad, ghost));
+        }
+
+        connect_signals(&webrtc, session, events, outputs, &bin);
+        pipeline.add(&bin)?;
+        for (_, tee_pad, ghost) in &tee_pads {
+            tee_pad.link(ghost)?;
+        }
+        let tee_pads = tee_pads
+            .into_iter()
+            .map(|(tee, pad, _)| (tee, pad))
+            .collect();
+        // libnice ignores loopback when it looks for addresses; add what we were given.
+        if !net.extra_local_ips.is_empty() {
+            let agent = webrtc.property::<gst::glib::Object>("ice-agent");
+            for ip in net.extra_local_ips {
+                agent.emit_by_name::<bool>("add-local-ip-address", &[&ip.to_string()]);
+            }
+        }
+        bin.sync_state_with_parent()?;
+        Ok(Self {
+            bin,
+            webrtc,
+            tee_pads,
+        })
+    }
+
+    pub fn set_answer(&self, sdp: &str) -> Result<(), MediaError> {
+        let message = gst_sdp::SDPMessage::parse_buffer(sdp.as_bytes())
+            .map_err(|_| MediaError::BadSdp)?;
+        let answer = WebRTCSessionDescription::new(WebRTCSDPType::Answer, message);
+        self.webrtc
+            .emit_by_name::<()>("set-remote-description", &[&answer, &None::<gst::Promise>]);
+        Ok(())
+    }
+
+    pub fn add_candidate(&self, mline: u32, candidate: &str) {
+        if !candidate.is_empty() {
+            self.webrtc
+                .emit_by_name::<()>("add-ice-candidate", &[&mline, &candidate]);
+        }
+    }
+
+    /// Asks the shared encoder for a keyframe, so a new caller sees a picture at once.
+    pub fn request_keyframe(&self) {
+        let event = gst_video::UpstreamForceKeyUnitEvent::builder()
+            .all_headers(true)
+            .build();
+        if let Some(pad) = self.bin.static_pad("video") {
+            pad.send_event(event);
+        }
+    }
+
+    /// Unlinks the branch from the tees and the TV, stops it and removes it.
+    pub fn stop(self, pipeline: &gst::Pipeline) {
+        for (tee, pad) in &self.tee_pads {
+            if let Some(peer) = pad.peer() {
+                let _ = pad.unlink(&peer);
+            }
+            tee.release_request_pad(pad);
+        }
+        remote::detach(&self.bin);
+        let _ = self.bin.set_state(gst::State::Null);
+        let _ = pipeline.remove(&self.bin);
+    }
+}
+
+fn connect_signals(
+    webrtc: &gst::Element,
+    session: &str,
+    events: &EventSink,
+    outputs: &remote::Outputs,
+    bin: &gst::Bin,
+) {
+    let (s, ev) = (session.to_owned(), events.clone());
+    webrtc.connect("on-negotiation-needed", false, move |args| {
+        let webrtc = args[0].get::<gst::Element>().ok()?;
+        create_offer(&webrtc, s.clone(), ev.clone());
+        None
+    });
+
+    let (s, ev) = (session.to_owned(), events.clone());
+    webrtc.connect("on-ice-candidate", false, move |args| {
+        let mline = args[1].get::<u32>().ok()?;
+        let candidate = args[2].get::<String>().ok()?;
+        ev.send(MediaEvent::Candidate {
+            session: s.clone(),
+            mline,
+            candidate,
+        });
+        None
+    });
+
+    let (s, ev) = (session.to_owned(), events.clone());
+    webrtc.connect_notify(Some("connection-state"), move |w, _| {
+        let state = w.property::<WebRTCPeerConnectionState>("connection-state");
+        tracing::debug!(session = %s, ?state, "peer connection state");
+        match state {
+            WebRTCPeerConnectionState::Connected => ev.send(MediaEvent::Connected {
+                session: s.clone(),
+            }),
+            WebRTCPeerConnectionState::Failed => ev.send(MediaEvent::Failed {
+                session: s.clone(),
+            }),
+            _ => {}
+        }
+    });
+
+    let (bin_weak, out) = (bin.downgrade(), outputs.clone());
+    webrtc.connect_pad_added(move |_, pad| {
+        if pad.direction() != gst::PadDirection::Src {
+            return;
+        }
+        if let Some(bin) = bin_weak.upgrade() {
+            if let Err(e) = remote::decode(&bin, pad, &out) {
+                tracing::error!(error = %e, "cannot decode the caller's media");
+            }
+        }
+    });
+}
+
+fn create_offer(webrtc: &gst::Element, session: String, events: EventSink) {
+    let weak = webrtc.downgrade();
+    let promise = gst::Promise::with_change_func(move |reply| {
+        let Some(webrtc) = weak.upgrade() else { return };
+        let offer = match reply {
+            Ok(Some(reply)) => reply
+                .value("offer")
+                .ok()
+                .and_then(|v| v.get::<WebRTCSessionDescription>().ok()),
+            _ => None,
+        };
+        let Some(offer) = offer else {
+            tracing::error!(session = %session, "webrtcbin made no offer");
+            events.send(MediaEvent::Failed { session });
+            return;
+        };
+        webrtc.emit_by_name::<()>("set-local-description", &[&offer, &None::<gst::Promise>]);
+        match offer.sdp().as_text() {
+            Ok(sdp) => events.send(MediaEvent::Offer { session, sdp }),
+            Err(_) => events.send(MediaEvent::Failed { session }),
+        }
+    });
+    webrtc.emit_by_name::<()>("create-offer", &[&None::<gst::Structure>, &promise]);
+}

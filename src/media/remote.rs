@@ -1,0 +1,198 @@
+//! What a caller sends: decoded, measured and played on the TV.
+//!
+//! Owns the decoding branches webrtcbin's source pads grow inside a caller's
+//! bin, and where they end: the TV (`media::tv`) or nothing when the box is
+//! headless. Probes on the decoded streams feed [`RemoteStats`].
+//!
+//! ```text
+//! webrtcbin src ─ decodebin ─┬─ videoconvert ─ I420 ─(probe)─ queue ─► TV compositor | fakesink
+//!                            └─ audioconvert ─ audioresample ─ S16 ─(probe)─ queue ─► speaker | fakesink
+//! ```
+//! The video queue leaks (a late picture is worthless); the audio queue does not.
+//! ```text
+//! ```
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use gst::prelude::*;
+use gst_video::prelude::*;
+
+use super::analysis::{mean_rgb_i420, RemoteStats};
+use super::tv::Tv;
+use super::{make, MediaError};
+
+/// Where decoded caller media goes, and the figures it feeds.
+#[derive(Clone)]
+pub(super) struct Outputs {
+    pub stats: Arc<Mutex<RemoteStats>>,
+    pub tv: Tv,
+}
+
+/// Measure every n-th frame's colour: the mean is cheap but not free.
+const COLOUR_EVERY: u64 = 10;
+
+/// Decodes `pad` (a webrtcbin source pad inside `bin`).
+pub(super) fn decode(bin: &gst::Bin, pad: &gst::Pad, out: &Outputs) -> Result<(), MediaError> {
+    let decodebin = make("decodebin")?;
+    bin.add(&decodebin)?;
+    decodebin.sync_state_with_parent()?;
+    let sink = decodebin
+        .static_pad("sink")
+        .ok_or(MediaError::Pipeline("decodebin without sink".into()))?;
+    pad.link(&sink)?;
+    let (bin_weak, out) = (bin.downgrade(), out.clone());
+    decodebin.connect_pad_added(move |_, decoded| {
+        let Some(bin) = bin_weak.upgrade() else { return };
+        let kind = decoded
+            .current_caps()
+            .and_then(|c| c.structure(0).map(|s| s.name().to_string()))
+            .unwrap_or_default();
+        let result = if kind.starts_with("video/") {
+            video_branch(&bin, decoded, &out)
+        } else if kind.starts_with("audio/") {
+            audio_branch(&bin, decoded, &out)
+        } else {
+            Ok(())
+        };
+        if let Err(e) = result {
+            tracing::error!(error = %e, kind, "cannot play the caller's stream");
+        }
+    });
+    Ok(())
+}
+
+fn video_branch(bin: &gst::Bin, decoded: &gst::Pad, out: &Outputs) -> Result<(), MediaError> {
+    let convert = make("videoconvert")?;
+    let filter = make("capsfilter")?;
+    filter.set_property(
+        "caps",
+        gst::Caps::builder("video/x-raw").field("format", "I420").build(),
+    );
+    let queue = leaky_queue()?;
+    bin.add_many([&convert, &filter, &queue])?;
+    gst::Element::link_many([&convert, &filter, &queue])?;
+    let probe_pad = pad_of(&filter, "src")?;
+    let stats = out.stats.clone();
+    probe_pad.add_probe(gst::PadProbeType::BUFFER, move |pad, info| {
+        if let Some(buffer) = info.buffer() {
+            measure_frame(pad, buffer, &stats);
+        }
+        gst::PadProbeReturn::Ok
+    });
+    out.tv.show_video(bin, &pad_of(&queue, "src")?)?;
+    for e in [&convert, &filter, &queue] {
+        e.sync_state_with_parent()?;
+    }
+    decoded.link(&pad_of(&convert, "sink")?)?;
+    Ok(())
+}
+
+fn audio_branch(bin: &gst::Bin, decoded: &gst::Pad, out: &Outputs) -> Result<(), MediaError> {
+    let convert = make("audioconvert")?;
+    let resample = make("audioresample")?;
+    let filter = make("capsfilter")?;
+    filter.set_property(
+        "caps",
+        gst::Caps::builder("audio/x-raw")
+            .field("format", "S16LE")
+            .field("layout", "interleaved")
+            .build(),
+    );
+    let queue = make("queue")?;
+    bin.add_many([&convert, &resample, &filter, &queue])?;
+    gst::Element::link_many([&convert, &resample, &filter, &queue])?;
+    let stats = out.stats.clone();
+    pad_of(&filter, "src")?.add_probe(gst::PadProbeType::BUFFER, move |pad, info| {
+        if let Some(buffer) = info.buffer() {
+            measure_audio(pad, buffer, &stats);
+        }
+        gst::PadProbeReturn::Ok
+    });
+    out.tv.play_audio(bin, &pad_of(&queue, "src")?)?;
+    for e in [&convert, &resample, &filter, &queue] {
+        e.sync_state_with_parent()?;
+    }
+    decoded.link(&pad_of(&convert, "sink")?)?;
+    Ok(())
+}
+
+/// Releases whatever the TV gave `bin`'s outputs.
+pub(super) fn detach(bin: &gst::Bin) {
+    for pad in bin.src_pads() {
+        if let Some(peer) = pad.peer() {
+            let _ = pad.unlink(&peer);
+            if let Some(owner) = peer.parent_element() {
+                owner.release_request_pad(&peer);
+            }
+        }
+    }
+}
+
+fn measure_frame(pad: &gst::Pad, buffer: &gst::BufferRef, stats: &Mutex<RemoteStats>) {
+    let Some(info) = pad
+        .current_caps()
+        .and_then(|c| gst_video::VideoInfo::from_caps(&c).ok())
+    else {
+        return;
+    };
+    let mut stats = stats.lock().unwrap_or_else(PoisonError::into_inner);
+    let mean = if stats.video_frames % COLOUR_EVERY == 0 {
+        gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info)
+            .ok()
+            .and_then(|frame| {
+                let planes = [
+                    frame.plane_data(0).ok()?,
+                    frame.plane_data(1).ok()?,
+                    frame.plane_data(2).ok()?,
+                ];
+                let strides = frame.plane_stride();
+                mean_rgb_i420(
+                    planes,
+                    [
+                        strides[0] as usize,
+                        strides[1] as usize,
+                        strides[2] as usize,
+                    ],
+                    info.width() as usize,
+                    info.height() as usize,
+                )
+            })
+    } else {
+        None
+    };
+    stats.add_video_frame(info.width(), info.height(), mean);
+}
+
+fn measure_audio(pad: &gst::Pad, buffer: &gst::BufferRef, stats: &Mutex<RemoteStats>) {
+    let Some(info) = pad
+        .current_caps()
+        .and_then(|c| gst_audio::AudioInfo::from_caps(&c).ok())
+    else {
+        return;
+    };
+    let Ok(map) = buffer.map_readable() else { return };
+    let channels = info.channels().max(1) as usize;
+    let first_channel = map
+        .as_slice()
+        .chunks_exact(2 * channels)
+        .map(|frame| i16::from_le_bytes([frame[0], frame[1]]));
+    stats
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .add_audio(first_channel, info.rate());
+}
+
+fn leaky_queue() -> Result<gst::Element, MediaError> {
+    let queue = make("queue")?;
+    queue.set_property_from_str("leaky", "downstream");
+    queue.set_property("max-size-buffers", 3u32);
+    queue.set_property("max-size-bytes", 0u32);
+    queue.set_property("max-size-time", 0u64);
+    Ok(queue)
+}
+
+fn pad_of(element: &gst::Element, name: &str) -> Result<gst::Pad, MediaError> {
+    element
+        .static_pad(name)
+        .ok_or_else(|| MediaError::Pipeline(format!("{} has no {name} pad", element.name())))
+}

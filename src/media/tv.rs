@@ -1,0 +1,150 @@
+//! The TV: what the grandparent sees and hears.
+//!
+//! Owns the output end of the pipeline. With a screen, a compositor shows the
+//! waiting screen and, on top of it, each caller's picture full screen; the
+//! caller's voice goes to the speaker. Headless (no display, or `tv_output =
+//! "none"`), decoded media ends in fakesinks: calls are still answered and
+//! measured.
+//!
+//! ```text
+//! videotestsrc(black) ─ WxH@F ─ textoverlay("Waiting for a call") ─ compositor ─ videoconvert ─ autovideosink
+//!                               caller pictures (media::remote) ──────────┘
+//! caller voice ─► alsasink | autoaudiosink | fakesink
+//! ```
+
+use gst::prelude::*;
+
+use super::{make, MediaError};
+
+/// Where the caller's voice is played.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Speaker {
+    /// Nowhere: decoded, measured, dropped.
+    None,
+    /// GStreamer's choice of audio output.
+    Auto,
+    /// This ALSA device.
+    Alsa(String),
+}
+
+/// Where the picture is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    None,
+    Window,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct TvSettings {
+    pub width: u32,
+    pub height: u32,
+    pub framerate: u32,
+}
+
+/// The TV output of the pipeline; cheap to clone.
+#[derive(Clone)]
+pub(super) struct Tv {
+    compositor: Option<gst::Element>,
+    speaker: Speaker,
+    size: (u32, u32),
+}
+
+impl Tv {
+    /// Builds the output branch into `pipeline`.
+    pub fn build(
+        pipeline: &gst::Pipeline,
+        screen: Screen,
+        speaker: Speaker,
+        s: TvSettings,
+    ) -> Result<Self, MediaError> {
+        let compositor = match screen {
+            Screen::None => None,
+            Screen::Window => Some(build_screen(pipeline, s)?),
+        };
+        Ok(Self {
+            compositor,
+            speaker,
+            size: (s.width, s.height),
+        })
+    }
+
+    /// Shows the picture leaving `src` (a pad inside `bin`) full screen.
+    pub fn show_video(&self, bin: &gst::Bin, src: &gst::Pad) -> Result<(), MediaError> {
+        let Some(compositor) = &self.compositor else {
+            return end_in_fakesink(bin, src);
+        };
+        let ghost = gst::GhostPad::with_target(src)?;
+        bin.add_pad(&ghost)?;
+        let input = compositor
+            .request_pad_simple("sink_%u")
+            .ok_or(MediaError::Pipeline("compositor gave no pad".into()))?;
+        input.set_property("zorder", 1u32);
+        input.set_property("width", self.size.0 as i32);
+        input.set_property("height", self.size.1 as i32);
+        ghost.link(&input)?;
+        Ok(())
+    }
+
+    /// Plays the sound leaving `src` (a pad inside `bin`).
+    pub fn play_audio(&self, bin: &gst::Bin, src: &gst::Pad) -> Result<(), MediaError> {
+        let sink = match &self.speaker {
+            Speaker::None => return end_in_fakesink(bin, src),
+            Speaker::Auto => make("autoaudiosink")?,
+            Speaker::Alsa(device) => {
+                let sink = make("alsasink")?;
+                sink.set_property("device", device);
+                sink
+            }
+        };
+        sink.set_property("sync", true);
+        bin.add(&sink)?;
+        sink.sync_state_with_parent()?;
+        let input = sink
+            .static_pad("sink")
+            .ok_or(MediaError::Pipeline("audio sink without pad".into()))?;
+        src.link(&input)?;
+        Ok(())
+    }
+}
+
+fn end_in_fakesink(bin: &gst::Bin, src: &gst::Pad) -> Result<(), MediaError> {
+    let sink = make("fakesink")?;
+    sink.set_property("sync", false);
+    sink.set_property("async", false);
+    bin.add(&sink)?;
+    sink.sync_state_with_parent()?;
+    let input = sink
+        .static_pad("sink")
+        .ok_or(MediaError::Pipeline("fakesink without pad".into()))?;
+    src.link(&input)?;
+    Ok(())
+}
+
+fn build_screen(pipeline: &gst::Pipeline, s: TvSettings) -> Result<gst::Element, MediaError> {
+    let background = make("videotestsrc")?;
+    background.set_property("is-live", true);
+    background.set_property_from_str("pattern", "black");
+    let caps = make("capsfilter")?;
+    caps.set_property(
+        "caps",
+        gst::Caps::builder("video/x-raw")
+            .field("width", s.width as i32)
+            .field("height", s.height as i32)
+            .field("framerate", gst::Fraction::new(s.framerate as i32, 1))
+            .build(),
+    );
+    let text = make("textoverlay")?;
+    text.set_property("text", "Waiting for a call");
+    text.set_property("font-desc", "Sans 28");
+    text.set_property_from_str("valignment", "center");
+    text.set_property_from_str("halignment", "center");
+    let compositor = make("compositor")?;
+    compositor.set_property_from_str("background", "black");
+    let convert = make("videoconvert")?;
+    let sink = make("autovideosink")?;
+    sink.set_property("sync", false);
+    let chain = [&background, &caps, &text, &compositor, &convert, &sink];
+    pipeline.add_many(chain)?;
+    gst::Element::link_many(chain)?;
+    Ok(compositor)
+}

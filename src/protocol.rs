@@ -1,0 +1,245 @@
+//! The signalling wire protocol between the call page and the box, version 1.
+//!
+//! Owns only serde types: no sockets, no GStreamer. Every message is a JSON
+//! object tagged by `"type"`; field names are camelCase. `web/protocol.js`
+//! mirrors these types for the page, and the tests at the bottom pin the JSON.
+//!
+//! A call, as seen on the wire:
+//! ```text
+//! page                                   box
+//!  │── hello {version, token, resume?} ──►│  link checked, caller admitted
+//!  │◄── welcome {session, iceServers} ────│
+//!  │◄── offer {sdp} ──────────────────────│  the box offers what it sends
+//!  │── answer {sdp} ─────────────────────►│
+//!  │◄─► ice {candidate, sdpMLineIndex} ◄─►│  trickled both ways
+//!  │── hangUp ───────────────────────────►│  or ◄── ended {reason}
+//! ```
+//! A refusal is one `error {code}` and the socket closes; the page turns the
+//! code into a sentence in the caller's language.
+
+use serde::{Deserialize, Serialize};
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A message from the call page to the box.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+pub enum ClientMessage {
+    /// First message on a socket: the link's token, and the session of a call
+    /// this page had before a reload or network loss, to take it over.
+    #[serde(rename_all = "camelCase")]
+    Hello {
+        version: u32,
+        token: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<String>,
+    },
+    /// The page's SDP answer to the box's offer.
+    Answer { sdp: String },
+    /// One ICE candidate gathered by the page.
+    Ice(IceCandidate),
+    /// The caller hung up.
+    HangUp,
+}
+
+/// A message from the box to the call page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+pub enum ServerMessage {
+    /// The caller is admitted: the session id and the ICE servers to use.
+    #[serde(rename_all = "camelCase")]
+    Welcome {
+        version: u32,
+        session: String,
+        ice_servers: Vec<IceServer>,
+    },
+    /// The box's SDP offer.
+    Offer { sdp: String },
+    /// One ICE candidate gathered by the box.
+    Ice(IceCandidate),
+    /// The call is over, and why.
+    Ended { reason: EndReason },
+    /// The request was refused; the socket closes after this message.
+    Error { code: ErrorCode },
+}
+
+/// An ICE candidate as `RTCIceCandidateInit` carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IceCandidate {
+    pub candidate: String,
+    pub sdp_m_line_index: u32,
+}
+
+/// One entry of `RTCConfiguration.iceServers`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+/// Why a call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EndReason {
+    /// The box ended the call (it is shutting down or restarting).
+    BoxShutdown,
+    /// The media connection could not be made or kept.
+    ConnectionFailed,
+    /// Another page with this call's session took it over.
+    TakenOver,
+}
+
+/// Why a request was refused. The page maps each code to a sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorCode {
+    /// The link is unknown.
+    InvalidLink,
+    /// The box already has as many participants as it allows.
+    Busy,
+    /// The page speaks a protocol version the box does not.
+    UnsupportedVersion,
+    /// A message could not be understood or came at the wrong time.
+    BadMessage,
+    /// The box cannot take calls right now (its camera, encoder or storage failed).
+    Unavailable,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn client(raw: Value, expected: ClientMessage) {
+        let parsed: ClientMessage = serde_json::from_value(raw.clone()).expect("parses");
+        assert_eq!(parsed, expected);
+        assert_eq!(serde_json::to_value(&expected).expect("serialises"), raw);
+    }
+
+    fn server(raw: Value, expected: ServerMessage) {
+        let parsed: ServerMessage = serde_json::from_value(raw.clone()).expect("parses");
+        assert_eq!(parsed, expected);
+        assert_eq!(serde_json::to_value(&expected).expect("serialises"), raw);
+    }
+
+    #[test]
+    fn hello_json() {
+        client(
+            json!({"type": "hello", "version": 1, "token": "abc"}),
+            ClientMessage::Hello {
+                version: 1,
+                token: "abc".into(),
+                resume: None,
+            },
+        );
+        client(
+            json!({"type": "hello", "version": 1, "token": "abc", "resume": "s1"}),
+            ClientMessage::Hello {
+                version: 1,
+                token: "abc".into(),
+                resume: Some("s1".into()),
+            },
+        );
+    }
+
+    #[test]
+    fn answer_ice_hangup_json() {
+        client(
+            json!({"type": "answer", "sdp": "v=0"}),
+            ClientMessage::Answer { sdp: "v=0".into() },
+        );
+        client(
+            json!({"type": "ice", "candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMLineIndex": 1}),
+            ClientMessage::Ice(IceCandidate {
+                candidate: "candidate:1 1 udp 1 127.0.0.1 9 typ host".into(),
+                sdp_m_line_index: 1,
+            }),
+        );
+        client(json!({"type": "hangUp"}), ClientMessage::HangUp);
+    }
+
+    #[test]
+    fn welcome_json() {
+        server(
+            json!({"type": "welcome", "version": 1, "session": "5f2a", "iceServers": [
+                {"urls": ["stun:127.0.0.1:3478"]},
+                {"urls": ["turn:127.0.0.1:3478?transport=udp"], "username": "1:x", "credential": "pw"}
+            ]}),
+            ServerMessage::Welcome {
+                version: 1,
+                session: "5f2a".into(),
+                ice_servers: vec![
+                    IceServer {
+                        urls: vec!["stun:127.0.0.1:3478".into()],
+                        username: None,
+                        credential: None,
+                    },
+                    IceServer {
+                        urls: vec!["turn:127.0.0.1:3478?transport=udp".into()],
+                        username: Some("1:x".into()),
+                        credential: Some("pw".into()),
+                    },
+                ],
+            },
+        );
+    }
+
+    #[test]
+    fn offer_ice_ended_error_json() {
+        server(
+            json!({"type": "offer", "sdp": "v=0"}),
+            ServerMessage::Offer { sdp: "v=0".into() },
+        );
+        server(
+            json!({"type": "ice", "candidate": "c", "sdpMLineIndex": 0}),
+            ServerMessage::Ice(IceCandidate {
+                candidate: "c".into(),
+                sdp_m_line_index: 0,
+            }),
+        );
+        for (raw, reason) in [
+            ("boxShutdown", EndReason::BoxShutdown),
+            ("connectionFailed", EndReason::ConnectionFailed),
+            ("takenOver", EndReason::TakenOver),
+        ] {
+            server(
+                json!({"type": "ended", "reason": raw}),
+                ServerMessage::Ended { reason },
+            );
+        }
+        for (raw, code) in [
+            ("invalidLink", ErrorCode::InvalidLink),
+            ("busy", ErrorCode::Busy),
+            ("unsupportedVersion", ErrorCode::UnsupportedVersion),
+            ("badMessage", ErrorCode::BadMessage),
+            ("unavailable", ErrorCode::Unavailable),
+        ] {
+            server(
+                json!({"type": "error", "code": raw}),
+                ServerMessage::Error { code },
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_or_malformed_messages_are_rejected() {
+        for raw in [
+            r#"{"type":"dance"}"#,
+            r#"{"type":"hello","version":1}"#,
+            r#"{"type":"answer","sdp":"v=0","extra":1}"#,
+            r#"{"type":"ice","candidate":"c"}"#,
+            r#"not json"#,
+        ] {
+            assert!(
+                serde_json::from_str::<ClientMessage>(raw).is_err(),
+                "accepted {raw}"
+            );
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The box's place in the operating system: logging to journald or stdout,
+//! systemd readiness and watchdog keep-alives, and termination signals.
+
+
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::EnvFilter;
+
+/// Logs to journald when systemd started us with the journal as stdout
+/// (`JOURNAL_STREAM` set and the journal reachable), to stdout otherwise.
+/// `RUST_LOG` filters; the default is `info`.
+pub fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let registry = tracing_subscriber::registry().with(filter);
+    if std::env::var_os("JOURNAL_STREAM").is_some() {
+        match tracing_journald::layer() {
+            Ok(journald) => {
+                registry.with(journald.with_syslog_identifier("homecall".into())).init();
+                return;
+            }
+            Err(e) => eprintln!("homecall: journald unavailable ({e}); logging to stdout"),
+        }
+    }
+    registry
+        .with(tracing_subscriber::fmt::layer().with_target(false))
+        .init();
+}
+
+/// Tells systemd the box is ready (no-op outside systemd), and keeps its
+/// watchdog fed from the runtime for as long as the process lives.
+pub fn notify_ready() {
+    if let Err(e) = sd_notify::notify(&[sd_notify::NotifyState::Ready]) {
+        tracing::warn!(error = %e, "cannot tell systemd we are ready");
+    }
+    if let Some(timeout) = sd_notify::watchdog_enabled() {
+        let period = timeout / 2;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(period);
+            loop {
+                tick.tick().await;
+                let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+            }
+        });
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn terminated() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

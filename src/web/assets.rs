@@ -1,0 +1,33 @@
+//! The call page's scripts and styles, embedded in the binary at build time.
+
+use axum::extract::Path;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// (name, content type, content) of every file under `/assets/`.
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("call.js", "text/javascript; charset=utf-8", include_str!("../../web/call.js")),
+    ("protocol.js", "text/javascript; charset=utf-8", include_str!("../../web/protocol.js")),
+    ("i18n.js", "text/javascript; charset=utf-8", include_str!("../../web/i18n.js")),
+    ("call.css", "text/css; charset=utf-8", include_str!("../../web/call.css")),
+];
+
+/// The call page itself.
+pub const CALL_HTML: &str = include_str!("../../web/call.html");
+/// The page for a sentence and nothing else ("This link is not valid").
+pub const MESSAGE_HTML: &str = include_str!("../../web/message.html");
+
+pub async fn serve(Path(name): Path<String>) -> Response {
+    match ASSETS.iter().find(|(n, _, _)| *n == name) {
+        Some((_, content_type, body)) => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                // Small, and must change with the binary: revalidate each time.
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            *body,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}

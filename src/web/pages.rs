@@ -1,0 +1,73 @@
+//! Pages: the call page behind a valid link, and a plain sentence otherwise.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::assets::{CALL_HTML, MESSAGE_HTML};
+use super::i18n::{text, Lang, Text};
+use super::AppState;
+use crate::links::{CheckError, Refusal};
+
+/// `/r/{token}`: the call page, or why the link does not open one.
+pub async fn call(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&headers);
+    let links = state.links.clone();
+    let checked = tokio::task::spawn_blocking(move || links.check(&token)).await;
+    match checked {
+        Ok(Ok(_)) => (
+            [(header::CACHE_CONTROL, "no-store")],
+            Html(CALL_HTML),
+        )
+            .into_response(),
+        Ok(Err(CheckError::Refused(Refusal::Unknown))) => {
+            message(StatusCode::NOT_FOUND, lang, Text::InvalidLink)
+        }
+        Ok(Err(CheckError::Refused(Refusal::NoLongerValid))) => {
+            message(StatusCode::GONE, lang, Text::NoLongerValid)
+        }
+        Ok(Err(CheckError::Store(e))) => {
+            tracing::error!(error = %e, "cannot read the links");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "link check failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+pub async fn home(headers: HeaderMap) -> Response {
+    message(StatusCode::OK, lang_of(&headers), Text::Home)
+}
+
+pub async fn not_found(headers: HeaderMap) -> Response {
+    message(StatusCode::NOT_FOUND, lang_of(&headers), Text::NotFound)
+}
+
+fn lang_of(headers: &HeaderMap) -> Lang {
+    Lang::from_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+fn message(status: StatusCode, lang: Lang, sentence: Text) -> Response {
+    let page = MESSAGE_HTML
+        .replace("{{lang}}", lang.code())
+        .replace("{{title}}", &escape(text(lang, Text::InvalidLinkTitle)))
+        .replace("{{text}}", &escape(text(lang, sentence)));
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
