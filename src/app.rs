@@ -10,7 +10,9 @@ use anyhow::Context;
 use crate::config::{AudioOutput, Config, Source, TvOutput};
 use crate::device::{DeviceHandle, DeviceSettings};
 use crate::links::LinkBook;
-use crate::media::{self, CaptureSettings, CaptureSource, MediaEngine, MediaSettings, Screen, Speaker};
+use crate::media::{
+    self, CaptureSettings, CaptureSource, MediaEngine, MediaSettings, Screen, Speaker,
+};
 use crate::{hw, system, web};
 
 pub fn run(config: Config) -> anyhow::Result<()> {
@@ -101,8 +103,8 @@ fn media_settings(config: &Config) -> anyhow::Result<MediaSettings> {
             }
         },
     };
-    let has_display = std::env::var_os("DISPLAY").is_some()
-        || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    let has_display =
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     let screen = match m.tv_output {
         TvOutput::Window => Screen::Window,
         TvOutput::Auto if has_display => Screen::Window,

@@ -174,9 +174,15 @@ impl Default for RawMedia {
             video_bitrate_kbps: s(1500),
             encoders: Spanned::new(
                 0..0,
-                ["v4l2h264enc", "vah264enc", "vaapih264enc", "x264enc", "openh264enc"]
-                    .map(String::from)
-                    .to_vec(),
+                [
+                    "v4l2h264enc",
+                    "vah264enc",
+                    "vaapih264enc",
+                    "x264enc",
+                    "openh264enc",
+                ]
+                .map(String::from)
+                .to_vec(),
             ),
             tv_output: Spanned::new(0..0, "auto".into()),
             audio_output: "auto".into(),
@@ -231,9 +237,8 @@ impl Config {
             line: span.map_or(1, |s| line_of(text, s.start)),
             reason,
         };
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            invalid(e.span(), e.message().to_owned())
-        })?;
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| invalid(e.span(), e.message().to_owned()))?;
         let at = |span: Range<usize>| Some(span);
 
         let listen: SocketAddr = raw.web.listen.get_ref().parse().map_err(|_| {
@@ -263,7 +268,10 @@ impl Config {
         let positive = |v: &Spanned<u32>, name: &str, max: u32| {
             let n = *v.get_ref();
             if n == 0 || n > max {
-                Err(invalid(at(v.span()), format!("{name} must be between 1 and {max}")))
+                Err(invalid(
+                    at(v.span()),
+                    format!("{name} must be between 1 and {max}"),
+                ))
             } else {
                 Ok(n)
             }
@@ -420,14 +428,19 @@ mod tests {
         assert!(error("[media]\nframerate = 0\n").starts_with("box.toml, line 2: framerate"));
         assert!(error("[media]\ntv_output = \"tv\"\n").contains("line 2: tv_output"));
         assert!(error("[web]\npublic_url = \"ftp://x\"\n").contains("line 2: public_url"));
-        assert!(error("[turn]\nserver = \"t:3478\"\nsecret = \"\"\n").contains("line 3: turn secret"));
+        assert!(
+            error("[turn]\nserver = \"t:3478\"\nsecret = \"\"\n").contains("line 3: turn secret")
+        );
         assert!(error("\n[media]\nice_local_addresses = [\"x\"]\n").contains("line 3:"));
     }
 
     #[test]
     fn unknown_keys_and_bad_syntax_are_refused_with_their_line() {
         let e = error("[web]\nlisten = \"127.0.0.1:1\"\nlistne = 2\n");
-        assert!(e.starts_with("box.toml, line 3: unknown field `listne`"), "{e}");
+        assert!(
+            e.starts_with("box.toml, line 3: unknown field `listne`"),
+            "{e}"
+        );
         let e = error("[media]\nwidth = \"wide\"\n");
         assert!(e.starts_with("box.toml, line 2:"), "{e}");
         let e = error("[media\n");

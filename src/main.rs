@@ -9,7 +9,11 @@ use homecall::config::Config;
 use homecall::links::LinkBook;
 
 #[derive(Parser)]
-#[command(name = "homecall", version, about = "A video-call box for the TV that answers by itself")]
+#[command(
+    name = "homecall",
+    version,
+    about = "A video-call box for the TV that answers by itself"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

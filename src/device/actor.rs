@@ -239,13 +239,19 @@ impl Actor {
                     .map(|t| TurnCredentials::issue(t, "box", unix_now()).webrtcbin_url(t));
                 if let Err(e) = self.media.start_peer(session.as_str(), turn_url.as_deref()) {
                     tracing::error!(session = %session, error = %e, "cannot start the call's media");
-                    self.tell(&session, ServerMessage::Error { code: ErrorCode::Unavailable });
+                    self.tell(
+                        &session,
+                        ServerMessage::Error {
+                            code: ErrorCode::Unavailable,
+                        },
+                    );
                     self.close(&session);
                     return Some(Event::MediaFailed { session });
                 }
             }
             Effect::StopPeer { session } => self.media.stop_peer(session.as_str()),
             Effect::SendOffer { session, sdp } => {
+                tracing::debug!(session = %session, "offer sent");
                 self.tell(&session, ServerMessage::Offer { sdp });
             }
             Effect::SendCandidate { session, candidate } => {
@@ -254,7 +260,12 @@ impl Actor {
             Effect::ApplyAnswer { session, sdp } => {
                 if let Err(e) = self.media.set_answer(session.as_str(), &sdp) {
                     tracing::warn!(session = %session, error = %e, "caller's answer refused");
-                    self.tell(&session, ServerMessage::Error { code: ErrorCode::BadMessage });
+                    self.tell(
+                        &session,
+                        ServerMessage::Error {
+                            code: ErrorCode::BadMessage,
+                        },
+                    );
                     self.close(&session);
                     return Some(Event::MediaFailed { session });
                 }

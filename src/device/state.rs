@@ -281,11 +281,16 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
             None => return illegal(event, "no such call"),
         },
         Event::MediaFailed { session } => {
-            end_call(&mut next, &mut effects, session, Some(EndReason::ConnectionFailed))
-                .map_err(|why| Illegal {
-                    event: event.clone(),
-                    why,
-                })?;
+            end_call(
+                &mut next,
+                &mut effects,
+                session,
+                Some(EndReason::ConnectionFailed),
+            )
+            .map_err(|why| Illegal {
+                event: event.clone(),
+                why,
+            })?;
         }
         Event::CallerHungUp { session } | Event::CallerGone { session } => {
             end_call(&mut next, &mut effects, session, None).map_err(|why| Illegal {

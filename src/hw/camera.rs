@@ -22,7 +22,7 @@ pub fn cameras() -> Vec<Camera> {
             let caps = device.query_caps().ok()?;
             let captures = caps.capabilities.contains(Flags::VIDEO_CAPTURE)
                 && !caps.capabilities.contains(Flags::VIDEO_M2M);
-            captures.then(|| Camera {
+            captures.then_some(Camera {
                 path,
                 name: caps.card,
             })

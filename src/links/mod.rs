@@ -122,7 +122,8 @@ impl LinkBook {
             last_used: None,
         };
         let stored = link.clone();
-        self.file.update(|book: &mut Book| book.links.push(stored))?;
+        self.file
+            .update(|book: &mut Book| book.links.push(stored))?;
         Ok((link, token))
     }
 
@@ -217,7 +218,10 @@ mod tests {
             ));
         }
         let stored = std::fs::read_to_string(dir.path().join("links.json")).expect("file");
-        assert!(!stored.contains(token.expose()), "the token must not be stored");
+        assert!(
+            !stored.contains(token.expose()),
+            "the token must not be stored"
+        );
     }
 
     #[test]

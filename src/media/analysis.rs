@@ -129,7 +129,11 @@ mod tests {
 
     #[test]
     fn mean_colour_of_a_solid_picture_comes_back() {
-        for rgb in [[40.0, 90.0, 200.0], [200.0, 30.0, 30.0], [128.0, 128.0, 128.0]] {
+        for rgb in [
+            [40.0, 90.0, 200.0],
+            [200.0, 30.0, 30.0],
+            [128.0, 128.0, 128.0],
+        ] {
             let [y, u, v] = rgb_to_ycbcr(rgb);
             let (w, h) = (64, 36);
             let stride = 80; // padded rows must not disturb the mean
@@ -149,7 +153,10 @@ mod tests {
 
     #[test]
     fn short_planes_give_no_colour() {
-        assert_eq!(mean_rgb_i420([&[0; 4], &[0; 1], &[0; 1]], [8, 4, 4], 8, 8), None);
+        assert_eq!(
+            mean_rgb_i420([&[0; 4], &[0; 1], &[0; 1]], [8, 4, 4], 8, 8),
+            None
+        );
     }
 
     fn sine(freq: f64, amplitude: f64, rate: u32, n: usize, phase: usize) -> Vec<i16> {
@@ -170,7 +177,10 @@ mod tests {
         }
         assert_eq!(stats.audio_buffers, 50);
         assert!((stats.audio_frequency_hz - 1000.0).abs() < 5.0, "{stats:?}");
-        assert!((stats.audio_rms - 0.3 / 2f64.sqrt()).abs() < 0.01, "{stats:?}");
+        assert!(
+            (stats.audio_rms - 0.3 / 2f64.sqrt()).abs() < 0.01,
+            "{stats:?}"
+        );
     }
 
     #[test]
@@ -187,7 +197,10 @@ mod tests {
         let mut stats = RemoteStats::default();
         stats.add_video_frame(640, 360, Some([1, 2, 3]));
         stats.add_video_frame(640, 360, None);
-        assert_eq!((stats.video_frames, stats.width, stats.height), (2, 640, 360));
+        assert_eq!(
+            (stats.video_frames, stats.width, stats.height),
+            (2, 640, 360)
+        );
         assert_eq!(stats.mean_rgb, [1, 2, 3]);
     }
 }

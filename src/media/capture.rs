@@ -46,9 +46,7 @@ impl Capture {
             CaptureSource::Test => make("videotestsrc")?
                 .tap(|e| e.set_property("is-live", true))
                 .tap(|e| e.set_property_from_str("pattern", "smpte")),
-            CaptureSource::Device(path) => {
-                make("v4l2src")?.tap(|e| e.set_property("device", path))
-            }
+            CaptureSource::Device(path) => make("v4l2src")?.tap(|e| e.set_property("device", path)),
         };
         let raw_caps = gst::Caps::builder("video/x-raw")
             .field("format", "I420")
@@ -116,7 +114,9 @@ impl Capture {
             gst::Element::link_many(chain)?;
         }
         let elements: Vec<_> = video.into_iter().chain(audio).collect();
-        for e in &elements {
+        // Downstream first: a source started before its consumers pushes into
+        // a stopped element, gets "flushing" and stops for good.
+        for e in elements.iter().rev() {
             e.sync_state_with_parent()?;
         }
         Ok(Self {

@@ -121,7 +121,11 @@ pub fn output_caps() -> gst::Caps {
 }
 
 /// The first of `names` that exists and encodes a frame.
-pub fn choose(names: &[String], bitrate_kbps: u32, framerate: u32) -> Result<EncoderKind, MediaError> {
+pub fn choose(
+    names: &[String],
+    bitrate_kbps: u32,
+    framerate: u32,
+) -> Result<EncoderKind, MediaError> {
     let mut tried = Vec::new();
     for name in names {
         let Some(kind) = EncoderKind::from_factory(name) else {
@@ -178,7 +182,9 @@ fn encodes_a_frame(kind: EncoderKind, bitrate_kbps: u32, framerate: u32) -> Resu
 
 fn run_to_end(pipeline: &gst::Pipeline) -> Result<(), MediaError> {
     pipeline.set_state(gst::State::Playing)?;
-    let bus = pipeline.bus().ok_or(MediaError::Pipeline("no bus".into()))?;
+    let bus = pipeline
+        .bus()
+        .ok_or(MediaError::Pipeline("no bus".into()))?;
     let msg = bus.timed_pop_filtered(
         gst::ClockTime::from_seconds(5),
         &[gst::MessageType::Eos, gst::MessageType::Error],

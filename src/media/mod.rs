@@ -119,10 +119,32 @@ pub struct MediaSettings {
 
 /// Elements the box cannot work without.
 const REQUIRED: &[&str] = &[
-    "webrtcbin", "nicesrc", "nicesink", "dtlssrtpenc", "dtlssrtpdec", "srtpenc", "srtpdec",
-    "rtph264pay", "rtpopuspay", "rtph264depay", "rtpopusdepay", "h264parse", "opusenc",
-    "opusdec", "decodebin", "tee", "queue", "capsfilter", "videoconvert", "videoscale",
-    "videorate", "audioconvert", "audioresample", "videotestsrc", "audiotestsrc", "fakesink",
+    "webrtcbin",
+    "nicesrc",
+    "nicesink",
+    "dtlssrtpenc",
+    "dtlssrtpdec",
+    "srtpenc",
+    "srtpdec",
+    "rtph264pay",
+    "rtpopuspay",
+    "rtph264depay",
+    "rtpopusdepay",
+    "h264parse",
+    "opusenc",
+    "opusdec",
+    "decodebin",
+    "tee",
+    "queue",
+    "capsfilter",
+    "videoconvert",
+    "videoscale",
+    "videorate",
+    "audioconvert",
+    "audioresample",
+    "videotestsrc",
+    "audiotestsrc",
+    "fakesink",
 ];
 
 /// Starts GStreamer and fails fast, naming every missing element.
@@ -140,7 +162,9 @@ pub fn init() -> Result<String, MediaError> {
         .iter()
         .all(|n| gst::ElementFactory::find(n).is_none())
     {
-        return Err(MediaError::MissingPlugins("an H.264 decoder (avdec_h264 or openh264dec)".into()));
+        return Err(MediaError::MissingPlugins(
+            "an H.264 decoder (avdec_h264 or openh264dec)".into(),
+        ));
     }
     Ok(gst::version_string().to_string())
 }
@@ -180,6 +204,7 @@ impl MediaEngine {
             .ok_or(MediaError::Pipeline("no bus".into()))?;
         let bus_task = tokio::spawn(watch_bus(bus, events.clone()));
         pipeline.set_state(gst::State::Playing)?;
+        prepare_dtls_certificate();
         Ok(Self {
             pipeline,
             settings,
@@ -246,7 +271,12 @@ impl MediaEngine {
         self.with_peer(session, |p| p.set_answer(sdp))?
     }
 
-    pub fn add_candidate(&self, session: &str, mline: u32, candidate: &str) -> Result<(), MediaError> {
+    pub fn add_candidate(
+        &self,
+        session: &str,
+        mline: u32,
+        candidate: &str,
+    ) -> Result<(), MediaError> {
         self.with_peer(session, |p| p.add_candidate(mline, candidate))
     }
 
@@ -275,6 +305,21 @@ impl Drop for MediaEngine {
     }
 }
 
+/// GStreamer's DTLS elements share one certificate per process, made when the
+/// first one is created: an RSA key that takes a few hundred milliseconds.
+/// Making it now, off the start-up path, keeps it out of the first call.
+fn prepare_dtls_certificate() {
+    std::thread::spawn(|| {
+        let started = std::time::Instant::now();
+        if gst::ElementFactory::make("dtlsdec").build().is_ok() {
+            tracing::debug!(
+                ms = started.elapsed().as_millis() as u64,
+                "DTLS certificate ready"
+            );
+        }
+    });
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -292,14 +337,20 @@ async fn watch_bus(bus: gst::Bus, events: EventSink) {
     while let Some(message) = messages.next().await {
         match message.view() {
             gst::MessageView::Error(e) => {
-                let path = e.src().map(|s| s.path_string().to_string()).unwrap_or_default();
+                let path = e
+                    .src()
+                    .map(|s| s.path_string().to_string())
+                    .unwrap_or_default();
                 tracing::error!(element = %path, error = %e.error(), debug = ?e.debug(), "pipeline error");
                 if let Some(session) = session_of(&path) {
                     events.send(MediaEvent::Failed { session });
                 }
             }
             gst::MessageView::Warning(w) => {
-                let path = w.src().map(|s| s.path_string().to_string()).unwrap_or_default();
+                let path = w
+                    .src()
+                    .map(|s| s.path_string().to_string())
+                    .unwrap_or_default();
                 tracing::warn!(element = %path, warning = %w.error(), "pipeline warning");
             }
             _ => {}
@@ -325,7 +376,10 @@ mod tests {
             session_of("/GstPipeline:homecall/GstBin:peer-ab12/GstWebRTCBin:webrtcbin0"),
             Some("ab12".into())
         );
-        assert_eq!(session_of("/GstPipeline:homecall/GstX264Enc:x264enc0"), None);
+        assert_eq!(
+            session_of("/GstPipeline:homecall/GstX264Enc:x264enc0"),
+            None
+        );
     }
 
     #[test]

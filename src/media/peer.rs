@@ -12,6 +12,8 @@
 //! ```
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use gst::prelude::*;
 use gst_webrtc::{WebRTCPeerConnectionState, WebRTCSDPType, WebRTCSessionDescription};
@@ -77,7 +79,8 @@ impl Peer {
         let apay = make("rtpopuspay")?;
         apay.set_property("pt", AUDIO_PT);
 
-        let mut tee_pads = Vec::new();
+        let mut entries = Vec::new();
+        let mut webrtc_sinks = Vec::new();
         for (tee, pay, caps, name) in [
             (video_tee, vpay, video_caps, "video"),
             (audio_tee, apay, audio_caps, "audio"),
@@ -92,28 +95,25 @@ impl Peer {
             bin.add_many([&queue, &pay, &filter])?;
             gst::Element::link_many([&queue, &pay, &filter])?;
             filter.link(&webrtc)?;
+            webrtc_sinks.push(
+                pad_of(&filter, "src")?
+                    .peer()
+                    .ok_or(MediaError::Pipeline("capsfilter not linked".into()))?,
+            );
             let target = queue
                 .static_pad("sink")
                 .ok_or(MediaError::Pipeline("queue without sink pad".into()))?;
             let ghost = gst::GhostPad::builder_with_target(&target)?
                 .name(name)
                 .build();
+            answer_serialized_queries(&ghost);
             bin.add_pad(&ghost)?;
-            let tee_pad = tee
-                .request_pad_simple("src_%u")
-                .ok_or(MediaError::Pipeline("tee gave no pad".into()))?;
-            tee_pads.push((tee.clone(), tee_pad, ghost));
+            entries.push((tee.clone(), ghost));
         }
 
         connect_signals(&webrtc, session, events, outputs, &bin);
+        offer_once_media_flows(&webrtc, &webrtc_sinks, session, events);
         pipeline.add(&bin)?;
-        for (_, tee_pad, ghost) in &tee_pads {
-            tee_pad.link(ghost)?;
-        }
-        let tee_pads = tee_pads
-            .into_iter()
-            .map(|(tee, pad, _)| (tee, pad))
-            .collect();
         // libnice ignores loopback when it looks for addresses; add what we were given.
         if !net.extra_local_ips.is_empty() {
             let agent = webrtc.property::<gst::glib::Object>("ice-agent");
@@ -122,6 +122,16 @@ impl Peer {
             }
         }
         bin.sync_state_with_parent()?;
+        // Only a playing branch may join the tees: a tee that pushes into a
+        // pad still starting gets "flushing" back and stops its source.
+        let mut tee_pads = Vec::new();
+        for (tee, ghost) in entries {
+            let tee_pad = tee
+                .request_pad_simple("src_%u")
+                .ok_or(MediaError::Pipeline("tee gave no pad".into()))?;
+            tee_pad.link(&ghost)?;
+            tee_pads.push((tee, tee_pad));
+        }
         Ok(Self {
             bin,
             webrtc,
@@ -130,8 +140,8 @@ impl Peer {
     }
 
     pub fn set_answer(&self, sdp: &str) -> Result<(), MediaError> {
-        let message = gst_sdp::SDPMessage::parse_buffer(sdp.as_bytes())
-            .map_err(|_| MediaError::BadSdp)?;
+        let message =
+            gst_sdp::SDPMessage::parse_buffer(sdp.as_bytes()).map_err(|_| MediaError::BadSdp)?;
         let answer = WebRTCSessionDescription::new(WebRTCSDPType::Answer, message);
         self.webrtc
             .emit_by_name::<()>("set-remote-description", &[&answer, &None::<gst::Promise>]);
@@ -151,7 +161,8 @@ impl Peer {
             .all_headers(true)
             .build();
         if let Some(pad) = self.bin.static_pad("video") {
-            pad.send_event(event);
+            // An upstream event leaves through a sink pad with push, not send.
+            pad.push_event(event);
         }
     }
 
@@ -169,6 +180,54 @@ impl Peer {
     }
 }
 
+/// Makes the offer as soon as webrtcbin knows the caps of every stream it
+/// sends. Neither earlier (an offer made before the branch plays leaves its
+/// DTLS transport unstarted) nor on "on-negotiation-needed" (GStreamer 1.22
+/// sometimes never emits it when the caps arrive while the bin is starting).
+fn offer_once_media_flows(
+    webrtc: &gst::Element,
+    sinks: &[gst::Pad],
+    session: &str,
+    events: &EventSink,
+) {
+    let offered = Arc::new(AtomicBool::new(false));
+    let all: Vec<_> = sinks.iter().map(|p| p.downgrade()).collect();
+    for pad in sinks {
+        let (webrtc, all, offered) = (webrtc.downgrade(), all.clone(), offered.clone());
+        let (session, events) = (session.to_owned(), events.clone());
+        // "notify::caps" comes after webrtcbin has handled the caps event.
+        pad.connect_notify(Some("caps"), move |_, _| {
+            let ready = all
+                .iter()
+                .all(|p| p.upgrade().is_some_and(|p| p.current_caps().is_some()));
+            if ready && !offered.swap(true, Ordering::SeqCst) {
+                if let Some(webrtc) = webrtc.upgrade() {
+                    create_offer(&webrtc, session.clone(), events.clone());
+                }
+            }
+        });
+    }
+}
+
+fn pad_of(element: &gst::Element, name: &str) -> Result<gst::Pad, MediaError> {
+    element
+        .static_pad(name)
+        .ok_or_else(|| MediaError::Pipeline(format!("{} has no {name} pad", element.name())))
+}
+
+/// Answers serialized queries (ALLOCATION above all) at the branch's entry
+/// instead of letting them queue behind data. Until a caller's DTLS is up,
+/// webrtcbin holds its data back, so such a query would wait there forever
+/// and, travelling through the shared tee, stall every other caller too.
+fn answer_serialized_queries(pad: &gst::GhostPad) {
+    pad.add_probe(gst::PadProbeType::QUERY_DOWNSTREAM, |_, info| {
+        match info.query() {
+            Some(query) if query.is_serialized() => gst::PadProbeReturn::Handled,
+            _ => gst::PadProbeReturn::Ok,
+        }
+    });
+}
+
 fn connect_signals(
     webrtc: &gst::Element,
     session: &str,
@@ -176,13 +235,6 @@ fn connect_signals(
     outputs: &remote::Outputs,
     bin: &gst::Bin,
 ) {
-    let (s, ev) = (session.to_owned(), events.clone());
-    webrtc.connect("on-negotiation-needed", false, move |args| {
-        let webrtc = args[0].get::<gst::Element>().ok()?;
-        create_offer(&webrtc, s.clone(), ev.clone());
-        None
-    });
-
     let (s, ev) = (session.to_owned(), events.clone());
     webrtc.connect("on-ice-candidate", false, move |args| {
         let mline = args[1].get::<u32>().ok()?;
@@ -200,12 +252,10 @@ fn connect_signals(
         let state = w.property::<WebRTCPeerConnectionState>("connection-state");
         tracing::debug!(session = %s, ?state, "peer connection state");
         match state {
-            WebRTCPeerConnectionState::Connected => ev.send(MediaEvent::Connected {
-                session: s.clone(),
-            }),
-            WebRTCPeerConnectionState::Failed => ev.send(MediaEvent::Failed {
-                session: s.clone(),
-            }),
+            WebRTCPeerConnectionState::Connected => {
+                ev.send(MediaEvent::Connected { session: s.clone() })
+            }
+            WebRTCPeerConnectionState::Failed => ev.send(MediaEvent::Failed { session: s.clone() }),
             _ => {}
         }
     });

@@ -42,7 +42,9 @@ pub(super) fn decode(bin: &gst::Bin, pad: &gst::Pad, out: &Outputs) -> Result<()
     pad.link(&sink)?;
     let (bin_weak, out) = (bin.downgrade(), out.clone());
     decodebin.connect_pad_added(move |_, decoded| {
-        let Some(bin) = bin_weak.upgrade() else { return };
+        let Some(bin) = bin_weak.upgrade() else {
+            return;
+        };
         let kind = decoded
             .current_caps()
             .and_then(|c| c.structure(0).map(|s| s.name().to_string()))
@@ -66,7 +68,9 @@ fn video_branch(bin: &gst::Bin, decoded: &gst::Pad, out: &Outputs) -> Result<(),
     let filter = make("capsfilter")?;
     filter.set_property(
         "caps",
-        gst::Caps::builder("video/x-raw").field("format", "I420").build(),
+        gst::Caps::builder("video/x-raw")
+            .field("format", "I420")
+            .build(),
     );
     let queue = leaky_queue()?;
     bin.add_many([&convert, &filter, &queue])?;
@@ -80,7 +84,7 @@ fn video_branch(bin: &gst::Bin, decoded: &gst::Pad, out: &Outputs) -> Result<(),
         gst::PadProbeReturn::Ok
     });
     out.tv.show_video(bin, &pad_of(&queue, "src")?)?;
-    for e in [&convert, &filter, &queue] {
+    for e in [&queue, &filter, &convert] {
         e.sync_state_with_parent()?;
     }
     decoded.link(&pad_of(&convert, "sink")?)?;
@@ -109,7 +113,7 @@ fn audio_branch(bin: &gst::Bin, decoded: &gst::Pad, out: &Outputs) -> Result<(),
         gst::PadProbeReturn::Ok
     });
     out.tv.play_audio(bin, &pad_of(&queue, "src")?)?;
-    for e in [&convert, &resample, &filter, &queue] {
+    for e in [&queue, &filter, &resample, &convert] {
         e.sync_state_with_parent()?;
     }
     decoded.link(&pad_of(&convert, "sink")?)?;
@@ -136,7 +140,7 @@ fn measure_frame(pad: &gst::Pad, buffer: &gst::BufferRef, stats: &Mutex<RemoteSt
         return;
     };
     let mut stats = stats.lock().unwrap_or_else(PoisonError::into_inner);
-    let mean = if stats.video_frames % COLOUR_EVERY == 0 {
+    let mean = if stats.video_frames.is_multiple_of(COLOUR_EVERY) {
         gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info)
             .ok()
             .and_then(|frame| {
@@ -170,7 +174,9 @@ fn measure_audio(pad: &gst::Pad, buffer: &gst::BufferRef, stats: &Mutex<RemoteSt
     else {
         return;
     };
-    let Ok(map) = buffer.map_readable() else { return };
+    let Ok(map) = buffer.map_readable() else {
+        return;
+    };
     let channels = info.channels().max(1) as usize;
     let first_channel = map
         .as_slice()

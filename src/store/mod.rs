@@ -52,12 +52,14 @@ impl JsonFile {
     /// The document, or `None` when it was never written.
     pub fn read<T: DeserializeOwned>(&self) -> Result<Option<T>, StoreError> {
         match fs::read(&self.path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|source| StoreError::Corrupt {
-                    path: self.path.clone(),
-                    source,
-                }),
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|source| StoreError::Corrupt {
+                        path: self.path.clone(),
+                        source,
+                    })
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_error(&self.path)(e)),
         }

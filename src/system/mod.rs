@@ -1,6 +1,7 @@
 //! The box's place in the operating system: logging to journald or stdout,
 //! systemd readiness and watchdog keep-alives, and termination signals.
 
+use std::io::IsTerminal;
 
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -15,14 +16,20 @@ pub fn init_logging() {
     if std::env::var_os("JOURNAL_STREAM").is_some() {
         match tracing_journald::layer() {
             Ok(journald) => {
-                registry.with(journald.with_syslog_identifier("homecall".into())).init();
+                registry
+                    .with(journald.with_syslog_identifier("homecall".into()))
+                    .init();
                 return;
             }
             Err(e) => eprintln!("homecall: journald unavailable ({e}); logging to stdout"),
         }
     }
     registry
-        .with(tracing_subscriber::fmt::layer().with_target(false))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_target(false)
+                .with_ansi(std::io::stdout().is_terminal()),
+        )
         .init();
 }
 

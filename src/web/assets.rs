@@ -6,10 +6,26 @@ use axum::response::{IntoResponse, Response};
 
 /// (name, content type, content) of every file under `/assets/`.
 const ASSETS: &[(&str, &str, &str)] = &[
-    ("call.js", "text/javascript; charset=utf-8", include_str!("../../web/call.js")),
-    ("protocol.js", "text/javascript; charset=utf-8", include_str!("../../web/protocol.js")),
-    ("i18n.js", "text/javascript; charset=utf-8", include_str!("../../web/i18n.js")),
-    ("call.css", "text/css; charset=utf-8", include_str!("../../web/call.css")),
+    (
+        "call.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/call.js"),
+    ),
+    (
+        "protocol.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/protocol.js"),
+    ),
+    (
+        "i18n.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/i18n.js"),
+    ),
+    (
+        "call.css",
+        "text/css; charset=utf-8",
+        include_str!("../../web/call.css"),
+    ),
 ];
 
 /// The call page itself.

@@ -14,7 +14,11 @@ impl Lang {
         let mut best: Option<(f32, Lang)> = None;
         for part in header.unwrap_or_default().split(',') {
             let mut fields = part.trim().split(';');
-            let tag = fields.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let tag = fields
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
             let quality = fields
                 .find_map(|f| f.trim().strip_prefix("q=").and_then(|q| q.parse().ok()))
                 .unwrap_or(1.0);
@@ -53,14 +57,22 @@ pub fn text(lang: Lang, text: Text) -> &'static str {
     match (text, lang) {
         (Text::InvalidLinkTitle, En) => "HomeCall",
         (Text::InvalidLinkTitle, Ru) => "HomeCall",
-        (Text::InvalidLink, En) => "This link is not valid. Please check it, or ask your family for a new one.",
-        (Text::InvalidLink, Ru) => "Эта ссылка недействительна. Проверьте её или попросите у родных новую.",
-        (Text::NoLongerValid, En) => "This link is no longer valid — ask your family for a new one.",
+        (Text::InvalidLink, En) => {
+            "This link is not valid. Please check it, or ask your family for a new one."
+        }
+        (Text::InvalidLink, Ru) => {
+            "Эта ссылка недействительна. Проверьте её или попросите у родных новую."
+        }
+        (Text::NoLongerValid, En) => {
+            "This link is no longer valid — ask your family for a new one."
+        }
         (Text::NoLongerValid, Ru) => "Эта ссылка больше не действует — попросите у родных новую.",
         (Text::NotFound, En) => "There is nothing here.",
         (Text::NotFound, Ru) => "Здесь ничего нет.",
         (Text::Home, En) => "This is a HomeCall box. To call, open the link your family gave you.",
-        (Text::Home, Ru) => "Это HomeCall. Чтобы позвонить, откройте ссылку, которую вам дали родные.",
+        (Text::Home, Ru) => {
+            "Это HomeCall. Чтобы позвонить, откройте ссылку, которую вам дали родные."
+        }
     }
 }
 

@@ -44,8 +44,7 @@ impl AppState {
     /// the callers' last messages leave before the process exits.
     pub async fn sockets_closed(&self, limit: Duration) {
         let deadline = tokio::time::Instant::now() + limit;
-        while self.open_sockets.load(Ordering::SeqCst) > 0
-            && tokio::time::Instant::now() < deadline
+        while self.open_sockets.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline
         {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

@@ -19,11 +19,7 @@ pub async fn call(
     let links = state.links.clone();
     let checked = tokio::task::spawn_blocking(move || links.check(&token)).await;
     match checked {
-        Ok(Ok(_)) => (
-            [(header::CACHE_CONTROL, "no-store")],
-            Html(CALL_HTML),
-        )
-            .into_response(),
+        Ok(Ok(_)) => ([(header::CACHE_CONTROL, "no-store")], Html(CALL_HTML)).into_response(),
         Ok(Err(CheckError::Refused(Refusal::Unknown))) => {
             message(StatusCode::NOT_FOUND, lang, Text::InvalidLink)
         }

@@ -1,0 +1,97 @@
+// Time from navigation start to the first remote frame on the call page, over
+// several calls to one box from one browser. Run it through bench/first-frame,
+// which builds the release binary and gives it a network namespace.
+//
+// env: HOMECALL_BIN (the box binary), RUNS (calls, default 12; the first is a
+// warm-up and is not counted).
+//
+// stdout: one line per call, then the reference figure and ratio, then
+// first_frame_ms_p90=<n>, and last first_frame_ms_median=<n>.
+
+import { makeFixtures, removeFixtures } from '../tests/e2e/lib/fixtures.mjs';
+import { startBox } from '../tests/e2e/lib/box.mjs';
+import { launchBrowser, describePage } from '../tests/e2e/lib/browser.mjs';
+import { FINAL_PAGE_STATES, hangUp, waitBoxState } from '../tests/e2e/lib/call.mjs';
+import { fatal, waitUntil } from '../tests/e2e/lib/wait.mjs';
+
+const RUNS = Number.parseInt(process.env.RUNS ?? '12', 10);
+if (!Number.isInteger(RUNS) || RUNS < 2) {
+  console.error(`RUNS must be an integer ≥ 2 (one warm-up run is discarded), got ${process.env.RUNS}`);
+  process.exit(2);
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Nearest-rank percentile. */
+function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+const fixtures = makeFixtures();
+const box = await startBox();
+const browser = await launchBrowser(fixtures);
+browser.quiet = true; // keep stdout/stderr for figures; consoles go into failure reports
+let page = null;
+const firstFrame = [];
+const domReady = [];
+
+try {
+  const link = await box.createLink('bench');
+  for (let run = 0; run < RUNS; run++) {
+    box.note(`=== bench run ${run}`);
+    page = await browser.newPage(`run${run}`);
+    await page.goto(link, { timeout: 10_000, waitUntil: 'domcontentloaded' });
+    const ms = await waitUntil(
+      'window.homecall.firstFrameMs to be set',
+      async () => {
+        const r = await page.evaluate(() => ({
+          state: window.homecall ? window.homecall.state : null,
+          firstFrameMs: window.homecall ? window.homecall.firstFrameMs : null,
+        }));
+        if (FINAL_PAGE_STATES.includes(r.state)) throw fatal(`the page state became ${r.state} before the first frame`);
+        return r.firstFrameMs;
+      },
+      (v) => typeof v === 'number',
+      { timeoutMs: 20_000, intervalMs: 20 },
+    );
+    const dom = await page.evaluate(() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd);
+    await hangUp(page, { timeoutMs: 5000 });
+    await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
+    await page.close();
+    page = null;
+    const warmUp = run === 0;
+    console.log(`run ${run}${warmUp ? ' (warm-up, not counted)' : ''}: first_frame_ms=${ms.toFixed(1)} dom_ready_ms=${dom.toFixed(1)}`);
+    if (!warmUp) {
+      firstFrame.push(ms);
+      domReady.push(dom);
+    }
+  }
+} catch (err) {
+  console.error(`bench failed: ${err.message}`);
+  if (page) console.error(await describePage(browser, page, 40));
+  console.error(await box.describe(60));
+  await browser.close();
+  await box.stop();
+  removeFixtures(fixtures);
+  process.exit(1);
+}
+
+await browser.close();
+removeFixtures(fixtures);
+const code = await box.stop();
+if (code !== 0) console.error(`note: the box exited with code ${code} after SIGTERM`);
+console.error(`box log: ${box.logPath}`);
+// Figures after everything else, so that the median is the last line.
+
+const ffMedian = median(firstFrame);
+const refMedian = median(domReady);
+console.log(`runs_counted=${firstFrame.length}`);
+console.log(`ref_dom_ready_ms_median=${Math.round(refMedian)}`);
+console.log(`first_frame_to_dom_ready_ratio=${(ffMedian / refMedian).toFixed(2)}`);
+console.log(`first_frame_ms_p90=${Math.round(percentile(firstFrame, 90))}`);
+console.log(`first_frame_ms_median=${Math.round(ffMedian)}`);

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every HomeCall test on a Debian 12 machine, installing what it needs:
+#   1. system packages (GStreamer, ALSA, Chromium, coturn…) and the browser
+#      driver for the end-to-end tests (npm ci, from the lockfile);
+#   2. formatting and lints: cargo fmt --check, cargo clippy -D warnings;
+#   3. unit and integration tests (the real binary over real WebSockets);
+#   4. end-to-end calls: the real box and headless Chromium.
+# Steps 3 and 4 run inside a network namespace with only loopback, so no test
+# traffic can leave the machine.
+set -euo pipefail
+repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+cd "$repo"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "system packages"
+scripts/install-deps.sh --test
+
+step "browser driver (tests/e2e)"
+(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+
+step "format and lints"
+cargo fmt --check
+cargo clippy --all-targets --locked -- -D warnings
+
+step "build"
+cargo build --all-targets --locked
+
+# Everything from here on needs no network beyond loopback.
+in_netns() {
+  if [ "$(id -u)" -eq 0 ]; then ns=(unshare -n); else ns=(unshare -r -n); fi
+  "${ns[@]}" bash -c 'ip link set lo up && exec "$@"' netns "$@"
+}
+
+step "unit and integration tests"
+in_netns cargo test --locked --offline
+
+step "end-to-end calls in headless Chromium"
+in_netns bash -c 'cd tests/e2e && exec npm test --silent'

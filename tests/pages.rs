@@ -1,0 +1,78 @@
+//! The real binary's pages: the call page behind a link, a human sentence
+//! otherwise, in the caller's language, with headers that keep the link secret.
+
+mod support;
+
+use support::{run_with_stdio, TestBox};
+
+#[test]
+fn a_valid_link_serves_the_call_page() {
+    let b = TestBox::start("");
+    let url = b.create_link("Anna");
+    let path = &url[url.find("/r/").expect("link path")..];
+    let (code, body) = b.get(path).expect("answers");
+    assert_eq!(code, 200);
+    assert!(body.contains("/assets/call.js"), "{body}");
+    for asset in ["call.js", "protocol.js", "i18n.js", "call.css"] {
+        let (code, body) = b.get(&format!("/assets/{asset}")).expect("answers");
+        assert_eq!(code, 200, "{asset}");
+        assert!(!body.is_empty(), "{asset}");
+    }
+}
+
+#[test]
+fn an_unknown_link_says_so_in_the_callers_language() {
+    let b = TestBox::start("");
+    let (code, body) = b
+        .get_with(
+            "/r/notavalidtoken",
+            &[("Accept-Language", "en-GB,en;q=0.9")],
+        )
+        .expect("answers");
+    assert_eq!(code, 404);
+    assert!(body.contains("This link is not valid"), "{body}");
+    assert!(body.contains("lang=\"en\""), "{body}");
+    let (code, body) = b
+        .get_with(
+            "/r/notavalidtoken",
+            &[("Accept-Language", "ru-RU,ru;q=0.9")],
+        )
+        .expect("answers");
+    assert_eq!(code, 404);
+    assert!(body.contains("Эта ссылка недействительна"), "{body}");
+}
+
+#[test]
+fn responses_never_leak_the_link() {
+    let b = TestBox::start("");
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", b.port)).expect("connect");
+    use std::io::{Read, Write};
+    write!(
+        stream,
+        "GET /r/x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut head = String::new();
+    stream.read_to_string(&mut head).expect("read");
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("referrer-policy: no-referrer"), "{head}");
+    assert!(head.contains("content-security-policy:"), "{head}");
+}
+
+#[test]
+fn a_bad_config_stops_start_up_with_file_line_and_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("bad.toml");
+    std::fs::write(
+        &config,
+        "[web]\nlisten = \"127.0.0.1:8080\"\n\n[calls]\nmax_participants = 7\n",
+    )
+    .expect("write");
+    let out = run_with_stdio(&["run", "--config", config.to_str().expect("utf-8")]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}, line 5: max_participants", config.display())),
+        "{stderr}"
+    );
+}

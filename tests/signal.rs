@@ -1,0 +1,251 @@
+//! The real binary, signalling over a real WebSocket: joining, busy, unknown
+//! links, bad messages, hang-up and the next call.
+
+mod support;
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use support::{token_of, TestBox};
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(b: &TestBox) -> Socket {
+    let (socket, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{}/signal", b.port))
+        .await
+        .expect("websocket connects");
+    socket
+}
+
+async fn send(socket: &mut Socket, message: Value) {
+    socket
+        .send(Message::Text(message.to_string().into()))
+        .await
+        .expect("send");
+}
+
+/// The next JSON message, or `None` when the box closed the socket.
+async fn recv(socket: &mut Socket) -> Option<Value> {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("the box answers within 10 s");
+        match frame {
+            Some(Ok(Message::Text(text))) => {
+                return Some(serde_json::from_str(&text).expect("box sends JSON"))
+            }
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+async fn hello(b: &TestBox, token: &str) -> Socket {
+    let mut socket = connect(b).await;
+    send(
+        &mut socket,
+        json!({"type": "hello", "version": 1, "token": token}),
+    )
+    .await;
+    socket
+}
+
+/// Joins and reads until the offer; returns the socket, session id and SDP.
+async fn join(b: &TestBox, token: &str) -> (Socket, String, String) {
+    let mut socket = hello(b, token).await;
+    let welcome = recv(&mut socket).await.expect("welcome");
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    assert_eq!(welcome["version"], 1);
+    let session = welcome["session"].as_str().expect("session").to_owned();
+    assert_eq!(session.len(), 32, "128-bit session id: {session}");
+    loop {
+        let m = recv(&mut socket).await.expect("offer follows the welcome");
+        if m["type"] == "offer" {
+            return (socket, session, m["sdp"].as_str().expect("sdp").to_owned());
+        }
+        assert_eq!(
+            m["type"], "ice",
+            "only candidates may come before the offer: {m}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_caller_is_welcomed_and_offered_h264_and_opus() {
+    let b = TestBox::start("");
+    let url = b.create_link("Anna");
+    assert!(
+        url.starts_with(&format!("http://127.0.0.1:{}/r/", b.port)),
+        "{url}"
+    );
+    let (_socket, _, sdp) = join(&b, token_of(&url)).await;
+    assert!(sdp.contains("m=video"), "{sdp}");
+    assert!(sdp.contains("m=audio"), "{sdp}");
+    assert!(sdp.contains("H264/90000"), "{sdp}");
+    assert!(sdp.contains("packetization-mode=1"), "{sdp}");
+    assert!(sdp.to_lowercase().contains("opus/48000"), "{sdp}");
+    assert!(sdp.contains("a=sendrecv"), "{sdp}");
+    assert!(sdp.contains("a=fingerprint:sha-256"), "DTLS-SRTP: {sdp}");
+    let status = b.status();
+    assert_eq!(status["state"], "connecting", "{status}");
+    assert!(
+        !b.log().contains(token_of(&url)),
+        "the token must never be logged"
+    );
+}
+
+#[tokio::test]
+async fn a_second_caller_is_told_busy_and_the_first_call_stays() {
+    let b = TestBox::start("");
+    let url = b.create_link("Anna");
+    let (_first, session, _) = join(&b, token_of(&url)).await;
+    let mut second = hello(&b, token_of(&url)).await;
+    assert_eq!(
+        recv(&mut second).await,
+        Some(json!({"type": "error", "code": "busy"}))
+    );
+    assert_eq!(recv(&mut second).await, None, "busy closes the socket");
+    let status = b.status();
+    assert_eq!(status["calls"][0]["session"], session.as_str(), "{status}");
+    assert_eq!(status["calls"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn three_participants_admit_two_callers() {
+    let b = TestBox::start("[calls]\nmax_participants = 3\n");
+    let url = b.create_link("Anna");
+    let (_a, _, _) = join(&b, token_of(&url)).await;
+    let (_b, _, _) = join(&b, token_of(&url)).await;
+    assert_eq!(b.status()["calls"].as_array().map(Vec::len), Some(2));
+    let mut third = hello(&b, token_of(&url)).await;
+    assert_eq!(recv(&mut third).await.expect("answer")["code"], "busy");
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_links_are_refused() {
+    let b = TestBox::start("");
+    b.create_link("Anna");
+    for token in ["", "nope", &"A".repeat(43), "../../etc/passwd"] {
+        let mut socket = hello(&b, token).await;
+        assert_eq!(
+            recv(&mut socket).await,
+            Some(json!({"type": "error", "code": "invalidLink"})),
+            "token {token:?}"
+        );
+    }
+    assert_eq!(b.state(), "waiting");
+}
+
+#[tokio::test]
+async fn wrong_first_message_and_version_are_refused() {
+    let b = TestBox::start("");
+    let url = b.create_link("Anna");
+    let mut socket = connect(&b).await;
+    send(&mut socket, json!({"type": "hangUp"})).await;
+    assert_eq!(
+        recv(&mut socket).await.expect("error")["code"],
+        "badMessage"
+    );
+
+    let mut socket = connect(&b).await;
+    socket
+        .send(Message::Text("this is not json".into()))
+        .await
+        .expect("send");
+    assert_eq!(
+        recv(&mut socket).await.expect("error")["code"],
+        "badMessage"
+    );
+
+    let mut socket = connect(&b).await;
+    send(
+        &mut socket,
+        json!({"type": "hello", "version": 99, "token": token_of(&url)}),
+    )
+    .await;
+    assert_eq!(
+        recv(&mut socket).await.expect("error")["code"],
+        "unsupportedVersion"
+    );
+}
+
+#[tokio::test]
+async fn hang_up_returns_to_waiting_and_the_next_call_works() {
+    let mut b = TestBox::start("");
+    let url = b.create_link("Anna");
+    let (mut socket, _, _) = join(&b, token_of(&url)).await;
+    send(&mut socket, json!({"type": "hangUp"})).await;
+    b.wait_until(Duration::from_secs(5), "waiting after hang-up", |b| {
+        b.state() == "waiting"
+    });
+    let (_socket, _, sdp) = join(&b, token_of(&url)).await;
+    assert!(sdp.contains("H264"), "{sdp}");
+    assert_eq!(b.state(), "connecting");
+}
+
+#[tokio::test]
+async fn closing_the_socket_ends_the_call() {
+    let mut b = TestBox::start("");
+    let url = b.create_link("Anna");
+    let (socket, _, _) = join(&b, token_of(&url)).await;
+    drop(socket);
+    b.wait_until(
+        Duration::from_secs(5),
+        "waiting after the socket closed",
+        |b| b.state() == "waiting",
+    );
+}
+
+#[tokio::test]
+async fn a_reloaded_page_takes_its_call_over() {
+    let b = TestBox::start("");
+    let url = b.create_link("Anna");
+    let (mut old, session, _) = join(&b, token_of(&url)).await;
+    let mut new = connect(&b).await;
+    send(
+        &mut new,
+        json!({"type": "hello", "version": 1, "token": token_of(&url), "resume": session}),
+    )
+    .await;
+    assert_eq!(recv(&mut new).await.expect("welcome")["type"], "welcome");
+    loop {
+        match recv(&mut old).await {
+            Some(m) if m["type"] == "ended" => {
+                assert_eq!(m["reason"], "takenOver");
+                break;
+            }
+            Some(_) => continue,
+            None => panic!("the old page was not told"),
+        }
+    }
+    assert_eq!(b.status()["calls"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn sigterm_tells_the_caller_and_exits_cleanly() {
+    let mut b = TestBox::start("");
+    let url = b.create_link("Anna");
+    let (mut socket, _, _) = join(&b, token_of(&url)).await;
+    let code = b.terminate();
+    let mut ended = None;
+    while let Some(m) = recv(&mut socket).await {
+        if m["type"] == "ended" {
+            ended = Some(m);
+        }
+    }
+    assert_eq!(
+        ended,
+        Some(json!({"type": "ended", "reason": "boxShutdown"}))
+    );
+    assert_eq!(code, Some(0));
+}
+
+#[tokio::test]
+async fn a_link_made_while_the_box_runs_works_at_once() {
+    let b = TestBox::start("");
+    let url = b.create_link("Late");
+    let (_socket, _, _) = join(&b, token_of(&url)).await;
+}

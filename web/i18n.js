@@ -1,0 +1,129 @@
+// The call page's words, in Russian and English.
+//
+// Owns the language choice and every user-visible string: statuses, button
+// labels and hints, error sentences. call.html carries only data-i18n*
+// markers and call.js only keys, so nothing on screen bypasses t().
+// Sentences are for people: no codes, no internals.
+
+const STRINGS = {
+  en: {
+    pageTitle: 'Video call',
+    // Statuses (the big text).
+    connecting: 'Connecting…',
+    inCall: 'In call',
+    problems: 'Connection problems — reconnecting…',
+    ended: 'The call has ended',
+    takenOver: 'The call continues in another window.',
+    endedBoxShutdown: 'The box was switched off or is restarting.',
+    endedConnectionFailed: 'The connection was lost.',
+    busy: 'The box is busy with another call — try again in a few minutes.',
+    busyRetrying: 'This page keeps trying by itself.',
+    invalidLink: 'This link is not valid',
+    invalidLinkHelp: 'Ask the person who sent it for a new link.',
+    unreachable: "Can't reach the box. Check your internet connection.",
+    // Refusals from the box (protocol ErrorCode) and the fallback for unknown ones.
+    unsupportedVersion: 'Please reload the page.',
+    badMessage: 'Something went wrong while connecting. Please reload the page.',
+    unavailable: "The box can't take calls right now. Please try again in a few minutes.",
+    unknownError: 'Something went wrong. Please reload the page.',
+    // Notes about this side's camera and microphone.
+    mediaBlocked:
+      "Camera and microphone are blocked — your family can't see or hear you. Allow them in the browser settings.",
+    cameraBlocked:
+      "The camera is blocked or missing — your family can hear you but can't see you. Allow it in the browser settings.",
+    // Buttons.
+    callAgain: 'Call again',
+    reload: 'Reload the page',
+    tryAgain: 'Try again',
+    tapToHear: 'Tap to hear',
+    controls: 'Call controls',
+    mic: 'Microphone',
+    micHint: 'Turn the microphone on or off (M)',
+    camera: 'Camera',
+    cameraHint: 'Turn the camera on or off (V)',
+    hangUp: 'Hang up',
+    hangUpHint: 'End the call (Esc)',
+    fullscreen: 'Full screen',
+    fullscreenHint: 'Full screen on or off',
+    // Videos.
+    remoteVideo: 'The call',
+    selfView: 'Your camera',
+  },
+  ru: {
+    pageTitle: 'Видеозвонок',
+    connecting: 'Соединяемся…',
+    inCall: 'Идёт звонок',
+    problems: 'Проблемы со связью — переподключаемся…',
+    ended: 'Звонок завершён',
+    takenOver: 'Звонок продолжается в другом окне.',
+    endedBoxShutdown: 'Устройство выключили, или оно перезагружается.',
+    endedConnectionFailed: 'Связь прервалась.',
+    busy: 'Устройство занято другим звонком — попробуйте через несколько минут.',
+    busyRetrying: 'Страница сама будет пробовать снова.',
+    invalidLink: 'Эта ссылка недействительна',
+    invalidLinkHelp: 'Попросите новую ссылку у того, кто прислал эту.',
+    unreachable: 'Не удаётся связаться с устройством. Проверьте подключение к интернету.',
+    unsupportedVersion: 'Пожалуйста, обновите страницу.',
+    badMessage: 'При соединении что-то пошло не так. Пожалуйста, обновите страницу.',
+    unavailable: 'Устройство сейчас не может принять звонок. Попробуйте через несколько минут.',
+    unknownError: 'Что-то пошло не так. Пожалуйста, обновите страницу.',
+    mediaBlocked:
+      'Камера и микрофон заблокированы — родные вас не видят и не слышат. Разрешите их в настройках браузера.',
+    cameraBlocked:
+      'Камера заблокирована или не найдена — родные вас слышат, но не видят. Разрешите её в настройках браузера.',
+    callAgain: 'Позвонить снова',
+    reload: 'Обновить страницу',
+    tryAgain: 'Попробовать снова',
+    tapToHear: 'Нажмите, чтобы слышать',
+    controls: 'Управление звонком',
+    mic: 'Микрофон',
+    micHint: 'Включить или выключить микрофон (M)',
+    camera: 'Камера',
+    cameraHint: 'Включить или выключить камеру (V)',
+    hangUp: 'Завершить',
+    hangUpHint: 'Завершить звонок (Esc)',
+    fullscreen: 'Весь экран',
+    fullscreenHint: 'Включить или выключить полноэкранный режим',
+    remoteVideo: 'Собеседник',
+    selfView: 'Ваша камера',
+  },
+};
+
+/**
+ * The first preferred language the page has words for decides (ru-RU → ru,
+ * en-GB → en); when none of them is known, English.
+ * @param {readonly string[]} preferred BCP 47 tags, most preferred first
+ */
+function chooseLanguage(preferred) {
+  for (const tag of preferred) {
+    const primary = String(tag).toLowerCase().split('-')[0];
+    if (Object.keys(STRINGS).includes(primary)) return primary;
+  }
+  return 'en';
+}
+
+/** The page's language: 'ru' or 'en'. */
+export const lang = chooseLanguage(
+  navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'],
+);
+document.documentElement.lang = lang;
+
+/**
+ * The sentence or label for `key` in the page's language (English when the
+ * key has no translation; '' for an unknown key, never the key itself).
+ * @param {string} key
+ */
+export function t(key) {
+  return STRINGS[lang][key] ?? STRINGS.en[key] ?? '';
+}
+
+/**
+ * Fills the markers under `root`: data-i18n → text, data-i18n-label →
+ * aria-label, data-i18n-title → title (the hover hint).
+ * @param {ParentNode} [root]
+ */
+export function localize(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+}
