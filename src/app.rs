@@ -52,6 +52,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "listening"
     );
     system::notify_ready();
+    let watched = device.clone();
+    system::feed_watchdog(move || {
+        let device = watched.clone();
+        async move {
+            tokio::time::timeout(Duration::from_secs(2), device.status())
+                .await
+                .is_ok_and(|status| status.is_some())
+        }
+    });
 
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown_state = state.clone();

@@ -1,6 +1,7 @@
 //! The box's place in the operating system: logging to journald or stdout,
 //! systemd readiness and watchdog keep-alives, and termination signals.
 
+use std::future::Future;
 use std::io::IsTerminal;
 
 use tracing_subscriber::layer::SubscriberExt;
@@ -33,22 +34,35 @@ pub fn init_logging() {
         .init();
 }
 
-/// Tells systemd the box is ready (no-op outside systemd), and keeps its
-/// watchdog fed from the runtime for as long as the process lives.
+/// Tells systemd the box is ready (a no-op outside systemd).
 pub fn notify_ready() {
     if let Err(e) = sd_notify::notify(&[sd_notify::NotifyState::Ready]) {
         tracing::warn!(error = %e, "cannot tell systemd we are ready");
     }
-    if let Some(timeout) = sd_notify::watchdog_enabled() {
-        let period = timeout / 2;
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(period);
-            loop {
-                tick.tick().await;
+}
+
+/// Feeds systemd's watchdog, when it has one for us, at half its timeout,
+/// but only while `alive` says the box still works: a box whose main loop
+/// is stuck stops feeding it and systemd restarts it.
+pub fn feed_watchdog<F, Fut>(alive: F)
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    let Some(timeout) = sd_notify::watchdog_enabled() else {
+        return;
+    };
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(timeout / 2);
+        loop {
+            tick.tick().await;
+            if alive().await {
                 let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+            } else {
+                tracing::error!("the device is not answering; letting the watchdog restart us");
             }
-        });
-    }
+        }
+    });
 }
 
 /// Completes on SIGTERM or Ctrl-C.
