@@ -12,7 +12,7 @@ RUN_PKGS=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-nice
   gstreamer1.0-libav gstreamer1.0-alsa gstreamer1.0-x
 )
-TEST_PKGS=(chromium coturn iproute2 util-linux)
+TEST_PKGS=(chromium coturn iproute2 util-linux xvfb imagemagick)
 
 want=("${RUN_PKGS[@]}")
 if [[ "${1:-}" == "--test" ]]; then

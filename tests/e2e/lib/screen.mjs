@@ -1,0 +1,56 @@
+// A virtual screen for the box's TV output: Xvfb on a free display number,
+// and the colour of a region of what it shows (ImageMagick's `import`).
+
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { waitUntil } from './wait.mjs';
+
+export class Screen {
+  constructor(display, child) {
+    this.display = display;
+    this.child = child;
+  }
+
+  /** Mean RGB of the `w`x`h` region at (`x`, `y`) of the screen. */
+  meanRgb({ x, y, w, h }) {
+    const ppm = execFileSync('import', ['-display', this.display, '-window', 'root', '-crop', `${w}x${h}+${x}+${y}`, '-depth', '8', 'ppm:-'], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return meanOfPpm(ppm);
+  }
+
+  async stop() {
+    this.child.kill('SIGTERM');
+    await new Promise((resolve) => this.child.once('exit', resolve));
+  }
+}
+
+/** Starts Xvfb (`width`x`height`) on the first free display from :90. */
+export async function startScreen({ width = 1280, height = 720 } = {}) {
+  let n = 90;
+  while (fs.existsSync(`/tmp/.X11-unix/X${n}`) || fs.existsSync(`/tmp/.X${n}-lock`)) n++;
+  const display = `:${n}`;
+  const child = spawn('Xvfb', [display, '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp'], { stdio: 'ignore' });
+  await waitUntil(`Xvfb to listen on ${display}`, () => fs.existsSync(`/tmp/.X11-unix/X${n}`), Boolean, { timeoutMs: 10_000 });
+  return new Screen(display, child);
+}
+
+/** Mean [r, g, b] of a binary PPM (P6, maxval 255). */
+export function meanOfPpm(buf) {
+  // Header: "P6" whitespace width whitespace height whitespace maxval single-whitespace.
+  const fields = [];
+  let i = 0;
+  while (fields.length < 4) {
+    while (/\s/.test(String.fromCharCode(buf[i]))) i++;
+    let start = i;
+    while (!/\s/.test(String.fromCharCode(buf[i]))) i++;
+    fields.push(buf.subarray(start, i).toString('ascii'));
+  }
+  i++;
+  if (fields[0] !== 'P6' || fields[3] !== '255') throw new Error(`unexpected image header ${fields.join(' ')}`);
+  const pixels = buf.subarray(i);
+  const sum = [0, 0, 0];
+  for (let p = 0; p + 2 < pixels.length; p += 3) for (let c = 0; c < 3; c++) sum[c] += pixels[p + c];
+  const n = pixels.length / 3;
+  return sum.map((s) => Math.round(s / n));
+}
