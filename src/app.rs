@@ -7,12 +7,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use crate::admin::{Credentials, LoginThrottle, Sessions, SetupCode};
 use crate::config::{AudioOutput, Config, Source, TvOutput};
 use crate::device::{DeviceHandle, DeviceSettings};
 use crate::links::LinkBook;
 use crate::media::{
     self, CaptureSettings, CaptureSource, MediaEngine, MediaSettings, Screen, Speaker,
 };
+use crate::settings::SettingsStore;
 use crate::{hw, system, web};
 
 pub fn run(config: Config) -> anyhow::Result<()> {
@@ -37,11 +39,28 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         DeviceSettings {
             max_participants: config.max_participants,
             turn: config.turn.clone(),
+            settings: SettingsStore::open(&config.state_dir, config.factory_settings.clone()),
         },
         engine,
         events_rx,
     );
-    let state = web::AppState::new(device.clone(), LinkBook::open(&config.state_dir));
+    let settings = SettingsStore::open(&config.state_dir, config.factory_settings.clone());
+    let admin = admin_state(&config)?;
+    if let Some(code) = &admin.setup_code {
+        tracing::warn!(
+            "first set-up: open /admin on the home network and enter the set-up code {code}"
+        );
+        device
+            .set_notice(Some(format!("Set-up code: {code}")))
+            .await;
+    }
+    let state = web::AppState::new(
+        device.clone(),
+        LinkBook::open(&config.state_dir),
+        settings,
+        admin,
+        config.web.public_url.clone(),
+    );
 
     let listener = tokio::net::TcpListener::bind(config.web.listen)
         .await
@@ -79,6 +98,24 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     stopper.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The admin's credentials, sessions and rules; a set-up code while no password exists.
+fn admin_state(config: &Config) -> anyhow::Result<web::AdminState> {
+    let credentials = Credentials::new(&config.state_dir);
+    let setup_code = if credentials.is_set_up()? {
+        None
+    } else {
+        Some(SetupCode::generate()?)
+    };
+    Ok(web::AdminState {
+        credentials,
+        sessions: Sessions::new(),
+        throttle: LoginThrottle::new(),
+        allowed: config.admin_sources.clone(),
+        setup_code,
+        https: config.web.public_url.starts_with("https://"),
+    })
 }
 
 /// Turns the configuration and the hardware found into the media settings.

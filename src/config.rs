@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::admin::AllowList;
+use crate::settings::{AutoAnswer, Settings};
+
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -35,7 +38,11 @@ pub struct Config {
     pub state_dir: PathBuf,
     pub media: MediaConfig,
     pub max_participants: usize,
+    /// What the admin can change, as the box leaves the factory.
+    pub factory_settings: Settings,
     pub turn: Option<TurnConfig>,
+    /// Source addresses the admin page answers.
+    pub admin_sources: AllowList,
 }
 
 #[derive(Debug, Clone)]
@@ -115,6 +122,14 @@ struct RawConfig {
     media: RawMedia,
     calls: RawCalls,
     turn: Option<RawTurn>,
+    admin: RawAdmin,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawAdmin {
+    /// CIDR ranges; absent means loopback, private, link-local and ULA.
+    allowed_sources: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -195,12 +210,17 @@ impl Default for RawMedia {
 #[serde(deny_unknown_fields, default)]
 struct RawCalls {
     max_participants: Spanned<usize>,
+    auto_answer: bool,
+    countdown_secs: Spanned<u32>,
 }
 
 impl Default for RawCalls {
     fn default() -> Self {
+        let factory = AutoAnswer::default();
         Self {
             max_participants: Spanned::new(0..0, 2),
+            auto_answer: factory.enabled,
+            countdown_secs: Spanned::new(0..0, factory.countdown_secs),
         }
     }
 }
@@ -325,6 +345,15 @@ impl Config {
             ));
         }
 
+        let auto_answer = AutoAnswer {
+            enabled: raw.calls.auto_answer,
+            countdown_secs: *raw.calls.countdown_secs.get_ref(),
+            quiet_hours: None,
+        };
+        auto_answer
+            .validate()
+            .map_err(|e| invalid(at(raw.calls.countdown_secs.span()), e.to_string()))?;
+
         let turn = match raw.turn {
             None => None,
             Some(t) => {
@@ -343,6 +372,12 @@ impl Config {
                     credential_ttl_secs: t.credential_ttl_secs,
                 })
             }
+        };
+
+        let admin_sources = match &raw.admin.allowed_sources {
+            None => AllowList::default(),
+            Some(list) => AllowList::parse(list.get_ref())
+                .map_err(|e| invalid(at(list.span()), format!("allowed_sources: {e}")))?,
         };
 
         Ok(Config {
@@ -365,7 +400,9 @@ impl Config {
                 ice_local_addresses,
             },
             max_participants,
+            factory_settings: Settings { auto_answer },
             turn,
+            admin_sources,
         })
     }
 }
@@ -427,6 +464,9 @@ mod tests {
         assert!(error("[media]\nwidth = 641\n").starts_with("box.toml, line 2: width and height"));
         assert!(error("[media]\nframerate = 0\n").starts_with("box.toml, line 2: framerate"));
         assert!(error("[media]\ntv_output = \"tv\"\n").contains("line 2: tv_output"));
+        assert!(error("[calls]\n\ncountdown_secs = 30\n").contains("line 3: the countdown"));
+        assert!(error("[admin]\nallowed_sources = [\"10.0.0.0/33\"]\n")
+            .contains("line 2: allowed_sources"));
         assert!(error("[web]\npublic_url = \"ftp://x\"\n").contains("line 2: public_url"));
         assert!(
             error("[turn]\nserver = \"t:3478\"\nsecret = \"\"\n").contains("line 3: turn secret")

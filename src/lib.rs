@@ -7,10 +7,12 @@
 //! - [`media`]: GStreamer, the only module that knows it.
 //! - [`device`]: the state machine of calls and the task that owns it.
 //! - [`links`], [`store`]: invite links and crash-safe state files.
+//! - [`admin`]: set-up code, admin password, sessions, login back-off, allowed sources.
 //! - [`web`]: HTTP, the only module that knows it.
 //! - [`protocol`]: the signalling wire types; [`turn`]: TURN credentials.
 //! - [`app`]: wires them together for `homecall run`.
 
+pub mod admin;
 pub mod app;
 pub mod config;
 pub mod device;
@@ -18,6 +20,7 @@ pub mod hw;
 pub mod links;
 pub mod media;
 pub mod protocol;
+pub mod settings;
 pub mod store;
 pub mod system;
 pub mod turn;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use homecall::config::Config;
-use homecall::links::LinkBook;
+use homecall::links::{LinkBook, NewLink};
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +42,12 @@ enum LinkCommand {
         /// Who the link is for, shown on the TV when they call.
         #[arg(long, default_value = "Family")]
         label: String,
+        /// The link stops working after this many hours.
+        #[arg(long, value_name = "HOURS")]
+        expires_in_hours: Option<u64>,
+        /// The link is good for one call.
+        #[arg(long)]
+        one_time: bool,
     },
 }
 
@@ -50,8 +56,24 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run { config } => load(&config).and_then(homecall::app::run),
         Command::Link {
-            command: LinkCommand::Create { config, label },
-        } => load(&config).and_then(|c| create_link(&c, &label)),
+            command:
+                LinkCommand::Create {
+                    config,
+                    label,
+                    expires_in_hours,
+                    one_time,
+                },
+        } => load(&config).and_then(|c| {
+            let expires = expires_in_hours.map(|h| unix_now() + h * 3600);
+            create_link(
+                &c,
+                &NewLink {
+                    label,
+                    expires,
+                    one_time,
+                },
+            )
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -66,8 +88,14 @@ fn load(path: &std::path::Path) -> anyhow::Result<Config> {
     Ok(Config::load(path)?)
 }
 
-fn create_link(config: &Config, label: &str) -> anyhow::Result<()> {
-    let (link, token) = LinkBook::open(&config.state_dir).create(label, None)?;
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn create_link(config: &Config, new: &NewLink) -> anyhow::Result<()> {
+    let (link, token) = LinkBook::open(&config.state_dir).create(new)?;
     println!("New link for {:?} (id {}):", link.label, link.id);
     println!("{}/r/{}", config.web.public_url, token.expose());
     Ok(())

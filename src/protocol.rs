@@ -47,6 +47,8 @@ pub enum ClientMessage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
 pub enum ServerMessage {
+    /// The box is announcing the caller on the TV and answers in `seconds`.
+    Ringing { seconds: u32 },
     /// The caller is admitted: the session id and the ICE servers to use.
     #[serde(rename_all = "camelCase")]
     Welcome {
@@ -61,7 +63,12 @@ pub enum ServerMessage {
     /// The call is over, and why.
     Ended { reason: EndReason },
     /// The request was refused; the socket closes after this message.
-    Error { code: ErrorCode },
+    /// `until` ("HH:MM", box time) comes with `resting`.
+    Error {
+        code: ErrorCode,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<String>,
+    },
 }
 
 /// An ICE candidate as `RTCIceCandidateInit` carries it.
@@ -93,6 +100,8 @@ pub enum EndReason {
     ConnectionFailed,
     /// Another page with this call's session took it over.
     TakenOver,
+    /// The family revoked the link this call came through.
+    LinkRevoked,
 }
 
 /// Why a request was refused. The page maps each code to a sentence.
@@ -101,6 +110,12 @@ pub enum EndReason {
 pub enum ErrorCode {
     /// The link is unknown.
     InvalidLink,
+    /// The link was revoked, has expired, or was for one call and is used.
+    LinkNoLongerValid,
+    /// Quiet hours: the box takes calls again at `until` (see `Error::until`).
+    Resting,
+    /// The family turned automatic answering off.
+    NotAnswering,
     /// The box already has as many participants as it allows.
     Busy,
     /// The page speaks a protocol version the box does not.
@@ -203,10 +218,15 @@ mod tests {
                 sdp_m_line_index: 0,
             }),
         );
+        server(
+            json!({"type": "ringing", "seconds": 3}),
+            ServerMessage::Ringing { seconds: 3 },
+        );
         for (raw, reason) in [
             ("boxShutdown", EndReason::BoxShutdown),
             ("connectionFailed", EndReason::ConnectionFailed),
             ("takenOver", EndReason::TakenOver),
+            ("linkRevoked", EndReason::LinkRevoked),
         ] {
             server(
                 json!({"type": "ended", "reason": raw}),
@@ -215,6 +235,8 @@ mod tests {
         }
         for (raw, code) in [
             ("invalidLink", ErrorCode::InvalidLink),
+            ("linkNoLongerValid", ErrorCode::LinkNoLongerValid),
+            ("notAnswering", ErrorCode::NotAnswering),
             ("busy", ErrorCode::Busy),
             ("unsupportedVersion", ErrorCode::UnsupportedVersion),
             ("badMessage", ErrorCode::BadMessage),
@@ -222,9 +244,16 @@ mod tests {
         ] {
             server(
                 json!({"type": "error", "code": raw}),
-                ServerMessage::Error { code },
+                ServerMessage::Error { code, until: None },
             );
         }
+        server(
+            json!({"type": "error", "code": "resting", "until": "08:00"}),
+            ServerMessage::Error {
+                code: ErrorCode::Resting,
+                until: Some("08:00".into()),
+            },
+        );
     }
 
     #[test]

@@ -5,73 +5,11 @@ mod support;
 
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
-use serde_json::{json, Value};
+use futures::SinkExt;
+use serde_json::json;
+use support::ws::{connect, hello, join, recv, send};
 use support::{token_of, TestBox};
 use tokio_tungstenite::tungstenite::Message;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn connect(b: &TestBox) -> Socket {
-    let (socket, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{}/signal", b.port))
-        .await
-        .expect("websocket connects");
-    socket
-}
-
-async fn send(socket: &mut Socket, message: Value) {
-    socket
-        .send(Message::Text(message.to_string().into()))
-        .await
-        .expect("send");
-}
-
-/// The next JSON message, or `None` when the box closed the socket.
-async fn recv(socket: &mut Socket) -> Option<Value> {
-    loop {
-        let frame = tokio::time::timeout(Duration::from_secs(10), socket.next())
-            .await
-            .expect("the box answers within 10 s");
-        match frame {
-            Some(Ok(Message::Text(text))) => {
-                return Some(serde_json::from_str(&text).expect("box sends JSON"))
-            }
-            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
-            Some(Ok(_)) => continue,
-        }
-    }
-}
-
-async fn hello(b: &TestBox, token: &str) -> Socket {
-    let mut socket = connect(b).await;
-    send(
-        &mut socket,
-        json!({"type": "hello", "version": 1, "token": token}),
-    )
-    .await;
-    socket
-}
-
-/// Joins and reads until the offer; returns the socket, session id and SDP.
-async fn join(b: &TestBox, token: &str) -> (Socket, String, String) {
-    let mut socket = hello(b, token).await;
-    let welcome = recv(&mut socket).await.expect("welcome");
-    assert_eq!(welcome["type"], "welcome", "{welcome}");
-    assert_eq!(welcome["version"], 1);
-    let session = welcome["session"].as_str().expect("session").to_owned();
-    assert_eq!(session.len(), 32, "128-bit session id: {session}");
-    loop {
-        let m = recv(&mut socket).await.expect("offer follows the welcome");
-        if m["type"] == "offer" {
-            return (socket, session, m["sdp"].as_str().expect("sdp").to_owned());
-        }
-        assert_eq!(
-            m["type"], "ice",
-            "only candidates may come before the offer: {m}"
-        );
-    }
-}
 
 #[tokio::test]
 async fn a_caller_is_welcomed_and_offered_h264_and_opus() {
@@ -101,7 +39,7 @@ async fn a_caller_is_welcomed_and_offered_h264_and_opus() {
 async fn a_second_caller_is_told_busy_and_the_first_call_stays() {
     let b = TestBox::start("");
     let url = b.create_link("Anna");
-    let (_first, session, _) = join(&b, token_of(&url)).await;
+    let (mut first, _, _) = join(&b, token_of(&url)).await;
     let mut second = hello(&b, token_of(&url)).await;
     assert_eq!(
         recv(&mut second).await,
@@ -109,13 +47,25 @@ async fn a_second_caller_is_told_busy_and_the_first_call_stays() {
     );
     assert_eq!(recv(&mut second).await, None, "busy closes the socket");
     let status = b.status();
-    assert_eq!(status["calls"][0]["session"], session.as_str(), "{status}");
-    assert_eq!(status["calls"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        status["calls"].as_array().map(Vec::len),
+        Some(1),
+        "{status}"
+    );
+    assert!(
+        status["calls"][0].get("session").is_none(),
+        "session ids resume calls: not for the public"
+    );
+    // The first caller's socket is still open and still hears the box.
+    send(&mut first, json!({"type": "hangUp"})).await;
+    while let Some(m) = recv(&mut first).await {
+        assert_eq!(m["type"], "ice", "only candidates may still arrive: {m}");
+    }
 }
 
 #[tokio::test]
 async fn three_participants_admit_two_callers() {
-    let b = TestBox::start("[calls]\nmax_participants = 3\n");
+    let b = TestBox::with_calls("max_participants = 3", "");
     let url = b.create_link("Anna");
     let (_a, _, _) = join(&b, token_of(&url)).await;
     let (_b, _, _) = join(&b, token_of(&url)).await;

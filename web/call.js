@@ -53,7 +53,7 @@ const ui = {
 /** The link's token: the last segment of /r/<token>. */
 const token = location.pathname.split('/').filter(Boolean).pop() ?? '';
 
-/** One of 'connecting', 'inCall', 'problems', 'ended', 'busy', 'invalidLink', 'unreachable', 'error'. */
+/** One of 'connecting', 'ringing', 'inCall', 'problems', 'ended', 'busy', 'invalidLink', 'resting', 'unreachable', 'error'. */
 let state = 'connecting';
 /** Ended, hung up or refused for good: no more tries. */
 let finished = false;
@@ -94,10 +94,11 @@ class Connection {
    *   the link's token, the session to take over, and this side's media once the browser answers
    * @param {{
    *   onWelcome(session: string): void,
+   *   onRinging(seconds: number): void,
    *   onRemoteStream(stream: MediaStream): void,
    *   onPeerState(health: 'connected' | 'disconnected'): void,
    *   onEnded(reason: string): void,
-   *   onRefused(code: string): void,
+   *   onRefused(code: string, until?: string): void,
    *   onLost(opened: boolean): void,
    * }} events
    */
@@ -185,6 +186,8 @@ class Connection {
   /** @param {import('./protocol.js').ServerMessage} message */
   async handle(message) {
     switch (message.type) {
+      case proto.ServerType.ringing:
+        return this.events.onRinging(message.seconds);
       case proto.ServerType.welcome:
         return this.welcome(message);
       case proto.ServerType.offer:
@@ -196,7 +199,7 @@ class Connection {
         return this.events.onEnded(message.reason);
       case proto.ServerType.error:
         this.close();
-        return this.events.onRefused(message.code);
+        return this.events.onRefused(message.code, message.until);
     }
   }
 
@@ -281,6 +284,11 @@ const connectionEvents = {
     show(wasInCall ? 'problems' : 'connecting');
     armWatchdog(CONNECT_TIMEOUT_MS);
   },
+  onRinging(seconds) {
+    // The TV announces the caller first; the connection waits for it.
+    show('ringing');
+    armWatchdog(seconds * 1000 + CONNECT_TIMEOUT_MS);
+  },
   onRemoteStream(stream) {
     showRemote(stream);
   },
@@ -299,6 +307,9 @@ const connectionEvents = {
     connection = null;
     forgetSession();
     const takenOver = reason === proto.EndReason.takenOver;
+    if (reason === proto.EndReason.linkRevoked) {
+      return stop('invalidLink', { title: t('linkNoLongerValid') });
+    }
     const detail = {
       [proto.EndReason.boxShutdown]: 'endedBoxShutdown',
       [proto.EndReason.connectionFailed]: 'endedConnectionFailed',
@@ -309,9 +320,9 @@ const connectionEvents = {
       action: { label: 'callAgain', run: () => location.reload() },
     });
   },
-  onRefused(code) {
+  onRefused(code, until) {
     connection = null;
-    refused(code);
+    refused(code, until);
   },
   onLost(opened) {
     connection = null;
@@ -355,7 +366,7 @@ function armWatchdog(ms) {
 }
 
 /** The box refused: wait and retry when busy, otherwise stop with its sentence. */
-function refused(code) {
+function refused(code, until) {
   clearTimeout(watchdogTimer);
   const reload = { label: 'reload', run: () => location.reload() };
   switch (code) {
@@ -367,6 +378,15 @@ function refused(code) {
     case proto.ErrorCode.invalidLink:
       forgetSession();
       return stop('invalidLink', { detail: t('invalidLinkHelp') });
+    case proto.ErrorCode.linkNoLongerValid:
+      forgetSession();
+      return stop('invalidLink', { title: t('linkNoLongerValid') });
+    case proto.ErrorCode.resting:
+      forgetSession();
+      return stop('resting', { title: t('resting').replace('{until}', until ?? '') });
+    case proto.ErrorCode.notAnswering:
+      forgetSession();
+      return stop('resting', { title: t('notAnswering') });
     case proto.ErrorCode.unsupportedVersion:
     case proto.ErrorCode.badMessage:
       return stop('error', { title: t(code), action: reload });

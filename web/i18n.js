@@ -10,6 +10,7 @@ const STRINGS = {
     pageTitle: 'Video call',
     // Statuses (the big text).
     connecting: 'Connecting…',
+    ringing: 'Ringing — the box answers in a moment…',
     inCall: 'In call',
     problems: 'Connection problems — reconnecting…',
     ended: 'The call has ended',
@@ -20,6 +21,9 @@ const STRINGS = {
     busyRetrying: 'This page keeps trying by itself.',
     invalidLink: 'This link is not valid',
     invalidLinkHelp: 'Ask the person who sent it for a new link.',
+    linkNoLongerValid: 'This link is no longer valid — ask your family for a new one.',
+    resting: 'Your family is resting — try again after {until}.',
+    notAnswering: 'The box is not taking calls right now. Please try again later.',
     unreachable: "Can't reach the box. Check your internet connection.",
     // Refusals from the box (protocol ErrorCode) and the fallback for unknown ones.
     unsupportedVersion: 'Please reload the page.',
@@ -52,6 +56,7 @@ const STRINGS = {
   ru: {
     pageTitle: 'Видеозвонок',
     connecting: 'Соединяемся…',
+    ringing: 'Звоним — устройство сейчас ответит…',
     inCall: 'Идёт звонок',
     problems: 'Проблемы со связью — переподключаемся…',
     ended: 'Звонок завершён',
@@ -62,6 +67,9 @@ const STRINGS = {
     busyRetrying: 'Страница сама будет пробовать снова.',
     invalidLink: 'Эта ссылка недействительна',
     invalidLinkHelp: 'Попросите новую ссылку у того, кто прислал эту.',
+    linkNoLongerValid: 'Эта ссылка больше не действует — попросите у родных новую.',
+    resting: 'Родные отдыхают — позвоните после {until}.',
+    notAnswering: 'Устройство сейчас не принимает звонки. Попробуйте позже.',
     unreachable: 'Не удаётся связаться с устройством. Проверьте подключение к интернету.',
     unsupportedVersion: 'Пожалуйста, обновите страницу.',
     badMessage: 'При соединении что-то пошло не так. Пожалуйста, обновите страницу.',

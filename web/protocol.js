@@ -19,6 +19,7 @@ export const ClientType = Object.freeze({
 
 /** `type` of each message the box sends (`ServerMessage`). */
 export const ServerType = Object.freeze({
+  ringing: 'ringing',
   welcome: 'welcome',
   offer: 'offer',
   ice: 'ice',
@@ -29,6 +30,9 @@ export const ServerType = Object.freeze({
 /** Why a request was refused (`ErrorCode`); the page turns each into a sentence. */
 export const ErrorCode = Object.freeze({
   invalidLink: 'invalidLink',
+  linkNoLongerValid: 'linkNoLongerValid',
+  resting: 'resting',
+  notAnswering: 'notAnswering',
   busy: 'busy',
   unsupportedVersion: 'unsupportedVersion',
   badMessage: 'badMessage',
@@ -40,6 +44,7 @@ export const EndReason = Object.freeze({
   boxShutdown: 'boxShutdown',
   connectionFailed: 'connectionFailed',
   takenOver: 'takenOver',
+  linkRevoked: 'linkRevoked',
 });
 
 /**
@@ -82,6 +87,13 @@ export const EndReason = Object.freeze({
  */
 
 /**
+ * The box is announcing the caller on the TV and answers in `seconds`.
+ * @typedef {object} RingingMessage
+ * @property {'ringing'} type
+ * @property {number} seconds
+ */
+
+/**
  * The caller is admitted: the session id and the ICE servers to use.
  * @typedef {object} WelcomeMessage
  * @property {'welcome'} type
@@ -106,13 +118,15 @@ export const EndReason = Object.freeze({
 
 /**
  * The request was refused (one of `ErrorCode`); the socket closes after it.
+ * `until` ("HH:MM", the box's time) comes with `resting`.
  * @typedef {object} ErrorMessage
  * @property {'error'} type
  * @property {string} code
+ * @property {string} [until]
  */
 
 /** @typedef {HelloMessage | AnswerMessage | IceMessage | HangUpMessage} ClientMessage */
-/** @typedef {WelcomeMessage | OfferMessage | IceMessage | EndedMessage | ErrorMessage} ServerMessage */
+/** @typedef {RingingMessage | WelcomeMessage | OfferMessage | IceMessage | EndedMessage | ErrorMessage} ServerMessage */
 
 /**
  * @param {string} token the link's token
@@ -164,6 +178,8 @@ export function parseServerMessage(text) {
   if (!message || typeof message !== 'object') return null;
   const isString = (value) => typeof value === 'string';
   switch (message.type) {
+    case ServerType.ringing:
+      return Number.isInteger(message.seconds) ? message : null;
     case ServerType.welcome:
       return isString(message.session) && Array.isArray(message.iceServers) ? message : null;
     case ServerType.offer:
@@ -173,7 +189,7 @@ export function parseServerMessage(text) {
     case ServerType.ended:
       return isString(message.reason) ? message : null;
     case ServerType.error:
-      return isString(message.code) ? message : null;
+      return isString(message.code) && (message.until === undefined || isString(message.until)) ? message : null;
     default:
       return null;
   }

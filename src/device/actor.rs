@@ -11,10 +11,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::state::{transition, Effect, Event, Phase, SessionId, State, Summary};
+use super::state::{transition, Call, Effect, Event, LinkRef, Phase, SessionId, State, Summary};
 use crate::config::TurnConfig;
 use crate::media::{MediaEngine, MediaEvent, RemoteStats};
 use crate::protocol::{ClientMessage, ErrorCode, IceCandidate, ServerMessage, PROTOCOL_VERSION};
+use crate::settings::{local_time_of_day, SettingsStore};
 use crate::turn::TurnCredentials;
 
 /// What the device sends down a caller's socket.
@@ -36,17 +37,28 @@ pub struct CallerLink {
 #[derive(Debug, Clone)]
 pub struct Status {
     pub summary: Summary,
-    pub calls: Vec<(SessionId, Phase)>,
+    pub calls: Vec<Call>,
     /// What was decoded from the current or last caller; `None` before the first call.
     pub remote: Option<RemoteStats>,
     pub encoder: &'static str,
 }
 
+/// A caller the web server admitted by its link.
+#[derive(Debug)]
+pub struct Arrival {
+    pub caller: CallerLink,
+    /// The call this page had before a reload or a network loss.
+    pub resume: Option<SessionId>,
+    /// The link is spent (one-time, used): only `resume` may come back.
+    pub resume_only: bool,
+    pub link: LinkRef,
+}
+
 enum Command {
-    Arrive {
-        caller: CallerLink,
-        resume: Option<SessionId>,
-    },
+    Arrive(Arrival),
+    CountdownElapsed(SessionId),
+    LinkRevoked(String),
+    Notice(Option<String>),
     FromCaller {
         session: SessionId,
         message: ClientMessage,
@@ -69,6 +81,8 @@ pub struct DeviceHandle {
 pub struct DeviceSettings {
     pub max_participants: usize,
     pub turn: Option<TurnConfig>,
+    /// How to answer (read at each arrival, so the admin's changes apply at once).
+    pub settings: SettingsStore,
 }
 
 impl DeviceHandle {
@@ -85,14 +99,27 @@ impl DeviceHandle {
             media,
             outboxes: HashMap::new(),
             calls_started: false,
+            inbox: inbox.downgrade(),
+            notice: None,
+            tv_text: String::new(),
         };
         tokio::spawn(actor.run(commands, media_events));
         Self { inbox }
     }
 
     /// A caller with a valid link arrived.
-    pub async fn arrive(&self, caller: CallerLink, resume: Option<SessionId>) {
-        self.send(Command::Arrive { caller, resume }).await;
+    pub async fn arrive(&self, arrival: Arrival) {
+        self.send(Command::Arrive(arrival)).await;
+    }
+
+    /// The family revoked link `id`: calls through it end.
+    pub async fn link_revoked(&self, id: String) {
+        self.send(Command::LinkRevoked(id)).await;
+    }
+
+    /// A line the waiting screen shows under "Waiting for a call" (the set-up code).
+    pub async fn set_notice(&self, notice: Option<String>) {
+        self.send(Command::Notice(notice)).await;
     }
 
     /// A message from an admitted caller.
@@ -131,6 +158,11 @@ struct Actor {
     media: MediaEngine,
     outboxes: HashMap<SessionId, mpsc::Sender<ToCaller>>,
     calls_started: bool,
+    /// The actor's own inbox, for timers it sets (weak: it must not keep itself alive).
+    inbox: mpsc::WeakSender<Command>,
+    notice: Option<String>,
+    /// What the TV's text says now.
+    tv_text: String,
 }
 
 impl Actor {
@@ -140,12 +172,17 @@ impl Actor {
         mut media_events: mpsc::Receiver<MediaEvent>,
     ) {
         tracing::info!("waiting for a call");
+        self.show_on_tv();
         loop {
             let event = tokio::select! {
                 Some(command) = commands.recv() => match command {
-                    Command::Arrive { caller, resume } => {
-                        self.outboxes.insert(caller.session.clone(), caller.outbox);
-                        Event::CallerArrived { session: caller.session, resume }
+                    Command::Arrive(arrival) => self.arrival(arrival),
+                    Command::CountdownElapsed(session) => Event::CountdownElapsed { session },
+                    Command::LinkRevoked(link_id) => Event::LinkRevoked { link_id },
+                    Command::Notice(notice) => {
+                        self.notice = notice;
+                        self.show_on_tv();
+                        continue;
                     }
                     Command::FromCaller { session, message } => match caller_event(session, message) {
                         Some(event) => event,
@@ -173,6 +210,50 @@ impl Actor {
                 else => return,
             };
             self.handle(event);
+            self.show_on_tv();
+        }
+    }
+
+    /// The event for a new caller, deciding how to answer from the settings and the clock.
+    fn arrival(&mut self, arrival: Arrival) -> Event {
+        let Arrival {
+            caller,
+            resume,
+            resume_only,
+            link,
+        } = arrival;
+        self.outboxes.insert(caller.session.clone(), caller.outbox);
+        let answering = match self.settings.settings.load() {
+            Ok(settings) => settings.auto_answer.answering(local_time_of_day()),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the settings; answering as the factory does");
+                crate::settings::AutoAnswer::default().answering(local_time_of_day())
+            }
+        };
+        Event::CallerArrived {
+            session: caller.session,
+            resume,
+            resume_only,
+            link,
+            answering,
+        }
+    }
+
+    /// Puts on the TV who is calling, or the waiting screen with its notice.
+    fn show_on_tv(&mut self) {
+        let ringing = self
+            .state
+            .calls()
+            .iter()
+            .find(|c| c.phase == Phase::Ringing)
+            .map(|c| format!("{} is calling…", c.link.label));
+        let text = ringing.unwrap_or_else(|| match &self.notice {
+            Some(notice) => format!("Waiting for a call\n{notice}"),
+            None => "Waiting for a call".to_owned(),
+        });
+        if text != self.tv_text {
+            self.media.set_tv_text(&text);
+            self.tv_text = text;
         }
     }
 
@@ -220,10 +301,26 @@ impl Actor {
                     },
                 );
             }
-            Effect::Refuse { session, code } => {
+            Effect::Refuse {
+                session,
+                code,
+                until,
+            } => {
                 tracing::info!(session = %session, ?code, "caller refused");
-                self.tell(&session, ServerMessage::Error { code });
+                self.tell(&session, ServerMessage::Error { code, until });
                 self.close(&session);
+            }
+            Effect::Announce { session, seconds } => {
+                tracing::info!(session = %session, seconds, "call ringing");
+                self.tell(&session, ServerMessage::Ringing { seconds });
+                self.media.chime();
+                let inbox = self.inbox.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_secs(u64::from(seconds))).await;
+                    if let Some(inbox) = inbox.upgrade() {
+                        let _ = inbox.send(Command::CountdownElapsed(session)).await;
+                    }
+                });
             }
             Effect::StartCapture => {
                 if let Err(e) = self.media.start_capture() {
@@ -239,13 +336,7 @@ impl Actor {
                     .map(|t| TurnCredentials::issue(t, "box", unix_now()).webrtcbin_url(t));
                 if let Err(e) = self.media.start_peer(session.as_str(), turn_url.as_deref()) {
                     tracing::error!(session = %session, error = %e, "cannot start the call's media");
-                    self.tell(
-                        &session,
-                        ServerMessage::Error {
-                            code: ErrorCode::Unavailable,
-                        },
-                    );
-                    self.close(&session);
+                    self.refuse(&session, ErrorCode::Unavailable);
                     return Some(Event::MediaFailed { session });
                 }
             }
@@ -260,13 +351,7 @@ impl Actor {
             Effect::ApplyAnswer { session, sdp } => {
                 if let Err(e) = self.media.set_answer(session.as_str(), &sdp) {
                     tracing::warn!(session = %session, error = %e, "caller's answer refused");
-                    self.tell(
-                        &session,
-                        ServerMessage::Error {
-                            code: ErrorCode::BadMessage,
-                        },
-                    );
-                    self.close(&session);
+                    self.refuse(&session, ErrorCode::BadMessage);
                     return Some(Event::MediaFailed { session });
                 }
             }
@@ -301,6 +386,12 @@ impl Actor {
         }
     }
 
+    /// Tells the caller why it is refused and closes its socket.
+    fn refuse(&mut self, session: &SessionId, code: ErrorCode) {
+        self.tell(session, ServerMessage::Error { code, until: None });
+        self.close(session);
+    }
+
     fn close(&mut self, session: &SessionId) {
         if let Some(outbox) = self.outboxes.remove(session) {
             let _ = outbox.try_send(ToCaller::Close);
@@ -310,12 +401,7 @@ impl Actor {
     fn status(&self) -> Status {
         Status {
             summary: self.state.summary(),
-            calls: self
-                .state
-                .calls()
-                .iter()
-                .map(|c| (c.session.clone(), c.phase))
-                .collect(),
+            calls: self.state.calls().to_vec(),
             remote: self.calls_started.then(|| self.media.remote_stats()),
             encoder: self.media.encoder(),
         }

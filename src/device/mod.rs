@@ -7,5 +7,5 @@
 mod actor;
 pub mod state;
 
-pub use actor::{CallerLink, DeviceHandle, DeviceSettings, Status, ToCaller};
-pub use state::{Phase, SessionId, Summary};
+pub use actor::{Arrival, CallerLink, DeviceHandle, DeviceSettings, Status, ToCaller};
+pub use state::{Call, LinkRef, Phase, SessionId, Summary};

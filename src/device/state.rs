@@ -8,11 +8,15 @@
 //! as [`Illegal`] so the actor can log them.
 //!
 //! ```text
-//!            CallerArrived                MediaConnected
-//! waiting ────────────────► connecting ─────────────────► in call
-//!    ▲                          │  MediaFailed, CallerHungUp,   │
-//!    └────────── ended ◄────────┴──── CallerGone, Shutdown ◄────┘
+//!            CallerArrived              CountdownElapsed              MediaConnected
+//! waiting ─────────────────► ringing ─────────────────► connecting ─────────────────► in call
+//!    ▲     (countdown 0 goes straight to connecting)      │  MediaFailed, CallerHungUp,   │
+//!    └─────────────── ended ◄─────────────────────────────┴─ CallerGone, LinkRevoked, ◄───┘
+//!                                                             Shutdown
 //! ```
+//! Whether and how a caller is answered (now, after a countdown, not at all
+//! in quiet hours) is decided by the actor from the settings and the clock,
+//! and arrives with the event as an [`Answering`].
 //! With a participant limit above 2 several calls run side by side; the box is
 //! "waiting" when there is none.
 
@@ -43,16 +47,46 @@ impl fmt::Display for SessionId {
 /// Where one call stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
-    /// Admitted; offer, answer and ICE under way.
+    /// Admitted; the TV announces the caller before the box answers.
+    Ringing,
+    /// Answered; offer, answer and ICE under way.
     Connecting,
     /// Media flows.
     InCall,
+}
+
+impl Phase {
+    /// Whether the call has a media branch (and needs the camera).
+    fn has_media(self) -> bool {
+        !matches!(self, Phase::Ringing)
+    }
+}
+
+/// The link a call came through: its id and the label the TV shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRef {
+    pub id: String,
+    pub label: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
     pub session: SessionId,
     pub phase: Phase,
+    pub link: LinkRef,
+}
+
+/// How the box answers a new caller, decided from the settings and the clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answering {
+    /// At once.
+    Now,
+    /// After announcing the caller on the TV for this many seconds.
+    AfterCountdown { seconds: u32 },
+    /// Not now: quiet hours until this time ("HH:MM").
+    Resting { until: String },
+    /// Not at all: automatic answering is off.
+    Declined,
 }
 
 /// The whole device: the calls in progress and how many are allowed.
@@ -66,6 +100,7 @@ pub struct State {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Summary {
     Waiting,
+    Ringing,
     Connecting,
     InCall,
 }
@@ -86,11 +121,17 @@ impl State {
     pub fn summary(&self) -> Summary {
         if self.calls.iter().any(|c| c.phase == Phase::InCall) {
             Summary::InCall
+        } else if self.calls.iter().any(|c| c.phase == Phase::Connecting) {
+            Summary::Connecting
         } else if self.calls.is_empty() {
             Summary::Waiting
         } else {
-            Summary::Connecting
+            Summary::Ringing
         }
+    }
+
+    fn capture_running(&self) -> bool {
+        self.calls.iter().any(|c| c.phase.has_media())
     }
 
     fn find(&self, session: &SessionId) -> Option<&Call> {
@@ -106,11 +147,19 @@ impl State {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// A caller with a valid link said hello; `resume` names the call it had
-    /// before a reload or a network loss.
+    /// before a reload or a network loss. With `resume_only` (a one-time link
+    /// already used) only that call may be taken over.
     CallerArrived {
         session: SessionId,
         resume: Option<SessionId>,
+        resume_only: bool,
+        link: LinkRef,
+        answering: Answering,
     },
+    /// The announcement of a ringing call is over: answer it.
+    CountdownElapsed { session: SessionId },
+    /// The family revoked a link: calls through it end.
+    LinkRevoked { link_id: String },
     /// The media engine made the offer for this call.
     OfferReady { session: SessionId, sdp: String },
     /// The media engine found a local ICE candidate.
@@ -143,7 +192,14 @@ pub enum Effect {
     /// Tell the caller it is admitted (session id and ICE servers).
     Welcome { session: SessionId },
     /// Refuse the caller with this reason and close its socket.
-    Refuse { session: SessionId, code: ErrorCode },
+    Refuse {
+        session: SessionId,
+        code: ErrorCode,
+        until: Option<String>,
+    },
+    /// Announce the caller on the TV (label, chime), tell the caller it rings,
+    /// and report [`Event::CountdownElapsed`] after `seconds`.
+    Announce { session: SessionId, seconds: u32 },
     /// Start the camera, microphone and encoder.
     StartCapture,
     /// Stop them: nobody is calling.
@@ -180,7 +236,7 @@ pub enum Effect {
 /// An event that makes no sense in the current state; the state is unchanged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Illegal {
-    pub event: Event,
+    pub event: Box<Event>,
     pub why: &'static str,
 }
 
@@ -192,36 +248,89 @@ impl fmt::Display for Illegal {
 
 /// The next state and what to do, or why the event is illegal now.
 pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), Illegal> {
-    let illegal = |event, why| Err(Illegal { event, why });
+    let illegal = |event, why| {
+        Err(Illegal {
+            event: Box::new(event),
+            why,
+        })
+    };
     let mut next = state.clone();
     let mut effects = Vec::new();
     match &event {
-        Event::CallerArrived { session, resume } => {
+        Event::CallerArrived {
+            session,
+            resume,
+            resume_only,
+            link,
+            answering,
+        } => {
             if state.find(session).is_some() {
                 return illegal(event, "session already exists");
             }
-            let taken_over = resume.as_ref().filter(|r| state.find(r).is_some());
-            if let Some(old) = taken_over {
-                next.calls.retain(|c| &c.session != old);
-                effects.push(Effect::StopPeer {
-                    session: old.clone(),
-                });
-                effects.push(Effect::End {
-                    session: old.clone(),
-                    reason: EndReason::TakenOver,
-                });
-            }
-            if next.calls.len() >= next.max_callers {
-                effects.push(Effect::Refuse {
+            let refuse = |code, until| {
+                Ok((
+                    state.clone(),
+                    vec![Effect::Refuse {
+                        session: session.clone(),
+                        code,
+                        until,
+                    }],
+                ))
+            };
+            let taken_over = resume.as_ref().and_then(|r| state.find(r)).cloned();
+            let Some(old) = taken_over else {
+                if *resume_only {
+                    return refuse(ErrorCode::LinkNoLongerValid, None);
+                }
+                match answering {
+                    Answering::Resting { until } => {
+                        return refuse(ErrorCode::Resting, Some(until.clone()))
+                    }
+                    Answering::Declined => return refuse(ErrorCode::NotAnswering, None),
+                    Answering::Now | Answering::AfterCountdown { .. } => {}
+                }
+                if state.calls.len() >= state.max_callers {
+                    return refuse(ErrorCode::Busy, None);
+                }
+                effects.push(Effect::Welcome {
                     session: session.clone(),
-                    code: ErrorCode::Busy,
+                });
+                let phase = match answering {
+                    Answering::AfterCountdown { seconds } if *seconds > 0 => {
+                        effects.push(Effect::Announce {
+                            session: session.clone(),
+                            seconds: *seconds,
+                        });
+                        Phase::Ringing
+                    }
+                    _ => {
+                        answer(state, &mut effects, session);
+                        Phase::Connecting
+                    }
+                };
+                next.calls.push(Call {
+                    session: session.clone(),
+                    phase,
+                    link: link.clone(),
                 });
                 return Ok((next, effects));
+            };
+            // A reload or a reconnection takes its call over at once: no
+            // announcement, no limit (it frees its own place), camera kept.
+            next.calls.retain(|c| c.session != old.session);
+            if old.phase.has_media() {
+                effects.push(Effect::StopPeer {
+                    session: old.session.clone(),
+                });
             }
+            effects.push(Effect::End {
+                session: old.session.clone(),
+                reason: EndReason::TakenOver,
+            });
             effects.push(Effect::Welcome {
                 session: session.clone(),
             });
-            if next.calls.is_empty() && taken_over.is_none() {
+            if !next.capture_running() && !old.phase.has_media() {
                 effects.push(Effect::StartCapture);
             }
             effects.push(Effect::StartPeer {
@@ -230,7 +339,40 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
             next.calls.push(Call {
                 session: session.clone(),
                 phase: Phase::Connecting,
+                link: link.clone(),
             });
+        }
+        Event::CountdownElapsed { session } => match state.phase_of(session) {
+            Some(Phase::Ringing) => {
+                answer(state, &mut effects, session);
+                for call in &mut next.calls {
+                    if &call.session == session {
+                        call.phase = Phase::Connecting;
+                    }
+                }
+            }
+            Some(_) => return illegal(event, "the call was answered already"),
+            None => return illegal(event, "no such call"),
+        },
+        Event::LinkRevoked { link_id } => {
+            let ended: Vec<SessionId> = state
+                .calls
+                .iter()
+                .filter(|c| &c.link.id == link_id)
+                .map(|c| c.session.clone())
+                .collect();
+            for session in &ended {
+                end_call(
+                    &mut next,
+                    &mut effects,
+                    session,
+                    Some(EndReason::LinkRevoked),
+                )
+                .map_err(|why| Illegal {
+                    event: Box::new(event.clone()),
+                    why,
+                })?;
+            }
         }
         Event::OfferReady { session, sdp } => match state.phase_of(session) {
             Some(Phase::Connecting) => effects.push(Effect::SendOffer {
@@ -238,6 +380,7 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
                 sdp: sdp.clone(),
             }),
             Some(Phase::InCall) => return illegal(event, "offer after the call connected"),
+            Some(Phase::Ringing) => return illegal(event, "offer before the call was answered"),
             None => return illegal(event, "no such call"),
         },
         Event::LocalCandidate { session, candidate } => {
@@ -255,6 +398,7 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
                 sdp: sdp.clone(),
             }),
             Some(Phase::InCall) => return illegal(event, "answer after the call connected"),
+            Some(Phase::Ringing) => return illegal(event, "answer before the box offered"),
             None => return illegal(event, "no such call"),
         },
         Event::RemoteCandidate { session, candidate } => {
@@ -278,6 +422,7 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
                 });
             }
             Some(Phase::InCall) => return illegal(event, "already connected"),
+            Some(Phase::Ringing) => return illegal(event, "media before the call was answered"),
             None => return illegal(event, "no such call"),
         },
         Event::MediaFailed { session } => {
@@ -288,32 +433,45 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
                 Some(EndReason::ConnectionFailed),
             )
             .map_err(|why| Illegal {
-                event: event.clone(),
+                event: Box::new(event.clone()),
                 why,
             })?;
         }
         Event::CallerHungUp { session } | Event::CallerGone { session } => {
             end_call(&mut next, &mut effects, session, None).map_err(|why| Illegal {
-                event: event.clone(),
+                event: Box::new(event.clone()),
                 why,
             })?;
         }
         Event::Shutdown => {
             for call in std::mem::take(&mut next.calls) {
-                effects.push(Effect::StopPeer {
-                    session: call.session.clone(),
-                });
+                if call.phase.has_media() {
+                    effects.push(Effect::StopPeer {
+                        session: call.session.clone(),
+                    });
+                }
                 effects.push(Effect::End {
                     session: call.session,
                     reason: EndReason::BoxShutdown,
                 });
             }
-            if !state.calls.is_empty() {
+            if state.capture_running() {
                 effects.push(Effect::StopCapture);
             }
         }
     }
     Ok((next, effects))
+}
+
+/// Answers `session`: the camera starts with the first call that needs it,
+/// then the call's media branch (which makes the offer).
+fn answer(state: &State, effects: &mut Vec<Effect>, session: &SessionId) {
+    if !state.capture_running() {
+        effects.push(Effect::StartCapture);
+    }
+    effects.push(Effect::StartPeer {
+        session: session.clone(),
+    });
 }
 
 /// Removes `session`, stopping its media, telling the caller `reason` (or
@@ -324,13 +482,15 @@ fn end_call(
     session: &SessionId,
     reason: Option<EndReason>,
 ) -> Result<(), &'static str> {
-    if next.find(session).is_none() {
+    let Some(call) = next.find(session).cloned() else {
         return Err("no such call");
-    }
+    };
     next.calls.retain(|c| &c.session != session);
-    effects.push(Effect::StopPeer {
-        session: session.clone(),
-    });
+    if call.phase.has_media() {
+        effects.push(Effect::StopPeer {
+            session: session.clone(),
+        });
+    }
     effects.push(match reason {
         Some(reason) => Effect::End {
             session: session.clone(),
@@ -340,7 +500,7 @@ fn end_call(
             session: session.clone(),
         },
     });
-    if next.calls.is_empty() {
+    if call.phase.has_media() && !next.capture_running() {
         effects.push(Effect::StopCapture);
     }
     Ok(())

@@ -17,14 +17,35 @@ fn step(state: &State, event: Event) -> (State, Vec<Effect>) {
     transition(state, event).expect("legal transition")
 }
 
+fn link() -> LinkRef {
+    LinkRef {
+        id: "L1".into(),
+        label: "Anna".into(),
+    }
+}
+
+fn arrival(id: &str, answering: Answering) -> Event {
+    Event::CallerArrived {
+        session: s(id),
+        resume: None,
+        resume_only: false,
+        link: link(),
+        answering,
+    }
+}
+
+fn resuming(id: &str, old: &str, resume_only: bool) -> Event {
+    Event::CallerArrived {
+        session: s(id),
+        resume: Some(s(old)),
+        resume_only,
+        link: link(),
+        answering: Answering::Now,
+    }
+}
+
 fn arrive(state: &State, id: &str) -> (State, Vec<Effect>) {
-    step(
-        state,
-        Event::CallerArrived {
-            session: s(id),
-            resume: None,
-        },
-    )
+    step(state, arrival(id, Answering::Now))
 }
 
 /// A device with one call in `phase`.
@@ -39,7 +60,7 @@ fn with_call(phase: Phase) -> State {
 
 fn assert_illegal(state: &State, event: Event) {
     let err = transition(state, event.clone()).expect_err("must be illegal");
-    assert_eq!(err.event, event);
+    assert_eq!(*err.event, event);
 }
 
 #[test]
@@ -72,7 +93,8 @@ fn caller_beyond_the_limit_is_told_busy_and_nothing_changes() {
         effects,
         vec![Effect::Refuse {
             session: s("b"),
-            code: ErrorCode::Busy
+            code: ErrorCode::Busy,
+            until: None,
         }]
     );
 }
@@ -249,13 +271,7 @@ fn capture_stops_only_after_the_last_call() {
 #[test]
 fn a_reloaded_page_takes_its_call_over_even_at_the_limit() {
     let state = with_call(Phase::InCall);
-    let (next, effects) = step(
-        &state,
-        Event::CallerArrived {
-            session: s("b"),
-            resume: Some(s("a")),
-        },
-    );
+    let (next, effects) = step(&state, resuming("b", "a", false));
     assert_eq!(next.calls().len(), 1);
     assert_eq!(next.calls()[0].session, s("b"));
     assert_eq!(next.calls()[0].phase, Phase::Connecting);
@@ -276,15 +292,146 @@ fn a_reloaded_page_takes_its_call_over_even_at_the_limit() {
 
 #[test]
 fn resuming_a_call_that_is_gone_is_an_ordinary_arrival() {
+    let (state, effects) = step(&State::waiting(2), resuming("b", "old", false));
+    assert_eq!(state.calls().len(), 1);
+    assert!(effects.contains(&Effect::StartCapture));
+}
+
+#[test]
+fn a_spent_link_may_only_resume_its_call() {
+    let (same, effects) = step(&State::waiting(2), resuming("b", "old", true));
+    assert_eq!(same, State::waiting(2));
+    assert_eq!(
+        effects,
+        vec![Effect::Refuse {
+            session: s("b"),
+            code: ErrorCode::LinkNoLongerValid,
+            until: None,
+        }]
+    );
+    let (next, _) = step(&with_call(Phase::InCall), resuming("b", "a", true));
+    assert_eq!(next.calls()[0].session, s("b"));
+}
+
+#[test]
+fn a_countdown_rings_first_and_answers_when_it_elapses() {
     let (state, effects) = step(
         &State::waiting(2),
-        Event::CallerArrived {
-            session: s("b"),
-            resume: Some(s("old")),
+        arrival("a", Answering::AfterCountdown { seconds: 3 }),
+    );
+    assert_eq!(state.summary(), Summary::Ringing);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Welcome { session: s("a") },
+            Effect::Announce {
+                session: s("a"),
+                seconds: 3
+            },
+        ],
+        "no camera before the countdown ends"
+    );
+    let (state, effects) = step(&state, Event::CountdownElapsed { session: s("a") });
+    assert_eq!(state.summary(), Summary::Connecting);
+    assert_eq!(
+        effects,
+        vec![Effect::StartCapture, Effect::StartPeer { session: s("a") }]
+    );
+    assert_illegal(&state, Event::CountdownElapsed { session: s("a") });
+}
+
+#[test]
+fn a_zero_countdown_answers_at_once() {
+    let (state, effects) = step(
+        &State::waiting(2),
+        arrival("a", Answering::AfterCountdown { seconds: 0 }),
+    );
+    assert_eq!(state.summary(), Summary::Connecting);
+    assert!(effects.contains(&Effect::StartPeer { session: s("a") }));
+}
+
+#[test]
+fn hanging_up_while_ringing_stops_nothing_that_never_started() {
+    let (state, _) = step(
+        &State::waiting(2),
+        arrival("a", Answering::AfterCountdown { seconds: 5 }),
+    );
+    let (state, effects) = step(&state, Event::CallerGone { session: s("a") });
+    assert_eq!(state.summary(), Summary::Waiting);
+    assert_eq!(effects, vec![Effect::Forget { session: s("a") }]);
+    assert_illegal(&state, Event::CountdownElapsed { session: s("a") });
+}
+
+#[test]
+fn quiet_hours_and_answering_off_refuse_with_a_reason() {
+    let (same, effects) = step(
+        &State::waiting(2),
+        arrival(
+            "a",
+            Answering::Resting {
+                until: "08:00".into(),
+            },
+        ),
+    );
+    assert_eq!(same, State::waiting(2));
+    assert_eq!(
+        effects,
+        vec![Effect::Refuse {
+            session: s("a"),
+            code: ErrorCode::Resting,
+            until: Some("08:00".into()),
+        }]
+    );
+    let (_, effects) = step(&State::waiting(2), arrival("a", Answering::Declined));
+    assert_eq!(
+        effects,
+        vec![Effect::Refuse {
+            session: s("a"),
+            code: ErrorCode::NotAnswering,
+            until: None,
+        }]
+    );
+}
+
+#[test]
+fn revoking_a_link_ends_its_calls_only() {
+    let (state, _) = arrive(&State::waiting(3), "a");
+    let other = Event::CallerArrived {
+        session: s("b"),
+        resume: None,
+        resume_only: false,
+        link: LinkRef {
+            id: "L2".into(),
+            label: "Ben".into(),
+        },
+        answering: Answering::Now,
+    };
+    let (state, _) = step(&state, other);
+    let (state, effects) = step(
+        &state,
+        Event::LinkRevoked {
+            link_id: "L1".into(),
         },
     );
     assert_eq!(state.calls().len(), 1);
-    assert!(effects.contains(&Effect::StartCapture));
+    assert_eq!(state.calls()[0].session, s("b"));
+    assert_eq!(
+        effects,
+        vec![
+            Effect::StopPeer { session: s("a") },
+            Effect::End {
+                session: s("a"),
+                reason: EndReason::LinkRevoked
+            },
+        ]
+    );
+    let (_, effects) = step(
+        &state,
+        Event::LinkRevoked {
+            link_id: "unused".into(),
+        },
+    );
+    assert!(effects.is_empty());
 }
 
 #[test]
@@ -340,6 +487,7 @@ fn events_for_unknown_sessions_are_illegal() {
             candidate: cand(),
         },
         Event::MediaConnected { session: x() },
+        Event::CountdownElapsed { session: x() },
         Event::MediaFailed { session: x() },
         Event::CallerHungUp { session: x() },
         Event::CallerGone { session: x() },
@@ -367,11 +515,22 @@ fn events_at_the_wrong_moment_are_illegal() {
         },
     );
     assert_illegal(&in_call, Event::MediaConnected { session: s("a") });
-    assert_illegal(
-        &in_call,
-        Event::CallerArrived {
-            session: s("a"),
-            resume: None,
-        },
+    assert_illegal(&in_call, arrival("a", Answering::Now));
+    let (ringing, _) = step(
+        &State::waiting(2),
+        arrival("r", Answering::AfterCountdown { seconds: 3 }),
     );
+    for event in [
+        Event::OfferReady {
+            session: s("r"),
+            sdp: "o".into(),
+        },
+        Event::AnswerReceived {
+            session: s("r"),
+            sdp: "a".into(),
+        },
+        Event::MediaConnected { session: s("r") },
+    ] {
+        assert_illegal(&ringing, event);
+    }
 }

@@ -65,6 +65,11 @@ pub struct Link {
     pub expires: Option<u64>,
     #[serde(default)]
     pub revoked: bool,
+    /// Good for one call: spent once that call is admitted.
+    #[serde(default)]
+    pub one_time: bool,
+    #[serde(default)]
+    pub spent: bool,
     #[serde(default)]
     pub calls: u64,
     #[serde(default)]
@@ -107,24 +112,54 @@ impl LinkBook {
     }
 
     /// Makes a new link and returns it with its token (shown once, never stored).
-    pub fn create(&self, label: &str, expires: Option<u64>) -> Result<(Link, Token), LinkError> {
-        let token = Token::generate()?;
-        let mut id = [0u8; 6];
-        getrandom::fill(&mut id).map_err(|e| LinkError::Random(e.to_string()))?;
-        let link = Link {
-            id: URL_SAFE_NO_PAD.encode(id),
-            label: label.trim().to_owned(),
-            token_sha256: hex(&Token::digest(token.expose())),
-            created: now(),
-            expires,
-            revoked: false,
-            calls: 0,
-            last_used: None,
-        };
+    pub fn create(&self, new: &NewLink) -> Result<(Link, Token), LinkError> {
+        let (link, token) = fresh(new)?;
         let stored = link.clone();
         self.file
             .update(|book: &mut Book| book.links.push(stored))?;
         Ok((link, token))
+    }
+
+    /// Every link, newest first (revoked ones included, for the record).
+    pub fn list(&self) -> Result<Vec<Link>, LinkError> {
+        let mut links = self.file.read::<Book>()?.unwrap_or_default().links;
+        links.reverse();
+        Ok(links)
+    }
+
+    /// Revokes link `id`; false when there is no such link.
+    pub fn revoke(&self, id: &str) -> Result<bool, LinkError> {
+        Ok(self.file.update(|book: &mut Book| {
+            book.links
+                .iter_mut()
+                .find(|l| l.id == id)
+                .map(|l| l.revoked = true)
+                .is_some()
+        })?)
+    }
+
+    /// Revokes link `id` and makes a new one like it (label, lifetime, one-time),
+    /// in one write; `None` when there is no such link.
+    pub fn replace(&self, id: &str) -> Result<Option<(Link, Token)>, LinkError> {
+        let Some(old) = self.list()?.into_iter().find(|l| l.id == id) else {
+            return Ok(None);
+        };
+        let lifetime = old.expires.map(|e| e.saturating_sub(old.created));
+        let (link, token) = fresh(&NewLink {
+            label: old.label,
+            expires: lifetime.map(|l| now() + l),
+            one_time: old.one_time,
+        })?;
+        let stored = link.clone();
+        let replaced = self.file.update(|book: &mut Book| {
+            let Some(old) = book.links.iter_mut().find(|l| l.id == id) else {
+                return false;
+            };
+            old.revoked = true;
+            book.links.push(stored);
+            true
+        })?;
+        Ok(replaced.then_some((link, token)))
     }
 
     /// The link `token` opens, if it opens one now.
@@ -151,20 +186,66 @@ impl LinkBook {
         if link.revoked || link.expires.is_some_and(|t| t <= now()) {
             return Err(CheckError::Refused(Refusal::NoLongerValid));
         }
+        // A spent one-time link still opens its page: a reload of the call it
+        // made must work. The device refuses it unless it resumes that call.
         Ok(link)
     }
 
-    /// Counts a call made through the link `id`.
+    /// Counts a call admitted through the link `id`; a one-time link is spent.
     pub fn record_call(&self, id: &str) -> Result<(), LinkError> {
         let at = now();
         self.file.update(|book: &mut Book| {
             if let Some(link) = book.links.iter_mut().find(|l| l.id == id) {
                 link.calls += 1;
                 link.last_used = Some(at);
+                link.spent |= link.one_time;
             }
         })?;
         Ok(())
     }
+}
+
+/// What the admin asks for when making a link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLink {
+    pub label: String,
+    /// Unix seconds after which the link no longer opens a call.
+    pub expires: Option<u64>,
+    pub one_time: bool,
+}
+
+impl NewLink {
+    /// A link for `label` that lasts until revoked.
+    pub fn lasting(label: &str) -> Self {
+        Self {
+            label: label.to_owned(),
+            expires: None,
+            one_time: false,
+        }
+    }
+}
+
+fn fresh(new: &NewLink) -> Result<(Link, Token), LinkError> {
+    let token = Token::generate()?;
+    let mut id = [0u8; 6];
+    getrandom::fill(&mut id).map_err(|e| LinkError::Random(e.to_string()))?;
+    let label = new.label.trim();
+    let link = Link {
+        id: URL_SAFE_NO_PAD.encode(id),
+        label: if label.is_empty() { "Family" } else { label }
+            .chars()
+            .take(40)
+            .collect(),
+        token_sha256: hex(&Token::digest(token.expose())),
+        created: now(),
+        expires: new.expires,
+        revoked: false,
+        one_time: new.one_time,
+        spent: false,
+        calls: 0,
+        last_used: None,
+    };
+    Ok((link, token))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -206,7 +287,7 @@ mod tests {
     fn a_created_link_opens_and_others_do_not() {
         let dir = tempfile::tempdir().expect("tempdir");
         let book = LinkBook::open(dir.path());
-        let (link, token) = book.create(" Anna ", None).expect("create");
+        let (link, token) = book.create(&NewLink::lasting(" Anna ")).expect("create");
         assert_eq!(link.label, "Anna");
         assert_eq!(book.check(token.expose()).expect("opens").id, link.id);
 
@@ -228,21 +309,19 @@ mod tests {
     fn expired_and_revoked_links_are_no_longer_valid() {
         let dir = tempfile::tempdir().expect("tempdir");
         let book = LinkBook::open(dir.path());
-        let (_, expired) = book.create("Old", Some(now() - 1)).expect("create");
+        let (_, expired) = book
+            .create(&NewLink {
+                expires: Some(now() - 1),
+                ..NewLink::lasting("Old")
+            })
+            .expect("create");
         assert!(matches!(
             book.check(expired.expose()),
             Err(CheckError::Refused(Refusal::NoLongerValid))
         ));
-        let (link, token) = book.create("Ben", None).expect("create");
-        book.file
-            .update(|b: &mut Book| {
-                for l in &mut b.links {
-                    if l.id == link.id {
-                        l.revoked = true;
-                    }
-                }
-            })
-            .expect("revoke");
+        let (link, token) = book.create(&NewLink::lasting("Ben")).expect("create");
+        assert!(book.revoke(&link.id).expect("revoke"));
+        assert!(!book.revoke("no-such-id").expect("revoke"));
         assert!(matches!(
             book.check(token.expose()),
             Err(CheckError::Refused(Refusal::NoLongerValid))
@@ -253,11 +332,58 @@ mod tests {
     fn calls_are_counted() {
         let dir = tempfile::tempdir().expect("tempdir");
         let book = LinkBook::open(dir.path());
-        let (link, token) = book.create("Anna", None).expect("create");
+        let (link, token) = book.create(&NewLink::lasting("Anna")).expect("create");
         book.record_call(&link.id).expect("record");
         book.record_call(&link.id).expect("record");
         let after = book.check(token.expose()).expect("opens");
         assert_eq!(after.calls, 2);
         assert!(after.last_used.is_some());
+        assert!(!after.spent, "a lasting link is never spent");
+    }
+
+    #[test]
+    fn a_one_time_link_is_spent_by_its_call() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let book = LinkBook::open(dir.path());
+        let (link, token) = book
+            .create(&NewLink {
+                one_time: true,
+                ..NewLink::lasting("Once")
+            })
+            .expect("create");
+        assert!(!book.check(token.expose()).expect("opens").spent);
+        book.record_call(&link.id).expect("record");
+        assert!(
+            book.check(token.expose())
+                .expect("still opens its page")
+                .spent
+        );
+    }
+
+    #[test]
+    fn replacing_revokes_the_old_link_and_keeps_its_kind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let book = LinkBook::open(dir.path());
+        let (old, old_token) = book
+            .create(&NewLink {
+                expires: Some(now() + 3600),
+                one_time: true,
+                label: "Anna".into(),
+            })
+            .expect("create");
+        let (new, new_token) = book.replace(&old.id).expect("replace").expect("exists");
+        assert_ne!(new.id, old.id);
+        assert_eq!((new.label.as_str(), new.one_time), ("Anna", true));
+        assert!(new.expires.is_some_and(|e| e > now() + 3500));
+        assert!(matches!(
+            book.check(old_token.expose()),
+            Err(CheckError::Refused(Refusal::NoLongerValid))
+        ));
+        assert_eq!(book.check(new_token.expose()).expect("opens").id, new.id);
+        assert_eq!(
+            book.list().expect("list").first().map(|l| l.id.clone()),
+            Some(new.id)
+        );
+        assert!(book.replace("nope").expect("replace").is_none());
     }
 }

@@ -63,6 +63,12 @@ impl From<gst::glib::BoolError> for MediaError {
     }
 }
 
+impl From<gst::glib::Error> for MediaError {
+    fn from(e: gst::glib::Error) -> Self {
+        Self::Pipeline(e.to_string())
+    }
+}
+
 impl From<gst::StateChangeError> for MediaError {
     fn from(_: gst::StateChangeError) -> Self {
         Self::Pipeline("a state change failed".into())
@@ -283,6 +289,16 @@ impl MediaEngine {
     /// A caller's media connected: give it a keyframe at once.
     pub fn peer_connected(&self, session: &str) -> Result<(), MediaError> {
         self.with_peer(session, Peer::request_keyframe)
+    }
+
+    /// Changes what the TV's waiting screen says.
+    pub fn set_tv_text(&self, text: &str) {
+        self.outputs.tv.set_text(text);
+    }
+
+    /// Chimes on the TV's speaker: a call is coming.
+    pub fn chime(&self) {
+        self.outputs.tv.chime();
     }
 
     /// What the box decoded from the current or last caller.

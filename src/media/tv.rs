@@ -45,6 +45,8 @@ pub struct TvSettings {
 #[derive(Clone)]
 pub(super) struct Tv {
     compositor: Option<gst::Element>,
+    /// The waiting screen's text.
+    text: Option<gst::Element>,
     speaker: Speaker,
     size: (u32, u32),
 }
@@ -57,15 +59,45 @@ impl Tv {
         speaker: Speaker,
         s: TvSettings,
     ) -> Result<Self, MediaError> {
-        let compositor = match screen {
-            Screen::None => None,
-            Screen::Window => Some(build_screen(pipeline, s)?),
+        let (compositor, text) = match screen {
+            Screen::None => (None, None),
+            Screen::Window => {
+                let (compositor, text) = build_screen(pipeline, s)?;
+                (Some(compositor), Some(text))
+            }
         };
         Ok(Self {
             compositor,
+            text,
             speaker,
             size: (s.width, s.height),
         })
+    }
+
+    /// Changes what the waiting screen says ("Anna is calling…").
+    pub fn set_text(&self, text: &str) {
+        match &self.text {
+            Some(overlay) => overlay.set_property("text", text),
+            None => tracing::debug!(text, "TV text (headless)"),
+        }
+    }
+
+    /// Plays a short two-tone chime on the speaker, if there is one.
+    pub fn chime(&self) {
+        let sink = match &self.speaker {
+            Speaker::None => return,
+            Speaker::Auto => "autoaudiosink".to_owned(),
+            Speaker::Alsa(device) => format!("alsasink device={device:?}"),
+        };
+        let description = format!(
+            "audiotestsrc wave=sine freq=660 volume=0.4 num-buffers=15 samplesperbuffer=1600 ! \
+             audioconvert ! audioresample ! {sink}"
+        );
+        std::thread::spawn(move || {
+            if let Err(e) = play_to_end(&description) {
+                tracing::warn!(error = %e, "chime failed");
+            }
+        });
     }
 
     /// Shows the picture leaving `src` (a pad inside `bin`) full screen.
@@ -120,7 +152,25 @@ fn end_in_fakesink(bin: &gst::Bin, src: &gst::Pad) -> Result<(), MediaError> {
     Ok(())
 }
 
-fn build_screen(pipeline: &gst::Pipeline, s: TvSettings) -> Result<gst::Element, MediaError> {
+/// Runs a short pipeline until it ends (at most five seconds).
+fn play_to_end(description: &str) -> Result<(), MediaError> {
+    let pipeline = gst::parse::launch(description)?;
+    pipeline.set_state(gst::State::Playing)?;
+    let bus = pipeline
+        .bus()
+        .ok_or(MediaError::Pipeline("no bus".into()))?;
+    let _ = bus.timed_pop_filtered(
+        gst::ClockTime::from_seconds(5),
+        &[gst::MessageType::Eos, gst::MessageType::Error],
+    );
+    let _ = pipeline.set_state(gst::State::Null);
+    Ok(())
+}
+
+fn build_screen(
+    pipeline: &gst::Pipeline,
+    s: TvSettings,
+) -> Result<(gst::Element, gst::Element), MediaError> {
     let background = make("videotestsrc")?;
     background.set_property("is-live", true);
     background.set_property_from_str("pattern", "black");
@@ -146,5 +196,5 @@ fn build_screen(pipeline: &gst::Pipeline, s: TvSettings) -> Result<gst::Element,
     let chain = [&background, &caps, &text, &compositor, &convert, &sink];
     pipeline.add_many(chain)?;
     gst::Element::link_many(chain)?;
-    Ok(compositor)
+    Ok((compositor, text))
 }

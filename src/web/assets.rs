@@ -30,6 +30,8 @@ const ASSETS: &[(&str, &str, &str)] = &[
 
 /// The call page itself.
 pub const CALL_HTML: &str = include_str!("../../web/call.html");
+/// The family admin's page.
+pub const ADMIN_HTML: &str = include_str!("../../web/admin.html");
 /// The page for a sentence and nothing else ("This link is not valid").
 pub const MESSAGE_HTML: &str = include_str!("../../web/message.html");
 

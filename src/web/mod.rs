@@ -5,14 +5,16 @@
 //! technical status (`status`). It talks to the rest of the box through
 //! [`crate::device::DeviceHandle`] and [`crate::links::LinkBook`] only.
 
+pub mod admin;
 mod assets;
 mod headers;
 mod i18n;
 mod pages;
 mod signal;
-mod status;
+pub mod status;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,20 +24,36 @@ use axum::Router;
 
 use crate::device::DeviceHandle;
 use crate::links::LinkBook;
+use crate::settings::SettingsStore;
+
+pub use admin::AdminState;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub device: DeviceHandle,
     pub links: LinkBook,
+    pub settings: SettingsStore,
+    pub admin: Arc<AdminState>,
+    /// How relatives reach the box (for the links it hands out).
+    pub public_url: String,
     open_sockets: Arc<AtomicUsize>,
 }
 
 impl AppState {
-    pub fn new(device: DeviceHandle, links: LinkBook) -> Self {
+    pub fn new(
+        device: DeviceHandle,
+        links: LinkBook,
+        settings: SettingsStore,
+        admin: AdminState,
+        public_url: String,
+    ) -> Self {
         Self {
             device,
             links,
+            settings,
+            admin: Arc::new(admin),
+            public_url,
             open_sockets: Arc::new(AtomicUsize::new(0)),
         }
     }
@@ -54,6 +72,7 @@ impl AppState {
 /// Every route of the box.
 pub fn app(state: AppState) -> Router {
     Router::new()
+        .merge(admin::routes(state.clone()))
         .route("/", get(pages::home))
         .route("/r/{token}", get(pages::call))
         .route("/signal", get(signal::upgrade))
@@ -70,7 +89,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -17,7 +17,7 @@ use futures::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::mpsc;
 
 use super::AppState;
-use crate::device::{CallerLink, SessionId, ToCaller};
+use crate::device::{Arrival, CallerLink, LinkRef, SessionId, ToCaller};
 use crate::links::{CheckError, Refusal};
 use crate::protocol::{ClientMessage, ErrorCode, ServerMessage, PROTOCOL_VERSION};
 
@@ -64,8 +64,11 @@ where
     let links = state.links.clone();
     let link = match tokio::task::spawn_blocking(move || links.check(&token)).await {
         Ok(Ok(link)) => link,
-        Ok(Err(CheckError::Refused(Refusal::Unknown | Refusal::NoLongerValid))) => {
+        Ok(Err(CheckError::Refused(Refusal::Unknown))) => {
             return refuse(&mut tx, ErrorCode::InvalidLink).await
+        }
+        Ok(Err(CheckError::Refused(Refusal::NoLongerValid))) => {
+            return refuse(&mut tx, ErrorCode::LinkNoLongerValid).await
         }
         Ok(Err(CheckError::Store(e))) => {
             tracing::error!(error = %e, "cannot read the links");
@@ -80,13 +83,18 @@ where
     let (outbox, mut inbox) = mpsc::channel(64);
     state
         .device
-        .arrive(
-            CallerLink {
+        .arrive(Arrival {
+            caller: CallerLink {
                 session: session.clone(),
                 outbox,
             },
-            resume.map(SessionId::new),
-        )
+            resume: resume.map(SessionId::new),
+            resume_only: link.spent,
+            link: LinkRef {
+                id: link.id.clone(),
+                label: link.label.clone(),
+            },
+        })
         .await;
 
     let mut ping = tokio::time::interval(PING_EVERY);
@@ -152,7 +160,7 @@ async fn send<Tx: Sink<Message> + Unpin>(tx: &mut Tx, message: &ServerMessage) -
 }
 
 async fn refuse<Tx: Sink<Message> + Unpin>(tx: &mut Tx, code: ErrorCode) {
-    let _ = send(tx, &ServerMessage::Error { code }).await;
+    let _ = send(tx, &ServerMessage::Error { code, until: None }).await;
     let _ = tx.send(Message::Close(None)).await;
 }
 

@@ -1,5 +1,6 @@
-//! `/api/status`: the box's technical state as JSON, for the admin page, the
-//! benchmarks and the tests. Session ids and figures only: nothing personal.
+//! `/api/status`: the box's technical state as JSON, for the benchmarks, the
+//! tests and monitoring on the home network: phases and figures only, no
+//! names and no session ids. The admin API adds those for a logged-in admin.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,12 +18,16 @@ pub struct StatusView {
     calls: Vec<CallView>,
     remote: Option<RemoteView>,
     encoder: &'static str,
+    /// Only for the logged-in admin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 enum StateView {
     Waiting,
+    Ringing,
     Connecting,
     InCall,
 }
@@ -30,8 +35,13 @@ enum StateView {
 #[derive(Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 struct CallView {
-    session: String,
+    /// The session id resumes a call (with the link): only for the admin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session: Option<String>,
     phase: StateView,
+    /// Who is calling: only for the logged-in admin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<String>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -46,23 +56,36 @@ struct RemoteView {
     audio_rms: f64,
 }
 
-impl From<Status> for StatusView {
-    fn from(s: Status) -> Self {
+impl StatusView {
+    /// The technical status anyone on the network may read: no names.
+    pub fn public(s: Status) -> Self {
+        Self::build(s, false)
+    }
+
+    /// The status for the logged-in admin: who is calling, and the version.
+    pub fn for_admin(s: Status) -> Self {
+        Self::build(s, true)
+    }
+
+    fn build(s: Status, admin: bool) -> Self {
         Self {
             state: match s.summary {
                 Summary::Waiting => StateView::Waiting,
+                Summary::Ringing => StateView::Ringing,
                 Summary::Connecting => StateView::Connecting,
                 Summary::InCall => StateView::InCall,
             },
             calls: s
                 .calls
                 .into_iter()
-                .map(|(session, phase)| CallView {
-                    session: session.to_string(),
-                    phase: match phase {
+                .map(|call| CallView {
+                    session: admin.then(|| call.session.to_string()),
+                    phase: match call.phase {
+                        Phase::Ringing => StateView::Ringing,
                         Phase::Connecting => StateView::Connecting,
                         Phase::InCall => StateView::InCall,
                     },
+                    label: admin.then_some(call.link.label),
                 })
                 .collect(),
             remote: s.remote.map(|r| RemoteView {
@@ -75,13 +98,14 @@ impl From<Status> for StatusView {
                 audio_rms: (r.audio_rms * 1000.0).round() / 1000.0,
             }),
             encoder: s.encoder,
+            version: admin.then_some(env!("CARGO_PKG_VERSION")),
         }
     }
 }
 
 pub async fn status(State(state): State<AppState>) -> Response {
     match state.device.status().await {
-        Some(status) => Json(StatusView::from(status)).into_response(),
+        Some(status) => Json(StatusView::public(status)).into_response(),
         None => (StatusCode::SERVICE_UNAVAILABLE, "the box is shutting down").into_response(),
     }
 }
@@ -89,21 +113,34 @@ pub async fn status(State(state): State<AppState>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::SessionId;
+    use crate::device::{Call, LinkRef, SessionId};
     use serde_json::json;
 
     #[test]
     fn status_json_is_pinned() {
-        let view = StatusView::from(Status {
+        let status = || Status {
             summary: Summary::InCall,
-            calls: vec![(SessionId::new("ab"), Phase::InCall)],
+            calls: vec![Call {
+                session: SessionId::new("ab"),
+                phase: Phase::InCall,
+                link: LinkRef {
+                    id: "L".into(),
+                    label: "Anna".into(),
+                },
+            }],
             remote: None,
             encoder: "x264enc",
-        });
+        };
         assert_eq!(
-            serde_json::to_value(&view).expect("json"),
-            json!({"state": "inCall", "calls": [{"session": "ab", "phase": "inCall"}],
-                   "remote": null, "encoder": "x264enc"})
+            serde_json::to_value(StatusView::public(status())).expect("json"),
+            json!({"state": "inCall", "calls": [{"phase": "inCall"}],
+                   "remote": null, "encoder": "x264enc"}),
+            "no names or session ids for the public"
+        );
+        assert_eq!(
+            serde_json::to_value(StatusView::for_admin(status())).expect("json"),
+            json!({"state": "inCall", "calls": [{"session": "ab", "phase": "inCall", "label": "Anna"}],
+                   "remote": null, "encoder": "x264enc", "version": env!("CARGO_PKG_VERSION")})
         );
     }
 }

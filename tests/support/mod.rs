@@ -4,6 +4,9 @@
 
 #![allow(dead_code)] // each test file uses a different part of the harness
 
+pub mod http;
+pub mod ws;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -23,8 +26,20 @@ pub fn binary() -> &'static str {
 }
 
 impl TestBox {
-    /// Starts a headless box with test sources; `extra` is appended to its config.
+    /// Starts a headless box with test sources that answers at once;
+    /// `extra` is appended to its config.
     pub fn start(extra: &str) -> Self {
+        Self::with_calls("", extra)
+    }
+
+    /// Like [`TestBox::start`], with `calls` added to the `[calls]` table.
+    pub fn with_calls(calls: &str, extra: &str) -> Self {
+        // Tests answer at once unless they ask for a countdown.
+        let calls = if calls.contains("countdown_secs") {
+            calls.to_owned()
+        } else {
+            format!("countdown_secs = 0\n{calls}")
+        };
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let config = dir.path().join("box.toml");
@@ -33,7 +48,8 @@ impl TestBox {
             format!(
                 "[web]\nlisten = \"127.0.0.1:{port}\"\n\n[state]\ndir = \"{}\"\n\n\
                  [media]\nvideo_source = \"test\"\naudio_source = \"test\"\nwidth = 320\nheight = 240\n\
-                 tv_output = \"none\"\naudio_output = \"none\"\n{extra}",
+                 tv_output = \"none\"\naudio_output = \"none\"\n\n\
+                 [calls]\n{calls}\n\n{extra}",
                 dir.path().join("state").display()
             ),
         )
@@ -109,6 +125,18 @@ impl TestBox {
         let (code, body) = self.get("/api/status").expect("status answers");
         assert_eq!(code, 200, "{body}");
         serde_json::from_str(&body).expect("status is JSON")
+    }
+
+    /// The first set-up code, from the box's log.
+    pub fn setup_code(&self) -> String {
+        let log = self.log();
+        let at = log
+            .find("set-up code ")
+            .unwrap_or_else(|| panic!("no set-up code in the log:\n{log}"));
+        log[at + "set-up code ".len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect()
     }
 
     pub fn state(&self) -> String {

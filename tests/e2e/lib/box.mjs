@@ -165,7 +165,7 @@ export class Box {
  * Starts the box with a fresh temp dir and config and waits until
  * /api/status answers (polled every 20 ms, up to `readyTimeoutMs`).
  */
-export async function startBox({ bin = boxBinary(), readyTimeoutMs = 15_000, media = {}, env = {} } = {}) {
+export async function startBox({ bin = boxBinary(), readyTimeoutMs = 15_000, media = {}, calls = {}, env = {} } = {}) {
   if (!fs.existsSync(bin)) {
     throw new Error(`no box binary at ${bin}: build it (cargo build) or set HOMECALL_BIN`);
   }
@@ -182,6 +182,8 @@ export async function startBox({ bin = boxBinary(), readyTimeoutMs = 15_000, med
     tv_output: 'none',
     ...media,
   };
+  // No announcement countdown unless a test asks for one: calls connect at once.
+  const callsConfig = { max_participants: 2, countdown_secs: 0, ...calls };
   const config = [
     '[web]',
     `listen = ${toml(`127.0.0.1:${port}`)}`,
@@ -194,7 +196,7 @@ export async function startBox({ bin = boxBinary(), readyTimeoutMs = 15_000, med
     ...Object.entries(mediaConfig).map(([k, v]) => `${k} = ${toml(v)}`),
     '',
     '[calls]',
-    'max_participants = 2',
+    ...Object.entries(callsConfig).map(([k, v]) => `${k} = ${toml(v)}`),
     '',
   ].join('\n');
   const configPath = path.join(dir, 'homecall.toml');

@@ -8,7 +8,7 @@ import { pageState, remoteStats } from './browser.mjs';
 export const HANGUP_SELECTOR = '#hang-up';
 
 /** Page states after which a call will not come up by itself. */
-export const FINAL_PAGE_STATES = Object.freeze(['ended', 'busy', 'invalidLink', 'unreachable', 'error']);
+export const FINAL_PAGE_STATES = Object.freeze(['ended', 'busy', 'invalidLink', 'resting', 'unreachable', 'error']);
 
 /**
  * Waits until the page's state is one of `expected`; fails at once if it

@@ -1,0 +1,191 @@
+//! First set-up, login, logout and password change.
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use super::{blocking, cookie, AdminSession, ApiError};
+use crate::admin::AdminError;
+use crate::web::AppState;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    set_up: bool,
+    logged_in: bool,
+}
+
+pub async fn session(
+    State(state): State<AppState>,
+    session: Result<AdminSession, ApiError>,
+) -> Result<Json<SessionView>, ApiError> {
+    let credentials = state.admin.credentials.clone();
+    let set_up = blocking(move || credentials.is_set_up())
+        .await?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Json(SessionView {
+        set_up,
+        logged_in: session.is_ok(),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetupRequest {
+    code: String,
+    password: String,
+}
+
+pub async fn setup(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(body): Json<SetupRequest>,
+) -> Result<Response, ApiError> {
+    let ip = peer.ip();
+    state
+        .admin
+        .throttle
+        .check(ip, Instant::now())
+        .map_err(ApiError::TooManyTries)?;
+    let admin = state.admin.clone();
+    let result = blocking(move || match &admin.setup_code {
+        Some(code) => admin.credentials.set_up(&body.code, code, &body.password),
+        None => Err(AdminError::AlreadySetUp),
+    })
+    .await?;
+    match result {
+        Ok(()) => {
+            tracing::info!("first set-up done: the admin password is set");
+            state.admin.throttle.succeeded(ip);
+            state.device.set_notice(None).await;
+            log_in(&state)
+        }
+        Err(AdminError::WrongSetupCode) => {
+            state.admin.throttle.failed(ip, Instant::now());
+            Err(ApiError::Unauthorized(
+                AdminError::WrongSetupCode.to_string(),
+            ))
+        }
+        Err(e @ AdminError::AlreadySetUp) => Err(ApiError::Conflict(e.to_string())),
+        Err(e) => Err(refusal(e)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    password: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(body): Json<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let ip = peer.ip();
+    state
+        .admin
+        .throttle
+        .check(ip, Instant::now())
+        .map_err(ApiError::TooManyTries)?;
+    let credentials = state.admin.credentials.clone();
+    let (set_up, ok) = blocking(move || {
+        let set_up = credentials.is_set_up().unwrap_or(true);
+        (set_up, set_up && credentials.verify(&body.password))
+    })
+    .await?;
+    if !set_up {
+        return Err(ApiError::Conflict(
+            "The box is not set up yet: use the code shown on the TV.".into(),
+        ));
+    }
+    if !ok {
+        state.admin.throttle.failed(ip, Instant::now());
+        return Err(ApiError::Unauthorized(
+            AdminError::WrongPassword.to_string(),
+        ));
+    }
+    state.admin.throttle.succeeded(ip);
+    log_in(&state)
+}
+
+pub async fn logout(State(state): State<AppState>, session: AdminSession) -> Response {
+    state.admin.sessions.end(&session.token);
+    (
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, cookie(&state.admin, None))],
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordRequest {
+    old: String,
+    new: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    _session: AdminSession,
+    Json(body): Json<PasswordRequest>,
+) -> Result<Response, ApiError> {
+    let ip = peer.ip();
+    state
+        .admin
+        .throttle
+        .check(ip, Instant::now())
+        .map_err(ApiError::TooManyTries)?;
+    let credentials = state.admin.credentials.clone();
+    match blocking(move || credentials.change_password(&body.old, &body.new)).await? {
+        Ok(()) => {
+            state.admin.sessions.end_all();
+            log_in(&state)
+        }
+        Err(AdminError::WrongPassword) => {
+            state.admin.throttle.failed(ip, Instant::now());
+            Err(ApiError::Unauthorized(
+                AdminError::WrongPassword.to_string(),
+            ))
+        }
+        Err(e) => Err(refusal(e)),
+    }
+}
+
+/// A new session, answered with its cookie.
+fn log_in(state: &AppState) -> Result<Response, ApiError> {
+    let token = state
+        .admin
+        .sessions
+        .create(Instant::now())
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(
+            header::SET_COOKIE,
+            cookie(&state.admin, Some(token.expose())),
+        )],
+    )
+        .into_response())
+}
+
+/// The answer for an admin error that is the request's fault or the box's.
+fn refusal(e: AdminError) -> ApiError {
+    match e {
+        AdminError::PasswordTooShort { .. } | AdminError::PasswordTooLong { .. } => {
+            ApiError::BadRequest(e.to_string())
+        }
+        AdminError::NotSetUp | AdminError::AlreadySetUp => ApiError::Conflict(e.to_string()),
+        AdminError::WrongSetupCode | AdminError::WrongPassword => {
+            ApiError::Unauthorized(e.to_string())
+        }
+        AdminError::Storage(_) | AdminError::Random(_) | AdminError::Hashing(_) => {
+            ApiError::Internal(e.to_string())
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! Answering settings, and the box's status for the admin.
+
+use super::{blocking, AdminSession, ApiError};
+use crate::settings::{Settings, SettingsError};
+use crate::web::status::StatusView;
+use crate::web::AppState;
+use axum::extract::State;
+use axum::Json;
+
+pub async fn get(
+    State(state): State<AppState>,
+    _session: AdminSession,
+) -> Result<Json<Settings>, ApiError> {
+    let store = state.settings.clone();
+    blocking(move || store.load())
+        .await?
+        .map(Json)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+pub async fn put(
+    State(state): State<AppState>,
+    _session: AdminSession,
+    body: Result<Json<Settings>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Settings>, ApiError> {
+    let Json(settings) = body.map_err(|e| {
+        ApiError::BadRequest(format!("Those settings are not valid: {}", e.body_text()))
+    })?;
+    let store = state.settings.clone();
+    let saved = settings.clone();
+    match blocking(move || store.save(&saved)).await? {
+        Ok(()) => {
+            tracing::info!(?settings, "settings changed");
+            Ok(Json(settings))
+        }
+        Err(SettingsError::Invalid(reason)) => Err(ApiError::BadRequest(capitalise(&reason))),
+        Err(e) => Err(ApiError::Internal(e.to_string())),
+    }
+}
+
+pub async fn status(
+    State(state): State<AppState>,
+    _session: AdminSession,
+) -> Result<Json<StatusView>, ApiError> {
+    let status = state
+        .device
+        .status()
+        .await
+        .ok_or_else(|| ApiError::Internal("the device is stopping".into()))?;
+    Ok(Json(StatusView::for_admin(status)))
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => format!(
+            "{}{}.",
+            first.to_uppercase(),
+            chars.as_str().trim_end_matches('.')
+        ),
+        None => String::new(),
+    }
+}
