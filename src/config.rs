@@ -13,7 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::admin::AllowList;
-use crate::settings::{AutoAnswer, Settings};
+use crate::settings::{AutoAnswer, Devices, Quality, Settings};
 
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -400,7 +400,16 @@ impl Config {
                 ice_local_addresses,
             },
             max_participants,
-            factory_settings: Settings { auto_answer },
+            factory_settings: Settings {
+                auto_answer,
+                quality: Some(Quality {
+                    width,
+                    height,
+                    framerate,
+                    max_bitrate_kbps: video_bitrate_kbps,
+                }),
+                devices: Devices::default(),
+            },
             turn,
             admin_sources,
         })

@@ -131,12 +131,68 @@ impl AutoAnswer {
     }
 }
 
+/// The picture the box sends: size, rate and the most bits it may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Quality {
+    pub width: u32,
+    pub height: u32,
+    pub framerate: u32,
+    pub max_bitrate_kbps: u32,
+}
+
+/// Picture sizes the admin may choose: 16:9, from what old phones decode
+/// smoothly to what a Pi 4's encoder manages (H.264 level 3.1 tops at 720p30).
+pub const SIZES: [(u32, u32); 4] = [(640, 360), (854, 480), (960, 540), (1280, 720)];
+pub const FRAMERATES: [u32; 4] = [15, 20, 25, 30];
+pub const BITRATE_KBPS: std::ops::RangeInclusive<u32> = 300..=4000;
+
+impl Quality {
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        if !SIZES.contains(&(self.width, self.height)) {
+            return Err(SettingsError::Invalid(format!(
+                "the picture size can be {}",
+                SIZES.map(|(w, h)| format!("{w}x{h}")).join(", ")
+            )));
+        }
+        if !FRAMERATES.contains(&self.framerate) {
+            return Err(SettingsError::Invalid(format!(
+                "the frame rate can be {:?} frames a second",
+                FRAMERATES
+            )));
+        }
+        if !BITRATE_KBPS.contains(&self.max_bitrate_kbps) {
+            return Err(SettingsError::Invalid(format!(
+                "the bitrate can be {} to {} kbit/s",
+                BITRATE_KBPS.start(),
+                BITRATE_KBPS.end()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Which camera and microphone to use; `None` is "the first one found".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Devices {
+    /// A V4L2 path ("/dev/video0").
+    pub camera: Option<String>,
+    /// An ALSA device name ("hw:CARD=Camera,DEV=0").
+    pub microphone: Option<String>,
+}
+
 /// Everything the admin can change, as stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
     #[serde(default)]
     pub auto_answer: AutoAnswer,
+    /// `None`: what the configuration file says.
+    #[serde(default)]
+    pub quality: Option<Quality>,
+    #[serde(default)]
+    pub devices: Devices,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -162,14 +218,19 @@ impl SettingsStore {
         }
     }
 
-    /// The settings in force: the admin's, else the factory's.
+    /// The settings in force: the admin's, else the factory's, field by field.
     pub fn load(&self) -> Result<Settings, SettingsError> {
-        Ok(self.file.read()?.unwrap_or_else(|| self.factory.clone()))
+        let mut settings: Settings = self.file.read()?.unwrap_or_else(|| self.factory.clone());
+        settings.quality = settings.quality.or(self.factory.quality);
+        Ok(settings)
     }
 
     /// Validates and stores new settings; once this returns they survive a power cut.
     pub fn save(&self, settings: &Settings) -> Result<(), SettingsError> {
         settings.auto_answer.validate()?;
+        if let Some(quality) = &settings.quality {
+            quality.validate()?;
+        }
         self.file.write(settings)?;
         Ok(())
     }
@@ -267,6 +328,34 @@ mod tests {
             ..AutoAnswer::default()
         };
         assert!(empty.validate().is_err());
+    }
+
+    #[test]
+    fn quality_is_limited_to_what_boxes_and_phones_handle() {
+        let good = Quality {
+            width: 1280,
+            height: 720,
+            framerate: 30,
+            max_bitrate_kbps: 1500,
+        };
+        assert!(good.validate().is_ok());
+        for bad in [
+            Quality {
+                width: 1920,
+                height: 1080,
+                ..good
+            },
+            Quality {
+                framerate: 60,
+                ..good
+            },
+            Quality {
+                max_bitrate_kbps: 100,
+                ..good
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -359,12 +359,63 @@ async fn settings_are_validated_and_kept() {
     .await;
     assert_eq!(bad_time.status, 400);
 
-    let wanted = json!({"autoAnswer": {"enabled": true, "countdownSecs": 5,
-        "quietHours": {"from": "22:00", "until": "08:00"}}});
+    // This machine has no camera, microphone or sound card: the admin is told so.
+    let devices = get(&b, "/api/admin/devices", &cookie).await.json();
+    assert_eq!(
+        devices,
+        json!({"cameras": [], "microphones": [], "speaker": false,
+               "automatic": {"camera": null, "microphone": null}})
+    );
+    let no_such_camera = put(
+        json!({"autoAnswer": {"enabled": true, "countdownSecs": 0, "quietHours": null},
+        "devices": {"camera": "/dev/video9", "microphone": null}}),
+    )
+    .await;
+    assert_eq!(no_such_camera.status, 400);
+    assert_eq!(
+        no_such_camera.json()["error"],
+        "There is no camera /dev/video9 on the box."
+    );
+
+    let factory = get(&b, "/api/admin/settings", &cookie).await.json();
+    assert_eq!(
+        factory["quality"],
+        json!({"width": 320, "height": 240, "framerate": 30, "maxBitrateKbps": 1500}),
+        "the configuration's picture until the admin chooses"
+    );
+    let odd_size = put(
+        json!({"autoAnswer": {"enabled": true, "countdownSecs": 0, "quietHours": null},
+        "quality": {"width": 333, "height": 200, "framerate": 30, "maxBitrateKbps": 1000}}),
+    )
+    .await;
+    assert_eq!(odd_size.status, 400);
+    assert!(odd_size.json()["error"]
+        .as_str()
+        .expect("sentence")
+        .contains("picture size"));
+
+    let wanted = json!({"autoAnswer": {"enabled": true, "countdownSecs": 0,
+        "quietHours": {"from": "03:00", "until": "03:01"}},
+        "quality": {"width": 640, "height": 360, "framerate": 15, "maxBitrateKbps": 600},
+        "devices": {"camera": null, "microphone": null}});
     let ok = put(wanted.clone()).await;
     assert_eq!(ok.status, 200, "{ok:?}");
     assert_eq!(get(&b, "/api/admin/settings", &cookie).await.json(), wanted);
+    // The next call sends the chosen picture.
+    let url = b.create_link("Anna");
+    let (_caller, _, _) = join(&b, token_of(&url)).await;
+    let log = b.log();
+    assert!(
+        log.contains("width=640 height=360 framerate=15 kbps=600 camera and microphone on")
+            || log.contains("camera and microphone on width=640 height=360 framerate=15 kbps=600"),
+        "{log}"
+    );
     let status = get(&b, "/api/admin/status", &cookie).await.json();
-    assert_eq!(status["state"], "waiting");
+    assert_eq!(status["state"], "connecting", "{status}");
+    assert_eq!(
+        status["calls"][0]["label"], "Anna",
+        "the admin sees who calls"
+    );
+    assert!(status["calls"][0]["session"].is_string());
     assert_eq!(status["version"], env!("CARGO_PKG_VERSION"));
 }

@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::state::{transition, Call, Effect, Event, LinkRef, Phase, SessionId, State, Summary};
 use crate::config::TurnConfig;
-use crate::media::{MediaEngine, MediaEvent, RemoteStats};
+use crate::media::{CaptureChoice, MediaEngine, MediaEvent, RemoteStats};
 use crate::protocol::{ClientMessage, ErrorCode, IceCandidate, ServerMessage, PROTOCOL_VERSION};
 use crate::settings::{local_time_of_day, SettingsStore};
 use crate::turn::TurnCredentials;
@@ -41,6 +41,9 @@ pub struct Status {
     /// What was decoded from the current or last caller; `None` before the first call.
     pub remote: Option<RemoteStats>,
     pub encoder: &'static str,
+    /// The camera and microphone used unless the admin chose others (`None`: test source).
+    pub default_camera: Option<String>,
+    pub default_microphone: Option<String>,
 }
 
 /// A caller the web server admitted by its link.
@@ -323,7 +326,20 @@ impl Actor {
                 });
             }
             Effect::StartCapture => {
-                if let Err(e) = self.media.start_capture() {
+                let choice = match self.settings.settings.load() {
+                    Ok(s) => CaptureChoice {
+                        quality: s
+                            .quality
+                            .map(|q| (q.width, q.height, q.framerate, q.max_bitrate_kbps)),
+                        camera: s.devices.camera,
+                        microphone: s.devices.microphone,
+                    },
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot read the settings; capturing as configured");
+                        CaptureChoice::default()
+                    }
+                };
+                if let Err(e) = self.media.start_capture(choice) {
                     tracing::error!(error = %e, "cannot start the camera and microphone");
                 }
             }
@@ -404,6 +420,8 @@ impl Actor {
             calls: self.state.calls().to_vec(),
             remote: self.calls_started.then(|| self.media.remote_stats()),
             encoder: self.media.encoder(),
+            default_camera: self.media.default_sources().0,
+            default_microphone: self.media.default_sources().1,
         }
     }
 }

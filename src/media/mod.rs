@@ -113,6 +113,15 @@ impl EventSink {
     }
 }
 
+/// What the capture sends, where the admin chose other than the configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaptureChoice {
+    /// Width, height, frame rate and bitrate (kbit/s).
+    pub quality: Option<(u32, u32, u32, u32)>,
+    pub camera: Option<String>,
+    pub microphone: Option<String>,
+}
+
 /// Everything the engine needs to know, decided at start-up.
 #[derive(Debug, Clone)]
 pub struct MediaSettings {
@@ -229,12 +238,44 @@ impl MediaEngine {
         self.settings.capture.encoder.factory()
     }
 
-    /// Starts the camera, microphone and encoder (no-op when running).
-    pub fn start_capture(&self) -> Result<(), MediaError> {
+    /// The camera and microphone used when the admin chose none (`None`: a test source).
+    pub fn default_sources(&self) -> (Option<String>, Option<String>) {
+        let device = |s: &CaptureSource| match s {
+            CaptureSource::Device(d) => Some(d.clone()),
+            CaptureSource::Test => None,
+        };
+        (
+            device(&self.settings.capture.video),
+            device(&self.settings.capture.audio),
+        )
+    }
+
+    /// Starts the camera, microphone and encoder (no-op when running), as
+    /// configured except where `choice` says otherwise.
+    pub fn start_capture(&self, choice: CaptureChoice) -> Result<(), MediaError> {
         let mut capture = lock(&self.capture);
         if capture.is_none() {
-            *capture = Some(Capture::start(&self.pipeline, &self.settings.capture)?);
-            tracing::info!("camera and microphone on");
+            let mut settings = self.settings.capture.clone();
+            if let Some((width, height, framerate, kbps)) = choice.quality {
+                settings.width = width;
+                settings.height = height;
+                settings.framerate = framerate;
+                settings.video_bitrate_kbps = kbps;
+            }
+            if let Some(camera) = choice.camera {
+                settings.video = CaptureSource::Device(camera);
+            }
+            if let Some(microphone) = choice.microphone {
+                settings.audio = CaptureSource::Device(microphone);
+            }
+            *capture = Some(Capture::start(&self.pipeline, &settings)?);
+            tracing::info!(
+                width = settings.width,
+                height = settings.height,
+                framerate = settings.framerate,
+                kbps = settings.video_bitrate_kbps,
+                "camera and microphone on"
+            );
         }
         Ok(())
     }

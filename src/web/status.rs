@@ -130,6 +130,8 @@ mod tests {
             }],
             remote: None,
             encoder: "x264enc",
+            default_camera: None,
+            default_microphone: None,
         };
         assert_eq!(
             serde_json::to_value(StatusView::public(status())).expect("json"),

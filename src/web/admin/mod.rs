@@ -8,6 +8,7 @@
 //! docs/admin-api.md documents the API.
 
 mod auth;
+mod devices;
 mod links;
 mod settings;
 
@@ -56,6 +57,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/admin/links/{id}/replace", post(links::replace))
         .route("/api/admin/settings", get(settings::get).put(settings::put))
         .route("/api/admin/status", get(settings::status))
+        .route("/api/admin/devices", get(devices::list))
         .layer(axum::middleware::from_fn_with_state(state, guard))
 }
 

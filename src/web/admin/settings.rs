@@ -26,6 +26,7 @@ pub async fn put(
     let Json(settings) = body.map_err(|e| {
         ApiError::BadRequest(format!("Those settings are not valid: {}", e.body_text()))
     })?;
+    super::devices::check_choice(&settings.devices).await?;
     let store = state.settings.clone();
     let saved = settings.clone();
     match blocking(move || store.save(&saved)).await? {
