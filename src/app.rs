@@ -10,6 +10,7 @@ use anyhow::Context;
 use crate::admin::{Credentials, LoginThrottle, Sessions, SetupCode};
 use crate::config::{AudioOutput, Config, Source, TvOutput};
 use crate::device::{DeviceHandle, DeviceSettings};
+use crate::history::CallHistory;
 use crate::links::LinkBook;
 use crate::media::{
     self, CaptureSettings, CaptureSource, MediaEngine, MediaSettings, Screen, Speaker,
@@ -40,6 +41,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             max_participants: config.max_participants,
             turn: config.turn.clone(),
             settings: SettingsStore::open(&config.state_dir, config.factory_settings.clone()),
+            history: CallHistory::open(&config.state_dir),
         },
         engine,
         events_rx,
@@ -58,6 +60,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         device.clone(),
         LinkBook::open(&config.state_dir),
         settings,
+        CallHistory::open(&config.state_dir),
         admin,
         config.web.public_url.clone(),
     );

@@ -16,6 +16,7 @@ pub mod admin;
 pub mod app;
 pub mod config;
 pub mod device;
+pub mod history;
 pub mod hw;
 pub mod links;
 pub mod media;

@@ -333,6 +333,10 @@ async fn links_are_made_listed_revoked_and_replaced() {
     assert_eq!(replaced.status, 201);
     let new_url = replaced.json()["url"].as_str().expect("url").to_owned();
     let (_caller, _, _) = join(&b, token_of(&new_url)).await;
+
+    let calls = get(&b, "/api/admin/calls", &cookie).await.json();
+    assert_eq!(calls["calls"][0]["label"], "Anna", "{calls}");
+    assert_eq!(calls["calls"][0]["ended"], "linkRevoked", "{calls}");
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::state::{transition, Call, Effect, Event, LinkRef, Phase, SessionId, State, Summary};
 use crate::config::TurnConfig;
+use crate::history::{CallHistory, CallRecord};
 use crate::media::{CaptureChoice, MediaEngine, MediaEvent, RemoteStats};
 use crate::protocol::{ClientMessage, ErrorCode, IceCandidate, ServerMessage, PROTOCOL_VERSION};
 use crate::settings::{local_time_of_day, SettingsStore};
@@ -84,6 +85,8 @@ pub struct DeviceHandle {
 pub struct DeviceSettings {
     pub max_participants: usize,
     pub turn: Option<TurnConfig>,
+    /// Where finished calls are recorded.
+    pub history: CallHistory,
     /// How to answer (read at each arrival, so the admin's changes apply at once).
     pub settings: SettingsStore,
 }
@@ -105,6 +108,7 @@ impl DeviceHandle {
             inbox: inbox.downgrade(),
             notice: None,
             tv_text: String::new(),
+            started: HashMap::new(),
         };
         tokio::spawn(actor.run(commands, media_events));
         Self { inbox }
@@ -166,6 +170,8 @@ struct Actor {
     notice: Option<String>,
     /// What the TV's text says now.
     tv_text: String,
+    /// When each admitted call began, for the record of calls.
+    started: HashMap<SessionId, (SystemTime, String)>,
 }
 
 impl Actor {
@@ -287,8 +293,17 @@ impl Actor {
     fn perform(&mut self, effect: Effect) -> Option<Event> {
         match effect {
             Effect::Welcome { session } => {
-                tracing::info!(session = %session, "call connecting");
+                tracing::info!(session = %session, "call admitted");
                 self.calls_started = true;
+                let label = self
+                    .state
+                    .calls()
+                    .iter()
+                    .find(|c| c.session == session)
+                    .map(|c| c.link.label.clone())
+                    .unwrap_or_default();
+                self.started
+                    .insert(session.clone(), (SystemTime::now(), label));
                 let ice_servers = self
                     .settings
                     .turn
@@ -386,10 +401,12 @@ impl Actor {
                 tracing::info!(session = %session, ?reason, "call ended");
                 self.tell(&session, ServerMessage::Ended { reason });
                 self.close(&session);
+                self.record(&session, &format!("{reason:?}"));
             }
             Effect::Forget { session } => {
                 tracing::info!(session = %session, "call ended by the caller");
                 self.close(&session);
+                self.record(&session, "HungUp");
             }
         }
         None
@@ -400,6 +417,36 @@ impl Actor {
             // A full or closed outbox means the socket is gone; its Gone follows.
             let _ = outbox.try_send(ToCaller::Message(message));
         }
+    }
+
+    /// Writes a finished call to the record (off the actor's thread).
+    fn record(&mut self, session: &SessionId, ended: &str) {
+        let Some((started, label)) = self.started.remove(session) else {
+            return;
+        };
+        let remote = self.media.remote_stats();
+        let mut ended = ended.to_owned();
+        if let Some(first) = ended.get_mut(..1) {
+            first.make_ascii_lowercase();
+        }
+        let record = CallRecord {
+            started: started
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            duration_secs: started.elapsed().map_or(0, |d| d.as_secs()),
+            label,
+            ended,
+            video_frames: remote.video_frames,
+            width: remote.width,
+            height: remote.height,
+            audio_buffers: remote.audio_buffers,
+        };
+        let history = self.settings.history.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = history.add(record) {
+                tracing::warn!(error = %e, "cannot record the call");
+            }
+        });
     }
 
     /// Tells the caller why it is refused and closes its socket.

@@ -23,6 +23,7 @@ use axum::routing::get;
 use axum::Router;
 
 use crate::device::DeviceHandle;
+use crate::history::CallHistory;
 use crate::links::LinkBook;
 use crate::settings::SettingsStore;
 
@@ -34,6 +35,7 @@ pub struct AppState {
     pub device: DeviceHandle,
     pub links: LinkBook,
     pub settings: SettingsStore,
+    pub history: CallHistory,
     pub admin: Arc<AdminState>,
     /// How relatives reach the box (for the links it hands out).
     pub public_url: String,
@@ -45,6 +47,7 @@ impl AppState {
         device: DeviceHandle,
         links: LinkBook,
         settings: SettingsStore,
+        history: CallHistory,
         admin: AdminState,
         public_url: String,
     ) -> Self {
@@ -52,6 +55,7 @@ impl AppState {
             device,
             links,
             settings,
+            history,
             admin: Arc::new(admin),
             public_url,
             open_sockets: Arc::new(AtomicUsize::new(0)),

@@ -58,6 +58,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/admin/settings", get(settings::get).put(settings::put))
         .route("/api/admin/status", get(settings::status))
         .route("/api/admin/devices", get(devices::list))
+        .route("/api/admin/calls", get(settings::calls))
         .layer(axum::middleware::from_fn_with_state(state, guard))
 }
 

@@ -1,6 +1,7 @@
 //! Answering settings, and the box's status for the admin.
 
 use super::{blocking, AdminSession, ApiError};
+use crate::history::CallRecord;
 use crate::settings::{Settings, SettingsError};
 use crate::web::status::StatusView;
 use crate::web::AppState;
@@ -49,6 +50,23 @@ pub async fn status(
         .await
         .ok_or_else(|| ApiError::Internal("the device is stopping".into()))?;
     Ok(Json(StatusView::for_admin(status)))
+}
+
+#[derive(serde::Serialize)]
+pub struct RecentCalls {
+    calls: Vec<CallRecord>,
+}
+
+/// The last calls, newest first.
+pub async fn calls(
+    State(state): State<AppState>,
+    _session: AdminSession,
+) -> Result<Json<RecentCalls>, ApiError> {
+    let history = state.history.clone();
+    let calls = blocking(move || history.recent())
+        .await?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Json(RecentCalls { calls }))
 }
 
 fn capitalise(s: &str) -> String {
