@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::state::{transition, Call, Effect, Event, LinkRef, Phase, SessionId, State, Summary};
 use crate::config::TurnConfig;
 use crate::history::{CallHistory, CallRecord};
-use crate::media::{CaptureChoice, MediaEngine, MediaEvent, RemoteStats};
+use crate::media::{CallStats, CaptureChoice, MediaEngine, MediaEvent, RemoteStats};
 use crate::protocol::{ClientMessage, ErrorCode, IceCandidate, ServerMessage, PROTOCOL_VERSION};
 use crate::settings::{local_time_of_day, SettingsStore};
 use crate::turn::TurnCredentials;
@@ -71,6 +71,7 @@ enum Command {
         session: SessionId,
     },
     Status(oneshot::Sender<Status>),
+    CallStats(oneshot::Sender<Option<CallStats>>),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -137,6 +138,13 @@ impl DeviceHandle {
     /// The caller's socket closed.
     pub async fn gone(&self, session: SessionId) {
         self.send(Command::Gone { session }).await;
+    }
+
+    /// How the call in progress is going (the first one, with several).
+    pub async fn call_stats(&self) -> Option<CallStats> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::CallStats(tx)).await;
+        rx.await.ok().flatten()
     }
 
     pub async fn status(&self) -> Option<Status> {
@@ -207,6 +215,17 @@ impl Actor {
                     }
                     Command::Status(reply) => {
                         let _ = reply.send(self.status());
+                        continue;
+                    }
+                    Command::CallStats(reply) => {
+                        match self.state.calls().iter().find(|c| c.phase == Phase::InCall) {
+                            Some(call) => self.media.call_stats(call.session.as_str(), move |s| {
+                                let _ = reply.send(s);
+                            }),
+                            None => {
+                                let _ = reply.send(None);
+                            }
+                        }
                         continue;
                     }
                     Command::Shutdown(reply) => {

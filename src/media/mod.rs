@@ -19,6 +19,7 @@ mod capture;
 pub mod encoder;
 mod peer;
 mod remote;
+mod stats;
 mod tv;
 
 use std::collections::HashMap;
@@ -32,6 +33,7 @@ use tokio::sync::mpsc;
 pub use analysis::RemoteStats;
 pub use capture::{CaptureSettings, CaptureSource};
 pub use encoder::EncoderKind;
+pub use stats::CallStats;
 pub use tv::{Screen, Speaker, TvSettings};
 
 use capture::Capture;
@@ -340,6 +342,18 @@ impl MediaEngine {
     /// Chimes on the TV's speaker: a call is coming.
     pub fn chime(&self) {
         self.outputs.tv.chime();
+    }
+
+    /// Reads a call's statistics; `reply` gets them (or `None`) from another thread.
+    pub fn call_stats(
+        &self,
+        session: &str,
+        reply: impl FnOnce(Option<CallStats>) + Send + 'static,
+    ) {
+        match lock(&self.peers).get(session) {
+            Some(peer) => peer.stats(reply),
+            None => reply(None),
+        }
     }
 
     /// What the box decoded from the current or last caller.

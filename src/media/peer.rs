@@ -18,7 +18,7 @@ use std::sync::Arc;
 use gst::prelude::*;
 use gst_webrtc::{WebRTCPeerConnectionState, WebRTCSDPType, WebRTCSessionDescription};
 
-use super::{make, remote, EventSink, MediaError, MediaEvent};
+use super::{make, remote, stats, EventSink, MediaError, MediaEvent};
 
 pub(super) const VIDEO_PT: u32 = 96;
 pub(super) const AUDIO_PT: u32 = 111;
@@ -28,6 +28,7 @@ pub(super) struct Peer {
     pub bin: gst::Bin,
     webrtc: gst::Element,
     tee_pads: Vec<(gst::Element, gst::Pad)>,
+    last_stats: stats::LastReading,
 }
 
 /// How the branch reaches the network.
@@ -136,6 +137,7 @@ impl Peer {
             bin,
             webrtc,
             tee_pads,
+            last_stats: Default::default(),
         })
     }
 
@@ -153,6 +155,11 @@ impl Peer {
             self.webrtc
                 .emit_by_name::<()>("add-ice-candidate", &[&mline, &candidate]);
         }
+    }
+
+    /// Reads the call's statistics; `reply` gets them from a GStreamer thread.
+    pub fn stats(&self, reply: impl FnOnce(Option<stats::CallStats>) + Send + 'static) {
+        stats::request(&self.webrtc, self.last_stats.clone(), reply);
     }
 
     /// Asks the shared encoder for a keyframe, so a new caller sees a picture at once.

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::AppState;
 use crate::device::{Phase, Status, Summary};
+use crate::media::CallStats;
 
 #[derive(Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -21,6 +22,33 @@ pub struct StatusView {
     /// Only for the logged-in admin.
     #[serde(skip_serializing_if = "Option::is_none")]
     version: Option<&'static str>,
+    /// How the call in progress is going: only for the logged-in admin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    call: Option<CallStatsView>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CallStatsView {
+    rtt_ms: Option<f64>,
+    /// Percent of the box's packets the caller lost lately.
+    loss_percent: Option<f64>,
+    packets_lost_received: i64,
+    kbps_sent: Option<f64>,
+    kbps_received: Option<f64>,
+}
+
+impl From<CallStats> for CallStatsView {
+    fn from(s: CallStats) -> Self {
+        let round = |v: f64| (v * 10.0).round() / 10.0;
+        Self {
+            rtt_ms: s.rtt_ms.map(round),
+            loss_percent: s.loss_sent.map(|l| round(l * 100.0)),
+            packets_lost_received: s.packets_lost_received,
+            kbps_sent: s.kbps_sent.map(round),
+            kbps_received: s.kbps_received.map(round),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -62,9 +90,13 @@ impl StatusView {
         Self::build(s, false)
     }
 
-    /// The status for the logged-in admin: who is calling, and the version.
-    pub fn for_admin(s: Status) -> Self {
-        Self::build(s, true)
+    /// The status for the logged-in admin: who is calling, how the call
+    /// goes, and the version.
+    pub fn for_admin(s: Status, call: Option<CallStats>) -> Self {
+        Self {
+            call: call.map(CallStatsView::from),
+            ..Self::build(s, true)
+        }
     }
 
     fn build(s: Status, admin: bool) -> Self {
@@ -99,6 +131,7 @@ impl StatusView {
             }),
             encoder: s.encoder,
             version: admin.then_some(env!("CARGO_PKG_VERSION")),
+            call: None,
         }
     }
 }
@@ -140,7 +173,7 @@ mod tests {
             "no names or session ids for the public"
         );
         assert_eq!(
-            serde_json::to_value(StatusView::for_admin(status())).expect("json"),
+            serde_json::to_value(StatusView::for_admin(status(), None)).expect("json"),
             json!({"state": "inCall", "calls": [{"session": "ab", "phase": "inCall", "label": "Anna"}],
                    "remote": null, "encoder": "x264enc", "version": env!("CARGO_PKG_VERSION")})
         );

@@ -49,7 +49,8 @@ pub async fn status(
         .status()
         .await
         .ok_or_else(|| ApiError::Internal("the device is stopping".into()))?;
-    Ok(Json(StatusView::for_admin(status)))
+    let call = state.device.call_stats().await;
+    Ok(Json(StatusView::for_admin(status, call)))
 }
 
 #[derive(serde::Serialize)]
