@@ -363,6 +363,10 @@ async fn settings_are_validated_and_kept() {
     .await;
     assert_eq!(bad_time.status, 400);
 
+    let no_screen = get(&b, "/api/admin/tv.png", &cookie).await;
+    assert_eq!(no_screen.status, 404);
+    assert_eq!(no_screen.json()["error"], "This box has no screen attached.");
+
     // This machine has no camera, microphone or sound card: the admin is told so.
     let devices = get(&b, "/api/admin/devices", &cookie).await.json();
     assert_eq!(

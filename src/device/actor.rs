@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::state::{transition, Call, Effect, Event, LinkRef, Phase, SessionId, State, Summary};
 use crate::config::TurnConfig;
 use crate::history::{CallHistory, CallRecord};
-use crate::media::{CallStats, CaptureChoice, MediaEngine, MediaEvent, RemoteStats};
+use crate::media::{CallStats, CaptureChoice, MediaEngine, MediaEvent, RemoteStats, TvCamera};
 use crate::protocol::{ClientMessage, ErrorCode, IceCandidate, ServerMessage, PROTOCOL_VERSION};
 use crate::settings::{local_time_of_day, SettingsStore};
 use crate::turn::TurnCredentials;
@@ -72,6 +72,7 @@ enum Command {
     },
     Status(oneshot::Sender<Status>),
     CallStats(oneshot::Sender<Option<CallStats>>),
+    TvCamera(oneshot::Sender<TvCamera>),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -138,6 +139,17 @@ impl DeviceHandle {
     /// The caller's socket closed.
     pub async fn gone(&self, session: SessionId) {
         self.send(Command::Gone { session }).await;
+    }
+
+    /// What the TV shows now, as a PNG: `None` when the box has no screen.
+    pub async fn tv_snapshot(&self) -> Option<Result<Vec<u8>, String>> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::TvCamera(tx)).await;
+        let camera = rx.await.ok()?;
+        tokio::task::spawn_blocking(move || camera.png().map(|r| r.map_err(|e| e.to_string())))
+            .await
+            .ok()
+            .flatten()
     }
 
     /// How the call in progress is going (the first one, with several).
@@ -215,6 +227,10 @@ impl Actor {
                     }
                     Command::Status(reply) => {
                         let _ = reply.send(self.status());
+                        continue;
+                    }
+                    Command::TvCamera(reply) => {
+                        let _ = reply.send(self.media.tv_camera());
                         continue;
                     }
                     Command::CallStats(reply) => {

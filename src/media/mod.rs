@@ -115,6 +115,17 @@ impl EventSink {
     }
 }
 
+/// Takes pictures of what the TV shows (encoding one blocks for a moment).
+#[derive(Clone)]
+pub struct TvCamera(tv::Tv);
+
+impl TvCamera {
+    /// What the TV shows now, as a PNG; `None` when the box has no screen.
+    pub fn png(&self) -> Option<Result<Vec<u8>, MediaError>> {
+        self.0.snapshot_png()
+    }
+}
+
 /// What the capture sends, where the admin chose other than the configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaptureChoice {
@@ -337,6 +348,11 @@ impl MediaEngine {
     /// Changes what the TV's waiting screen says.
     pub fn set_tv_text(&self, text: &str) {
         self.outputs.tv.set_text(text);
+    }
+
+    /// A handle that takes pictures of the TV, usable from another thread.
+    pub fn tv_camera(&self) -> TvCamera {
+        TvCamera(self.outputs.tv.clone())
     }
 
     /// Chimes on the TV's speaker: a call is coming.

@@ -12,6 +12,8 @@
 //! caller voice ─► alsasink | autoaudiosink | fakesink
 //! ```
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use gst::prelude::*;
 
 use super::{make, MediaError};
@@ -47,6 +49,8 @@ pub(super) struct Tv {
     compositor: Option<gst::Element>,
     /// The waiting screen's text.
     text: Option<gst::Element>,
+    /// The last picture the screen showed, for a snapshot.
+    last_frame: Arc<Mutex<Option<gst::Sample>>>,
     speaker: Speaker,
     size: (u32, u32),
 }
@@ -59,16 +63,19 @@ impl Tv {
         speaker: Speaker,
         s: TvSettings,
     ) -> Result<Self, MediaError> {
+        let last_frame = Arc::new(Mutex::new(None));
         let (compositor, text) = match screen {
             Screen::None => (None, None),
             Screen::Window => {
                 let (compositor, text) = build_screen(pipeline, s)?;
+                keep_last_frame(&compositor, &last_frame)?;
                 (Some(compositor), Some(text))
             }
         };
         Ok(Self {
             compositor,
             text,
+            last_frame,
             speaker,
             size: (s.width, s.height),
         })
@@ -80,6 +87,29 @@ impl Tv {
             Some(overlay) => overlay.set_property("text", text),
             None => tracing::debug!(text, "TV text (headless)"),
         }
+    }
+
+    /// What the screen shows now, as a PNG; `None` without a screen.
+    pub fn snapshot_png(&self) -> Option<Result<Vec<u8>, MediaError>> {
+        let sample = self
+            .last_frame
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()?;
+        let png = gst::Caps::builder("image/png").build();
+        Some(
+            gst_video::convert_sample(&sample, &png, Some(gst::ClockTime::from_seconds(2)))
+                .map_err(|e| MediaError::Pipeline(e.to_string()))
+                .and_then(|png| {
+                    let buffer = png
+                        .buffer()
+                        .ok_or(MediaError::Pipeline("empty snapshot".into()))?;
+                    let map = buffer
+                        .map_readable()
+                        .map_err(|e| MediaError::Pipeline(e.to_string()))?;
+                    Ok(map.as_slice().to_vec())
+                }),
+        )
     }
 
     /// Plays a short two-tone chime on the speaker, if there is one.
@@ -149,6 +179,30 @@ fn end_in_fakesink(bin: &gst::Bin, src: &gst::Pad) -> Result<(), MediaError> {
         .static_pad("sink")
         .ok_or(MediaError::Pipeline("fakesink without pad".into()))?;
     src.link(&input)?;
+    Ok(())
+}
+
+/// Keeps a reference to each picture leaving the compositor (no copy).
+fn keep_last_frame(
+    compositor: &gst::Element,
+    last: &Arc<Mutex<Option<gst::Sample>>>,
+) -> Result<(), MediaError> {
+    let pad = compositor
+        .static_pad("src")
+        .ok_or(MediaError::Pipeline("compositor without src pad".into()))?;
+    let last = Arc::downgrade(last);
+    pad.add_probe(gst::PadProbeType::BUFFER, move |pad, info| {
+        if let (Some(buffer), Some(caps), Some(last)) =
+            (info.buffer(), pad.current_caps(), last.upgrade())
+        {
+            let sample = gst::Sample::builder()
+                .buffer(&buffer.to_owned())
+                .caps(&caps)
+                .build();
+            *last.lock().unwrap_or_else(PoisonError::into_inner) = Some(sample);
+        }
+        gst::PadProbeReturn::Ok
+    });
     Ok(())
 }
 

@@ -59,6 +59,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/admin/status", get(settings::status))
         .route("/api/admin/devices", get(devices::list))
         .route("/api/admin/calls", get(settings::calls))
+        .route("/api/admin/tv.png", get(settings::tv_png))
         .layer(axum::middleware::from_fn_with_state(state, guard))
 }
 

@@ -70,6 +70,26 @@ pub async fn calls(
     Ok(Json(RecentCalls { calls }))
 }
 
+/// What the TV shows now, as a PNG.
+pub async fn tv_png(
+    State(state): State<AppState>,
+    _session: AdminSession,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    match state.device.tv_snapshot().await {
+        Some(Ok(png)) => Ok((
+            [
+                (axum::http::header::CONTENT_TYPE, "image/png"),
+                (axum::http::header::CACHE_CONTROL, "no-store"),
+            ],
+            png,
+        )
+            .into_response()),
+        Some(Err(e)) => Err(ApiError::Internal(e)),
+        None => Err(ApiError::NotFound("This box has no screen attached.")),
+    }
+}
+
 fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {

@@ -31,8 +31,21 @@ export async function startScreen({ width = 1280, height = 720 } = {}) {
   while (fs.existsSync(`/tmp/.X11-unix/X${n}`) || fs.existsSync(`/tmp/.X${n}-lock`)) n++;
   const display = `:${n}`;
   const child = spawn('Xvfb', [display, '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp'], { stdio: 'ignore' });
-  await waitUntil(`Xvfb to listen on ${display}`, () => fs.existsSync(`/tmp/.X11-unix/X${n}`), Boolean, { timeoutMs: 10_000 });
-  return new Screen(display, child);
+  const screen = new Screen(display, child);
+  // Ready when it answers a client, not merely when its socket file appears.
+  await waitUntil(
+    `Xvfb to answer on ${display}`,
+    () => {
+      try {
+        return screen.meanRgb({ x: 0, y: 0, w: 1, h: 1 });
+      } catch {
+        return null;
+      }
+    },
+    Boolean,
+    { timeoutMs: 10_000, intervalMs: 100 },
+  );
+  return screen;
 }
 
 /** Mean [r, g, b] of a binary PPM (P6, maxval 255). */

@@ -9,6 +9,9 @@ import { launchBrowser } from '../lib/browser.mjs';
 import { hangUp, openCall, waitBoxState } from '../lib/call.mjs';
 import { startScreen } from '../lib/screen.mjs';
 import { waitUntil } from '../lib/wait.mjs';
+import { adminGet, setUpAdmin } from '../lib/admin.mjs';
+import { execFileSync } from 'node:child_process';
+import { meanOfPpm } from '../lib/screen.mjs';
 
 // The box's TV output is the configured picture size (640x360) at the top left;
 // this region is below the "Waiting for a call" text.
@@ -43,6 +46,19 @@ test('the TV shows the caller full screen, and waiting before and after', { time
   const page = await openCall(browser, link, { label: 'caller' });
   const during = await waitUntil('the caller on the TV', () => screen.meanRgb(CENTRE), (rgb) => close(rgb, EXPECTED_RGB), { timeoutMs: 10_000 });
   assert.ok(close(during, EXPECTED_RGB), `TV showed ${during}, expected the caller's ${EXPECTED_RGB}`);
+
+  // The admin's picture of the TV shows the same.
+  const cookie = await setUpAdmin(box);
+  const shot = await adminGet(box, cookie, '/api/admin/tv.png');
+  assert.equal(shot.status, 200);
+  assert.equal(shot.headers.get('content-type'), 'image/png');
+  const png = Buffer.from(await shot.arrayBuffer());
+  assert.equal(png.subarray(1, 4).toString('ascii'), 'PNG');
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [640, 360], 'the TV picture size');
+  // ImageMagick's own convert (a stand-in may shadow it on PATH).
+  const ppm = execFileSync('/usr/bin/convert', ['png:-', '-crop', `${CENTRE.w}x${CENTRE.h}+${CENTRE.x}+${CENTRE.y}`, '-depth', '8', 'ppm:-'], { input: png });
+  const pictured = meanOfPpm(ppm);
+  assert.ok(close(pictured, EXPECTED_RGB), `the snapshot showed ${pictured}, expected ${EXPECTED_RGB}`);
 
   await hangUp(page);
   await waitBoxState(box, 'waiting', { timeoutMs: 5000 });
