@@ -232,7 +232,7 @@ impl MediaEngine {
             .ok_or(MediaError::Pipeline("no bus".into()))?;
         let bus_task = tokio::spawn(watch_bus(bus, events.clone()));
         pipeline.set_state(gst::State::Playing)?;
-        prepare_dtls_certificate();
+        warm_up();
         Ok(Self {
             pipeline,
             settings,
@@ -392,18 +392,27 @@ impl Drop for MediaEngine {
     }
 }
 
-/// GStreamer's DTLS elements share one certificate per process, made when the
-/// first one is created: an RSA key that takes a few hundred milliseconds.
-/// Making it now, off the start-up path, keeps it out of the first call.
-fn prepare_dtls_certificate() {
+/// Does, once and off the start-up path, what would otherwise slow the first
+/// call: GStreamer's DTLS elements share one certificate per process, made
+/// when the first one is created (an RSA key: a few hundred milliseconds),
+/// and each plugin's library loads when its first element is made.
+fn warm_up() {
     std::thread::spawn(|| {
         let started = std::time::Instant::now();
-        if gst::ElementFactory::make("dtlsdec").build().is_ok() {
-            tracing::debug!(
-                ms = started.elapsed().as_millis() as u64,
-                "DTLS certificate ready"
-            );
+        for factory in [
+            "dtlsdec",
+            "webrtcbin",
+            "opusenc",
+            "opusdec",
+            "rtph264pay",
+            "rtpopuspay",
+            "h264parse",
+            "decodebin",
+            "avdec_h264",
+        ] {
+            let _ = gst::ElementFactory::make(factory).build();
         }
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "media warmed up");
     });
 }
 
