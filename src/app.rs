@@ -2,7 +2,6 @@
 //! SIGTERM. Start-up order: logging, GStreamer and its plugins, hardware,
 //! encoder, media engine, device, web server, then "ready" to systemd.
 
-use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -42,6 +41,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             turn: config.turn.clone(),
             settings: SettingsStore::open(&config.state_dir, config.factory_settings.clone()),
             history: CallHistory::open(&config.state_dir),
+            ice_local_addresses: config.media.ice_local_addresses.clone(),
         },
         engine,
         events_rx,
@@ -154,9 +154,12 @@ fn media_settings(config: &Config) -> anyhow::Result<MediaSettings> {
     };
     let has_display =
         std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    let has_kms = std::path::Path::new("/dev/dri/card0").exists();
     let screen = match m.tv_output {
         TvOutput::Window => Screen::Window,
+        TvOutput::Kms => Screen::Kms,
         TvOutput::Auto if has_display => Screen::Window,
+        TvOutput::Auto if has_kms => Screen::Kms,
         TvOutput::Auto | TvOutput::None => Screen::None,
     };
     if screen == Screen::None {
@@ -171,14 +174,6 @@ fn media_settings(config: &Config) -> anyhow::Result<MediaSettings> {
             Speaker::None
         }
     };
-    let extra_local_ips = if !m.ice_local_addresses.is_empty() {
-        m.ice_local_addresses.clone()
-    } else if hw::loopback_only() {
-        tracing::info!("only loopback is up: calls are answered on 127.0.0.1");
-        vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]
-    } else {
-        Vec::new()
-    };
     let encoder = media::encoder::choose(&m.encoders, m.video_bitrate_kbps, m.framerate)?;
     Ok(MediaSettings {
         capture: CaptureSettings {
@@ -192,6 +187,5 @@ fn media_settings(config: &Config) -> anyhow::Result<MediaSettings> {
         },
         screen,
         speaker,
-        extra_local_ips,
     })
 }

@@ -70,6 +70,8 @@ pub enum TvOutput {
     Auto,
     /// A window (or the console's screen through the video sink GStreamer picks).
     Window,
+    /// The screen itself through KMS (`/dev/dri`), with no display server.
+    Kms,
     /// Nothing: calls are answered with no picture on the box.
     None,
 }
@@ -281,6 +283,10 @@ impl Config {
                 }
                 u.to_owned()
             }
+            None if listen.ip().is_unspecified() => {
+                // Listening everywhere: the box's name on the home network.
+                format!("http://{}.local:{}", host_name(), listen.port())
+            }
             None => format!("http://{listen}"),
         };
 
@@ -315,11 +321,14 @@ impl Config {
         let tv_output = match m.tv_output.get_ref().as_str() {
             "auto" => TvOutput::Auto,
             "window" => TvOutput::Window,
+            "kms" => TvOutput::Kms,
             "none" => TvOutput::None,
             other => {
                 return Err(invalid(
                     at(m.tv_output.span()),
-                    format!("tv_output = {other:?}: expected \"auto\", \"window\" or \"none\""),
+                    format!(
+                        "tv_output = {other:?}: expected \"auto\", \"window\", \"kms\" or \"none\""
+                    ),
                 ))
             }
         };
@@ -424,6 +433,15 @@ fn source(s: &str) -> Source {
     }
 }
 
+/// This machine's host name, for links when no `public_url` is set.
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .unwrap_or_else(|| "homecall".to_owned())
+}
+
 /// The 1-based line holding byte `offset` of `text`.
 fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset)
@@ -458,6 +476,19 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dev.toml");
         let c = Config::load(&path).expect("config/dev.toml is valid");
         assert_eq!(c.web.listen.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn appliance_config_in_the_repository_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/homecall.toml");
+        let c = Config::load(&path).expect("config/homecall.toml is valid");
+        assert!(c.web.listen.ip().is_unspecified());
+        assert!(c.web.public_url.ends_with(":8080"), "{}", c.web.public_url);
+        assert!(
+            !c.web.public_url.contains("0.0.0.0"),
+            "{}",
+            c.web.public_url
+        );
     }
 
     #[test]

@@ -365,7 +365,10 @@ async fn settings_are_validated_and_kept() {
 
     let no_screen = get(&b, "/api/admin/tv.png", &cookie).await;
     assert_eq!(no_screen.status, 404);
-    assert_eq!(no_screen.json()["error"], "This box has no screen attached.");
+    assert_eq!(
+        no_screen.json()["error"],
+        "This box has no screen attached."
+    );
 
     // This machine has no camera, microphone or sound card: the admin is told so.
     let devices = get(&b, "/api/admin/devices", &cookie).await.json();

@@ -7,6 +7,7 @@
 //! is the only owner of the state, so nothing here is locked.
 
 use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{mpsc, oneshot};
@@ -89,6 +90,10 @@ pub struct DeviceSettings {
     pub turn: Option<TurnConfig>,
     /// Where finished calls are recorded.
     pub history: CallHistory,
+    /// Addresses ICE must use besides those it finds; empty: found per call,
+    /// plus 127.0.0.1 when only loopback is up (checked at each call, so a
+    /// box that booted before its network came up still answers).
+    pub ice_local_addresses: Vec<IpAddr>,
     /// How to answer (read at each arrival, so the admin's changes apply at once).
     pub settings: SettingsStore,
 }
@@ -400,7 +405,11 @@ impl Actor {
                     .turn
                     .as_ref()
                     .map(|t| TurnCredentials::issue(t, "box", unix_now()).webrtcbin_url(t));
-                if let Err(e) = self.media.start_peer(session.as_str(), turn_url.as_deref()) {
+                let extra_ips = self.ice_addresses();
+                if let Err(e) =
+                    self.media
+                        .start_peer(session.as_str(), turn_url.as_deref(), &extra_ips)
+                {
                     tracing::error!(session = %session, error = %e, "cannot start the call's media");
                     self.refuse(&session, ErrorCode::Unavailable);
                     return Some(Event::MediaFailed { session });
@@ -451,6 +460,18 @@ impl Actor {
         if let Some(outbox) = self.outboxes.get(session) {
             // A full or closed outbox means the socket is gone; its Gone follows.
             let _ = outbox.try_send(ToCaller::Message(message));
+        }
+    }
+
+    /// The addresses ICE needs besides those libnice finds, for a call now.
+    fn ice_addresses(&self) -> Vec<IpAddr> {
+        if !self.settings.ice_local_addresses.is_empty() {
+            self.settings.ice_local_addresses.clone()
+        } else if crate::hw::loopback_only() {
+            tracing::info!("only loopback is up: this call is answered on 127.0.0.1");
+            vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]
+        } else {
+            Vec::new()
         }
     }
 

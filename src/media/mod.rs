@@ -141,8 +141,6 @@ pub struct MediaSettings {
     pub capture: CaptureSettings,
     pub screen: Screen,
     pub speaker: Speaker,
-    /// Local addresses for ICE besides those libnice finds.
-    pub extra_local_ips: Vec<IpAddr>,
 }
 
 /// Elements the box cannot work without.
@@ -301,7 +299,13 @@ impl MediaEngine {
     }
 
     /// Builds the branch for a new caller; its offer follows as an event.
-    pub fn start_peer(&self, session: &str, turn_url: Option<&str>) -> Result<(), MediaError> {
+    /// `extra_local_ips`: addresses for ICE besides those libnice finds.
+    pub fn start_peer(
+        &self,
+        session: &str,
+        turn_url: Option<&str>,
+        extra_local_ips: &[IpAddr],
+    ) -> Result<(), MediaError> {
         let capture = lock(&self.capture);
         let capture = capture.as_ref().ok_or(MediaError::NoCapture)?;
         *lock(&self.outputs.stats) = RemoteStats::default();
@@ -312,7 +316,7 @@ impl MediaEngine {
             &capture.audio_tee,
             &NetSettings {
                 turn_url,
-                extra_local_ips: &self.settings.extra_local_ips,
+                extra_local_ips,
             },
             &self.events,
             &self.outputs,

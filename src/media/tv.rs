@@ -33,7 +33,10 @@ pub enum Speaker {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     None,
+    /// A window on the desktop (autovideosink).
     Window,
+    /// The whole screen through KMS, with no desktop (kmssink): the appliance.
+    Kms,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -66,8 +69,8 @@ impl Tv {
         let last_frame = Arc::new(Mutex::new(None));
         let (compositor, text) = match screen {
             Screen::None => (None, None),
-            Screen::Window => {
-                let (compositor, text) = build_screen(pipeline, s)?;
+            Screen::Window | Screen::Kms => {
+                let (compositor, text) = build_screen(pipeline, s, screen)?;
                 keep_last_frame(&compositor, &last_frame)?;
                 (Some(compositor), Some(text))
             }
@@ -224,6 +227,7 @@ fn play_to_end(description: &str) -> Result<(), MediaError> {
 fn build_screen(
     pipeline: &gst::Pipeline,
     s: TvSettings,
+    screen: Screen,
 ) -> Result<(gst::Element, gst::Element), MediaError> {
     let background = make("videotestsrc")?;
     background.set_property("is-live", true);
@@ -245,7 +249,16 @@ fn build_screen(
     let compositor = make("compositor")?;
     compositor.set_property_from_str("background", "black");
     let convert = make("videoconvert")?;
-    let sink = make("autovideosink")?;
+    let sink = match screen {
+        Screen::Kms => {
+            let sink = make("kmssink")?;
+            // Scale to the TV, keeping the picture's shape.
+            sink.set_property("force-modesetting", false);
+            sink.set_property("can-scale", true);
+            sink
+        }
+        _ => make("autovideosink")?,
+    };
     sink.set_property("sync", false);
     let chain = [&background, &caps, &text, &compositor, &convert, &sink];
     pipeline.add_many(chain)?;
