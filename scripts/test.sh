@@ -4,9 +4,12 @@
 #      driver for the end-to-end tests (npm ci, from the lockfile);
 #   2. formatting and lints: cargo fmt --check, cargo clippy -D warnings;
 #   3. unit and integration tests (the real binary over real WebSockets);
-#   4. end-to-end calls: the real box and headless Chromium.
-# Steps 3 and 4 run inside a network namespace with only loopback, so no test
-# traffic can leave the machine.
+#   4. end-to-end calls: the real box and headless Chromium;
+#   5. the appliance: the systemd unit (verify, security score), the Yocto
+#      layer (oelint-adv), the .deb booted with systemd-nspawn (waiting, a call,
+#      the watchdog), and the unit and integration tests built for aarch64 and
+#      run under qemu.
+# Test traffic stays inside network namespaces that have only loopback.
 set -euo pipefail
 repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$repo"
@@ -37,3 +40,15 @@ in_netns cargo test --locked --offline
 
 step "end-to-end calls in headless Chromium"
 in_netns bash -c 'cd tests/e2e && exec npm test --silent'
+
+step "systemd unit"
+scripts/check-systemd.sh
+
+step "Yocto layer"
+scripts/lint-yocto.sh
+
+step "boot test: the .deb in a booted Debian 12"
+BOOT_CALL=1 tests/boot/run.sh
+
+step "aarch64 under qemu"
+scripts/cross-aarch64.sh
