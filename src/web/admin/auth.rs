@@ -5,7 +5,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use super::{blocking, cookie, AdminSession, ApiError};
@@ -46,11 +46,7 @@ pub async fn setup(
     Json(body): Json<SetupRequest>,
 ) -> Result<Response, ApiError> {
     let ip = peer.ip();
-    state
-        .admin
-        .throttle
-        .check(ip, Instant::now())
-        .map_err(ApiError::TooManyTries)?;
+    not_throttled(&state, ip)?;
     let admin = state.admin.clone();
     let result = blocking(move || match &admin.setup_code {
         Some(code) => admin.credentials.set_up(&body.code, code, &body.password),
@@ -87,11 +83,7 @@ pub async fn login(
     Json(body): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let ip = peer.ip();
-    state
-        .admin
-        .throttle
-        .check(ip, Instant::now())
-        .map_err(ApiError::TooManyTries)?;
+    not_throttled(&state, ip)?;
     let credentials = state.admin.credentials.clone();
     let (set_up, ok) = blocking(move || {
         let set_up = credentials.is_set_up().unwrap_or(true);
@@ -136,11 +128,7 @@ pub async fn change_password(
     Json(body): Json<PasswordRequest>,
 ) -> Result<Response, ApiError> {
     let ip = peer.ip();
-    state
-        .admin
-        .throttle
-        .check(ip, Instant::now())
-        .map_err(ApiError::TooManyTries)?;
+    not_throttled(&state, ip)?;
     let credentials = state.admin.credentials.clone();
     match blocking(move || credentials.change_password(&body.old, &body.new)).await? {
         Ok(()) => {
@@ -155,6 +143,15 @@ pub async fn change_password(
         }
         Err(e) => Err(refusal(e)),
     }
+}
+
+/// Refuses a source that failed too often lately (login, set-up code, password).
+fn not_throttled(state: &AppState, ip: IpAddr) -> Result<(), ApiError> {
+    state
+        .admin
+        .throttle
+        .check(ip, Instant::now())
+        .map_err(ApiError::TooManyTries)
 }
 
 /// A new session, answered with its cookie.
