@@ -111,6 +111,16 @@ fn admin_state(config: &Config) -> anyhow::Result<web::AdminState> {
     } else {
         Some(SetupCode::generate()?)
     };
+    let public_host = config
+        .web
+        .public_url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split(['/', ':']).next())
+        .map(str::to_ascii_lowercase);
+    let local_name = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| format!("{}.local", h.trim().to_ascii_lowercase()));
     Ok(web::AdminState {
         credentials,
         sessions: Sessions::new(),
@@ -118,6 +128,8 @@ fn admin_state(config: &Config) -> anyhow::Result<web::AdminState> {
         allowed: config.admin_sources.clone(),
         setup_code,
         https: config.web.public_url.starts_with("https://"),
+        names: public_host.into_iter().chain(local_name).collect(),
+        password_checks: tokio::sync::Semaphore::new(2),
     })
 }
 

@@ -147,6 +147,29 @@ async fn refusals_without_session_origin_or_from_elsewhere() {
         .send(b.port)
         .await;
     assert_eq!(page.status, 403);
+    // Through a proxy, the internet would look local: refused.
+    let proxied = Request::new("GET", "/api/admin/session")
+        .header("X-Forwarded-For", "203.0.113.9")
+        .send(b.port)
+        .await;
+    assert_eq!(proxied.status, 403);
+    // A rebound DNS name pointing at the box is not the box's name: refused,
+    // even with a matching Origin.
+    let rebound = Request::new("POST", "/api/admin/login")
+        .header("Host", "evil.example:8080")
+        .header("Origin", "http://evil.example:8080")
+        .json(json!({"password": "guess"}))
+        .send(b.port)
+        .await;
+    assert_eq!(rebound.status, 403);
+    let status_elsewhere = Request::new("GET", "/api/status")
+        .from(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)))
+        .send(b.port)
+        .await;
+    assert_eq!(
+        status_elsewhere.status, 403,
+        "the status is for the home network too"
+    );
     // Callers are not the admin: the call page still answers everyone.
     let call_page = Request::new("GET", "/r/unknown")
         .from(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)))

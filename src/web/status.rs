@@ -1,8 +1,12 @@
 //! `/api/status`: the box's technical state as JSON, for the benchmarks, the
-//! tests and monitoring on the home network: phases and figures only, no
-//! names and no session ids. The admin API adds those for a logged-in admin.
+//! tests and monitoring on the home network (answered only there, like the
+//! admin page): phases and figures only, no names and no session ids. The
+//! admin API adds those for a logged-in admin.
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -136,7 +140,14 @@ impl StatusView {
     }
 }
 
-pub async fn status(State(state): State<AppState>) -> Response {
+pub async fn status(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refusal) = super::admin::from_home_network(&state, peer, &headers) {
+        return refusal.into_response();
+    }
     match state.device.status().await {
         Some(status) => Json(StatusView::public(status)).into_response(),
         None => (StatusCode::SERVICE_UNAVAILABLE, "the box is shutting down").into_response(),

@@ -74,11 +74,18 @@ impl<'a> Request<'a> {
             .expect("connect to the box");
         let body = self.body.map(|b| b.to_string()).unwrap_or_default();
         let mut head = format!(
-            "{} {} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            "{} {} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
             self.method,
             self.path,
             body.len()
         );
+        if !self
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("host"))
+        {
+            head.push_str(&format!("Host: 127.0.0.1:{port}\r\n"));
+        }
         if !body.is_empty() {
             head.push_str("Content-Type: application/json\r\n");
         }

@@ -47,6 +47,7 @@ pub async fn setup(
 ) -> Result<Response, ApiError> {
     let ip = peer.ip();
     not_throttled(&state, ip)?;
+    let _check = checking_slot(&state)?;
     let admin = state.admin.clone();
     let result = blocking(move || match &admin.setup_code {
         Some(code) => admin.credentials.set_up(&body.code, code, &body.password),
@@ -129,6 +130,7 @@ pub async fn change_password(
 ) -> Result<Response, ApiError> {
     let ip = peer.ip();
     not_throttled(&state, ip)?;
+    let _check = checking_slot(&state)?;
     let credentials = state.admin.credentials.clone();
     match blocking(move || credentials.change_password(&body.old, &body.new)).await? {
         Ok(()) => {
@@ -143,6 +145,15 @@ pub async fn change_password(
         }
         Err(e) => Err(refusal(e)),
     }
+}
+
+/// A turn to run argon2, or "busy": a burst of logins must not eat the box's memory.
+fn checking_slot(state: &AppState) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+    state
+        .admin
+        .password_checks
+        .try_acquire()
+        .map_err(|_| ApiError::TooManyTries(std::time::Duration::from_secs(1)))
 }
 
 /// Refuses a source that failed too often lately (login, set-up code, password).

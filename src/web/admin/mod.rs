@@ -13,7 +13,6 @@ mod links;
 mod settings;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -41,6 +40,27 @@ pub struct AdminState {
     pub setup_code: Option<SetupCode>,
     /// The box is reached over HTTPS: cookies are `Secure`, origins `https`.
     pub https: bool,
+    /// Host names the box answers to besides IP addresses and localhost
+    /// (its public URL's host, `<hostname>.local`), lower case.
+    pub names: Vec<String>,
+    /// At most this many password checks (argon2: 19 MiB each) run at once.
+    pub password_checks: tokio::sync::Semaphore,
+}
+
+impl AdminState {
+    /// Whether `host` (a Host header: name or address, maybe a port) is this box.
+    pub fn known_host(&self, host: &str) -> bool {
+        let name = if let Some(rest) = host.strip_prefix('[') {
+            rest.split(']').next().unwrap_or_default()
+        } else {
+            host.rsplit_once(':').map_or(host, |(name, _)| name)
+        };
+        let name = name.to_ascii_lowercase();
+        !name.is_empty()
+            && (name.parse::<std::net::IpAddr>().is_ok()
+                || name == "localhost"
+                || self.names.iter().any(|n| *n == name))
+    }
 }
 
 /// The admin routes, behind the guard.
@@ -79,10 +99,8 @@ async fn guard(
     next: Next,
 ) -> Response {
     let admin = &state.admin;
-    if !admin.allowed.allows(peer.ip()) {
-        tracing::info!(source = %peer.ip(), "admin request from outside the allowed addresses refused");
-        return ApiError::Forbidden("The admin page can only be used from the home network.")
-            .into_response();
+    if let Err(refusal) = from_home_network(&state, peer, request.headers()) {
+        return refusal.into_response();
     }
     let changes = !matches!(*request.method(), Method::GET | Method::HEAD);
     if changes {
@@ -95,6 +113,43 @@ async fn guard(
         }
     }
     next.run(request).await
+}
+
+/// Whether a request comes straight from the home network to this box:
+/// - its source address is in the allow-list;
+/// - it did not pass a proxy (a proxy on the box or the LAN would make the
+///   internet look local), so no forwarding headers;
+/// - it names the box by an address or a name the box answers to, so a
+///   rebound DNS name (evil.example resolving to the box) cannot borrow the
+///   admin's browser.
+pub fn from_home_network(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    let refuse = |why: &str| {
+        tracing::info!(source = %peer.ip(), why, "admin request refused");
+        Err(ApiError::Forbidden(
+            "The admin page can only be used from the home network.",
+        ))
+    };
+    if !state.admin.allowed.allows(peer.ip()) {
+        return refuse("source outside the allowed addresses");
+    }
+    if ["forwarded", "x-forwarded-for", "x-real-ip"]
+        .iter()
+        .any(|h| headers.contains_key(*h))
+    {
+        return refuse("came through a proxy");
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !state.admin.known_host(host) {
+        return refuse("unknown Host");
+    }
+    Ok(())
 }
 
 /// A refusal, answered as `{"error": "<sentence>"}` with its status.
@@ -212,6 +267,3 @@ async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
-
-/// Shared ownership for the app state.
-pub type SharedAdmin = Arc<AdminState>;
