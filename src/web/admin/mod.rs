@@ -59,7 +59,7 @@ impl AdminState {
         !name.is_empty()
             && (name.parse::<std::net::IpAddr>().is_ok()
                 || name == "localhost"
-                || self.names.iter().any(|n| *n == name))
+                || self.names.contains(&name))
     }
 }
 
