@@ -218,20 +218,28 @@ impl SettingsStore {
         }
     }
 
-    /// The settings in force: the admin's, else the factory's, field by field.
+    /// The settings in force: the admin's, else the factory's; a quality left
+    /// "as configured" reads as the configuration's.
     pub fn load(&self) -> Result<Settings, SettingsError> {
         let mut settings: Settings = self.file.read()?.unwrap_or_else(|| self.factory.clone());
         settings.quality = settings.quality.or(self.factory.quality);
         Ok(settings)
     }
 
-    /// Validates and stores new settings; once this returns they survive a power cut.
+    /// Validates and stores new settings; once this returns they survive a
+    /// power cut. A picture quality equal to the configuration's is stored
+    /// as "as configured", so a later change of the file still applies and
+    /// a configured size outside the admin's choices never blocks a save.
     pub fn save(&self, settings: &Settings) -> Result<(), SettingsError> {
         settings.auto_answer.validate()?;
-        if let Some(quality) = &settings.quality {
+        let mut stored = settings.clone();
+        if stored.quality == self.factory.quality {
+            stored.quality = None;
+        }
+        if let Some(quality) = &stored.quality {
             quality.validate()?;
         }
-        self.file.write(settings)?;
+        self.file.write(&stored)?;
         Ok(())
     }
 }
@@ -371,5 +379,31 @@ mod tests {
         assert_eq!(again.load().expect("load"), mine);
         let raw = std::fs::read_to_string(dir.path().join("settings.json")).expect("file");
         assert!(raw.contains("\"countdownSecs\": 0"), "{raw}");
+    }
+
+    #[test]
+    fn the_configured_quality_round_trips_even_outside_the_choices() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let factory = Settings {
+            quality: Some(Quality {
+                width: 320,
+                height: 240,
+                framerate: 30,
+                max_bitrate_kbps: 1500,
+            }),
+            ..Settings::default()
+        };
+        let store = SettingsStore::open(dir.path(), factory.clone());
+        let mut shown = store.load().expect("load");
+        shown.auto_answer.countdown_secs = 5;
+        store
+            .save(&shown)
+            .expect("a save that keeps the configured picture works");
+        let raw = std::fs::read_to_string(dir.path().join("settings.json")).expect("file");
+        assert!(
+            raw.contains("\"quality\": null"),
+            "stored as 'as configured': {raw}"
+        );
+        assert_eq!(store.load().expect("load").quality, factory.quality);
     }
 }

@@ -417,6 +417,17 @@ async fn settings_are_validated_and_kept() {
         json!({"width": 320, "height": 240, "framerate": 30, "maxBitrateKbps": 1500}),
         "the configuration's picture until the admin chooses"
     );
+    // What the page shows can be saved back as it is (the configured 320x240
+    // is not one of the admin's choices, and must not block a save).
+    let mut round_trip = factory.clone();
+    round_trip["autoAnswer"]["countdownSecs"] = json!(4);
+    let saved = put(round_trip.clone()).await;
+    assert_eq!(saved.status, 200, "{saved:?}");
+    assert_eq!(
+        get(&b, "/api/admin/settings", &cookie).await.json(),
+        round_trip
+    );
+
     let odd_size = put(
         json!({"autoAnswer": {"enabled": true, "countdownSecs": 0, "quietHours": null},
         "quality": {"width": 333, "height": 200, "framerate": 30, "maxBitrateKbps": 1000}}),

@@ -76,6 +76,36 @@ async fn quiet_hours_in_the_stored_settings_tell_the_caller_when_to_call() {
 }
 
 #[tokio::test]
+async fn two_pages_of_a_one_time_link_arriving_together_get_one_call() {
+    let b = TestBox::with_calls("max_participants = 3", "");
+    let out = run_with_stdio(&[
+        "link",
+        "create",
+        "--one-time",
+        "--config",
+        b.config_path().to_str().expect("utf-8"),
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let url = stdout.lines().last().expect("a URL").to_owned();
+    let (mut first, mut second) =
+        tokio::join!(hello(&b, token_of(&url)), hello(&b, token_of(&url)));
+    let (a, b2) = tokio::join!(recv(&mut first), recv(&mut second));
+    let kinds: Vec<_> = [a, b2]
+        .iter()
+        .map(|m| {
+            m.as_ref()
+                .map(|m| m["type"].as_str().unwrap_or("").to_owned())
+        })
+        .collect();
+    let welcomed = kinds
+        .iter()
+        .filter(|k| k.as_deref() == Some("welcome"))
+        .count();
+    assert_eq!(welcomed, 1, "{kinds:?}");
+    assert!(kinds.contains(&Some("error".into())), "{kinds:?}");
+}
+
+#[tokio::test]
 async fn a_one_time_link_makes_one_call_and_may_resume_it() {
     let b = TestBox::start("");
     let out = run_with_stdio(&[

@@ -6,7 +6,7 @@
 //! order: talking to the media engine and to each caller's outbox. The task
 //! is the only owner of the state, so nothing here is locked.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -116,6 +116,7 @@ impl DeviceHandle {
             notice: None,
             tv_text: String::new(),
             started: HashMap::new(),
+            spent_links: HashSet::new(),
         };
         tokio::spawn(actor.run(commands, media_events));
         Self { inbox }
@@ -197,6 +198,9 @@ struct Actor {
     tv_text: String,
     /// When each admitted call began, for the record of calls.
     started: HashMap<SessionId, (SystemTime, String)>,
+    /// One-time links that made their call, known at once (the link book is
+    /// written a moment later): two pages arriving together get one call.
+    spent_links: HashSet<String>,
 }
 
 impl Actor {
@@ -272,6 +276,7 @@ impl Actor {
             link,
         } = arrival;
         self.outboxes.insert(caller.session.clone(), caller.outbox);
+        let resume_only = resume_only || self.spent_links.contains(&link.id);
         let answering = match self.settings.settings.load() {
             Ok(settings) => settings.auto_answer.answering(local_time_of_day()),
             Err(e) => {
@@ -335,13 +340,16 @@ impl Actor {
             Effect::Welcome { session } => {
                 tracing::info!(session = %session, "call admitted");
                 self.calls_started = true;
-                let label = self
+                let link = self
                     .state
                     .calls()
                     .iter()
                     .find(|c| c.session == session)
-                    .map(|c| c.link.label.clone())
-                    .unwrap_or_default();
+                    .map(|c| c.link.clone());
+                if let Some(link) = link.as_ref().filter(|l| l.one_time) {
+                    self.spent_links.insert(link.id.clone());
+                }
+                let label = link.map(|l| l.label).unwrap_or_default();
                 self.started
                     .insert(session.clone(), (SystemTime::now(), label));
                 let ice_servers = self

@@ -67,6 +67,8 @@ impl Phase {
 pub struct LinkRef {
     pub id: String,
     pub label: String,
+    /// Good for one call.
+    pub one_time: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -277,7 +279,12 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
                     }],
                 ))
             };
-            let taken_over = resume.as_ref().and_then(|r| state.find(r)).cloned();
+            // Only a page of the same link may take a call over.
+            let taken_over = resume
+                .as_ref()
+                .and_then(|r| state.find(r))
+                .filter(|c| c.link.id == link.id)
+                .cloned();
             let Some(old) = taken_over else {
                 if *resume_only {
                     return refuse(ErrorCode::LinkNoLongerValid, None);

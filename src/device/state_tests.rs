@@ -21,6 +21,7 @@ fn link() -> LinkRef {
     LinkRef {
         id: "L1".into(),
         label: "Anna".into(),
+        one_time: false,
     }
 }
 
@@ -291,6 +292,34 @@ fn a_reloaded_page_takes_its_call_over_even_at_the_limit() {
 }
 
 #[test]
+fn only_a_page_of_the_same_link_takes_a_call_over() {
+    let state = with_call(Phase::InCall);
+    let stranger = Event::CallerArrived {
+        session: s("b"),
+        resume: Some(s("a")),
+        resume_only: false,
+        link: LinkRef {
+            id: "other".into(),
+            label: "Eve".into(),
+            one_time: false,
+        },
+        answering: Answering::Now,
+    };
+    let (next, effects) = step(&state, stranger);
+    assert_eq!(next, state, "the call stays");
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Refuse {
+                code: ErrorCode::Busy,
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+}
+
+#[test]
 fn resuming_a_call_that_is_gone_is_an_ordinary_arrival() {
     let (state, effects) = step(&State::waiting(2), resuming("b", "old", false));
     assert_eq!(state.calls().len(), 1);
@@ -403,6 +432,7 @@ fn revoking_a_link_ends_its_calls_only() {
         link: LinkRef {
             id: "L2".into(),
             label: "Ben".into(),
+            one_time: false,
         },
         answering: Answering::Now,
     };

@@ -93,6 +93,7 @@ where
             link: LinkRef {
                 id: link.id.clone(),
                 label: link.label.clone(),
+                one_time: link.one_time,
             },
         })
         .await;

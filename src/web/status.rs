@@ -170,6 +170,7 @@ mod tests {
                 link: LinkRef {
                     id: "L".into(),
                     label: "Anna".into(),
+                    one_time: false,
                 },
             }],
             remote: None,
