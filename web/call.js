@@ -310,9 +310,13 @@ const connectionEvents = {
     if (reason === proto.EndReason.linkRevoked) {
       return stop('invalidLink', { title: t('linkNoLongerValid') });
     }
+    if (reason === proto.EndReason.connectionFailed) {
+      // The media path failed (or took too long, e.g. while the browser asked
+      // for the camera): try again with a fresh connection, as after a loss.
+      return retry();
+    }
     const detail = {
       [proto.EndReason.boxShutdown]: 'endedBoxShutdown',
-      [proto.EndReason.connectionFailed]: 'endedConnectionFailed',
     }[reason];
     stop('ended', {
       title: t(takenOver ? 'takenOver' : 'ended'),

@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, Ipv4Addr};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -19,6 +19,10 @@ use crate::media::{CallStats, CaptureChoice, MediaEngine, MediaEvent, RemoteStat
 use crate::protocol::{ClientMessage, ErrorCode, IceCandidate, ServerMessage, PROTOCOL_VERSION};
 use crate::settings::{local_time_of_day, SettingsStore};
 use crate::turn::TurnCredentials;
+
+/// How long an answered call may take to get its media through (ICE, DTLS)
+/// before the box gives up on it; the page starts again by itself.
+const CONNECT_LIMIT: Duration = Duration::from_secs(30);
 
 /// What the device sends down a caller's socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +66,7 @@ pub struct Arrival {
 enum Command {
     Arrive(Arrival),
     CountdownElapsed(SessionId),
+    ConnectDeadline(SessionId),
     LinkRevoked(String),
     Notice(Option<String>),
     FromCaller {
@@ -216,6 +221,18 @@ impl Actor {
                 Some(command) = commands.recv() => match command {
                     Command::Arrive(arrival) => self.arrival(arrival),
                     Command::CountdownElapsed(session) => Event::CountdownElapsed { session },
+                    Command::ConnectDeadline(session) => {
+                        let stuck = self
+                            .state
+                            .calls()
+                            .iter()
+                            .any(|c| c.session == session && c.phase == Phase::Connecting);
+                        if !stuck {
+                            continue;
+                        }
+                        tracing::warn!(session = %session, "no media connection in time");
+                        Event::MediaFailed { session }
+                    }
                     Command::LinkRevoked(link_id) => Event::LinkRevoked { link_id },
                     Command::Notice(notice) => {
                         self.notice = notice;
@@ -380,13 +397,10 @@ impl Actor {
                 tracing::info!(session = %session, seconds, "call ringing");
                 self.tell(&session, ServerMessage::Ringing { seconds });
                 self.media.chime();
-                let inbox = self.inbox.clone();
-                tokio::spawn(async move {
-                    tokio::time::sleep(std::time::Duration::from_secs(u64::from(seconds))).await;
-                    if let Some(inbox) = inbox.upgrade() {
-                        let _ = inbox.send(Command::CountdownElapsed(session)).await;
-                    }
-                });
+                self.after(
+                    Duration::from_secs(u64::from(seconds)),
+                    Command::CountdownElapsed(session),
+                );
             }
             Effect::StartCapture => {
                 let choice = match self.settings.settings.load() {
@@ -413,6 +427,7 @@ impl Actor {
                     .turn
                     .as_ref()
                     .map(|t| TurnCredentials::issue(t, "box", unix_now()).webrtcbin_url(t));
+                self.after(CONNECT_LIMIT, Command::ConnectDeadline(session.clone()));
                 let extra_ips = self.ice_addresses();
                 if let Err(e) =
                     self.media
@@ -469,6 +484,17 @@ impl Actor {
             // A full or closed outbox means the socket is gone; its Gone follows.
             let _ = outbox.try_send(ToCaller::Message(message));
         }
+    }
+
+    /// Sends the actor `command` after `delay` (unless it has stopped).
+    fn after(&self, delay: Duration, command: Command) {
+        let inbox = self.inbox.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            if let Some(inbox) = inbox.upgrade() {
+                let _ = inbox.send(command).await;
+            }
+        });
     }
 
     /// The addresses ICE needs besides those libnice finds, for a call now.

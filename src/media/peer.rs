@@ -29,6 +29,8 @@ pub(super) struct Peer {
     webrtc: gst::Element,
     tee_pads: Vec<(gst::Element, gst::Pad)>,
     last_stats: stats::LastReading,
+    session: String,
+    events: EventSink,
 }
 
 /// How the branch reaches the network.
@@ -138,6 +140,8 @@ impl Peer {
             webrtc,
             tee_pads,
             last_stats: Default::default(),
+            session: session.to_owned(),
+            events: events.clone(),
         })
     }
 
@@ -145,8 +149,22 @@ impl Peer {
         let message =
             gst_sdp::SDPMessage::parse_buffer(sdp.as_bytes()).map_err(|_| MediaError::BadSdp)?;
         let answer = WebRTCSessionDescription::new(WebRTCSDPType::Answer, message);
+        // webrtcbin may still refuse it (no common codec, a bad fingerprint):
+        // then the call has failed, and the device must hear so.
+        let (session, events) = (self.session.clone(), self.events.clone());
+        let promise = gst::Promise::with_change_func(move |reply| {
+            let refused = match reply {
+                Ok(Some(reply)) => reply.has_field("error"),
+                Ok(None) => false,
+                Err(_) => true,
+            };
+            if refused {
+                tracing::warn!(session = %session, "webrtcbin refused the caller's answer");
+                events.send(MediaEvent::Failed { session });
+            }
+        });
         self.webrtc
-            .emit_by_name::<()>("set-remote-description", &[&answer, &None::<gst::Promise>]);
+            .emit_by_name::<()>("set-remote-description", &[&answer, &Some(promise)]);
         Ok(())
     }
 
