@@ -109,21 +109,32 @@ impl Capture {
             audio_tee.clone(),
         ];
 
-        for chain in [&video, &audio] {
-            pipeline.add_many(chain)?;
-            gst::Element::link_many(chain)?;
-        }
-        let elements: Vec<_> = video.into_iter().chain(audio).collect();
-        // Downstream first: a source started before its consumers pushes into
-        // a stopped element, gets "flushing" and stops for good.
-        for e in elements.iter().rev() {
-            e.sync_state_with_parent()?;
-        }
-        Ok(Self {
+        let elements: Vec<_> = video.iter().chain(&audio).cloned().collect();
+        pipeline.add_many(&elements)?;
+        let capture = Self {
             elements,
             video_tee,
             audio_tee,
-        })
+        };
+        let started = (|| {
+            for chain in [&video, &audio] {
+                gst::Element::link_many(chain)?;
+            }
+            // Downstream first: a source started before its consumers pushes
+            // into a stopped element, gets "flushing" and stops for good.
+            for e in capture.elements.iter().rev() {
+                e.sync_state_with_parent()?;
+            }
+            Ok::<_, MediaError>(())
+        })();
+        match started {
+            Ok(()) => Ok(capture),
+            Err(e) => {
+                // A busy or unplugged camera: leave nothing half-started behind.
+                capture.stop(pipeline);
+                Err(e)
+            }
+        }
     }
 
     /// Stops the branch and takes it out of `pipeline`.

@@ -117,32 +117,48 @@ impl Peer {
         connect_signals(&webrtc, session, events, outputs, &bin);
         offer_once_media_flows(&webrtc, &webrtc_sinks, session, events);
         pipeline.add(&bin)?;
+        let mut peer = Self {
+            bin,
+            webrtc,
+            tee_pads: Vec::new(),
+            last_stats: Default::default(),
+            session: session.to_owned(),
+            events: events.clone(),
+        };
+        match peer.join(entries, net.extra_local_ips) {
+            Ok(()) => Ok(peer),
+            Err(e) => {
+                // Leave nothing half-started in the shared pipeline.
+                peer.stop(pipeline);
+                Err(e)
+            }
+        }
+    }
+
+    /// Starts the branch and links it to the tees.
+    fn join(
+        &mut self,
+        entries: Vec<(gst::Element, gst::GhostPad)>,
+        extra_local_ips: &[IpAddr],
+    ) -> Result<(), MediaError> {
         // libnice ignores loopback when it looks for addresses; add what we were given.
-        if !net.extra_local_ips.is_empty() {
-            let agent = webrtc.property::<gst::glib::Object>("ice-agent");
-            for ip in net.extra_local_ips {
+        if !extra_local_ips.is_empty() {
+            let agent = self.webrtc.property::<gst::glib::Object>("ice-agent");
+            for ip in extra_local_ips {
                 agent.emit_by_name::<bool>("add-local-ip-address", &[&ip.to_string()]);
             }
         }
-        bin.sync_state_with_parent()?;
+        self.bin.sync_state_with_parent()?;
         // Only a playing branch may join the tees: a tee that pushes into a
         // pad still starting gets "flushing" back and stops its source.
-        let mut tee_pads = Vec::new();
         for (tee, ghost) in entries {
             let tee_pad = tee
                 .request_pad_simple("src_%u")
                 .ok_or(MediaError::Pipeline("tee gave no pad".into()))?;
+            self.tee_pads.push((tee, tee_pad.clone()));
             tee_pad.link(&ghost)?;
-            tee_pads.push((tee, tee_pad));
         }
-        Ok(Self {
-            bin,
-            webrtc,
-            tee_pads,
-            last_stats: Default::default(),
-            session: session.to_owned(),
-            events: events.clone(),
-        })
+        Ok(())
     }
 
     pub fn set_answer(&self, sdp: &str) -> Result<(), MediaError> {
