@@ -32,21 +32,21 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let gst_version = media::init()?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), gstreamer = %gst_version, "starting");
 
-    let settings = media_settings(&config)?;
     let (events_tx, events_rx) = tokio::sync::mpsc::channel(256);
-    let engine = MediaEngine::start(settings, events_tx)?;
+    let engine = MediaEngine::start(media_settings(&config)?, events_tx)?;
+    let settings = SettingsStore::open(&config.state_dir, config.factory_settings.clone());
+    let history = CallHistory::open(&config.state_dir);
     let device = DeviceHandle::spawn(
         DeviceSettings {
             max_participants: config.max_participants,
             turn: config.turn.clone(),
-            settings: SettingsStore::open(&config.state_dir, config.factory_settings.clone()),
-            history: CallHistory::open(&config.state_dir),
+            settings: settings.clone(),
+            history: history.clone(),
             ice_local_addresses: config.media.ice_local_addresses.clone(),
         },
         engine,
         events_rx,
     );
-    let settings = SettingsStore::open(&config.state_dir, config.factory_settings.clone());
     let admin = admin_state(&config)?;
     if let Some(code) = &admin.setup_code {
         tracing::warn!(
@@ -60,7 +60,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         device.clone(),
         LinkBook::open(&config.state_dir),
         settings,
-        CallHistory::open(&config.state_dir),
+        history,
         admin,
         config.web.public_url.clone(),
     );

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use homecall::clock::unix_now;
 use homecall::config::Config;
 use homecall::links::{LinkBook, NewLink};
 
@@ -86,12 +87,6 @@ fn main() -> ExitCode {
 
 fn load(path: &std::path::Path) -> anyhow::Result<Config> {
     Ok(Config::load(path)?)
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 fn create_link(config: &Config, new: &NewLink) -> anyhow::Result<()> {

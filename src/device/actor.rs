@@ -13,6 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 
 use super::state::{transition, Call, Effect, Event, LinkRef, Phase, SessionId, State, Summary};
+use crate::clock::unix_now;
 use crate::config::TurnConfig;
 use crate::history::{CallHistory, CallRecord};
 use crate::media::{CallStats, CaptureChoice, MediaEngine, MediaEvent, RemoteStats, TvCamera};
@@ -600,10 +601,4 @@ fn media_event(event: MediaEvent) -> Event {
             session: SessionId::new(session),
         },
     }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }

@@ -8,7 +8,6 @@
 
 use std::fmt;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -16,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::clock::unix_now as now;
 use crate::store::{JsonFile, StoreError};
 
 const TOKEN_BYTES: usize = 32;
@@ -254,12 +254,6 @@ pub enum CheckError {
     Refused(Refusal),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 fn hex(bytes: &[u8]) -> String {

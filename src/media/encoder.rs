@@ -94,22 +94,6 @@ impl EncoderKind {
             .build()
             .map_err(|_| MediaError::MissingElement(self.factory()))
     }
-
-    /// Changes the target bitrate of a running encoder.
-    pub fn set_bitrate(self, encoder: &gst::Element, kbps: u32) {
-        match self {
-            Self::X264 | Self::Va | Self::Vaapi | Self::Nvenc => {
-                encoder.set_property("bitrate", kbps);
-            }
-            Self::OpenH264 => encoder.set_property("bitrate", kbps * 1000),
-            Self::V4l2 => {
-                let controls = gst::Structure::builder("controls")
-                    .field("video_bitrate", (kbps * 1000) as i32)
-                    .build();
-                encoder.set_property("extra-controls", controls);
-            }
-        }
-    }
 }
 
 /// The caps every encoder must produce: what the box offers and iPhones play.

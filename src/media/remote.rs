@@ -9,8 +9,6 @@
 //!                            └─ audioconvert ─ audioresample ─ S16 ─(probe)─ queue ─► speaker | fakesink
 //! ```
 //! The video queue leaks (a late picture is worthless); the audio queue does not.
-//! ```text
-//! ```
 
 use std::sync::{Arc, Mutex, PoisonError};
 

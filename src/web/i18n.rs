@@ -45,7 +45,7 @@ impl Lang {
 /// A sentence the server can show.
 #[derive(Debug, Clone, Copy)]
 pub enum Text {
-    InvalidLinkTitle,
+    PageTitle,
     InvalidLink,
     NoLongerValid,
     NotFound,
@@ -55,8 +55,8 @@ pub enum Text {
 pub fn text(lang: Lang, text: Text) -> &'static str {
     use Lang::*;
     match (text, lang) {
-        (Text::InvalidLinkTitle, En) => "HomeCall",
-        (Text::InvalidLinkTitle, Ru) => "HomeCall",
+        (Text::PageTitle, En) => "HomeCall",
+        (Text::PageTitle, Ru) => "HomeCall",
         (Text::InvalidLink, En) => {
             "This link is not valid. Please check it, or ask your family for a new one."
         }

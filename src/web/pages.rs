@@ -56,7 +56,7 @@ fn lang_of(headers: &HeaderMap) -> Lang {
 fn message(status: StatusCode, lang: Lang, sentence: Text) -> Response {
     let page = MESSAGE_HTML
         .replace("{{lang}}", lang.code())
-        .replace("{{title}}", &escape(text(lang, Text::InvalidLinkTitle)))
+        .replace("{{title}}", &escape(text(lang, Text::PageTitle)))
         .replace("{{text}}", &escape(text(lang, sentence)));
     (status, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
 }

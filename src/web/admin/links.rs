@@ -1,7 +1,5 @@
 //! Links: list, create (with the URL and its QR code, shown once), revoke, replace.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -9,6 +7,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use super::{blocking, AdminSession, ApiError};
+use crate::clock::unix_now;
 use crate::links::{Link, NewLink, Token};
 use crate::web::AppState;
 
@@ -172,12 +171,6 @@ fn qr_svg(url: &str) -> Result<String, ApiError> {
         .min_dimensions(240, 240)
         .quiet_zone(true)
         .build())
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]
