@@ -21,6 +21,22 @@ fn a_valid_link_serves_the_call_page() {
 }
 
 #[test]
+fn the_admin_page_and_its_files_are_served() {
+    let b = TestBox::start("");
+    let (code, body) = b.get("/admin").expect("answers");
+    assert_eq!(code, 200);
+    for asset in ["admin.js", "admin-i18n.js", "admin.css"] {
+        assert!(
+            body.contains(asset) || asset == "admin-i18n.js",
+            "{asset} not referenced"
+        );
+        let (code, body) = b.get(&format!("/assets/{asset}")).expect("answers");
+        assert_eq!(code, 200, "{asset}");
+        assert!(!body.is_empty(), "{asset}");
+    }
+}
+
+#[test]
 fn an_unknown_link_says_so_in_the_callers_language() {
     let b = TestBox::start("");
     let (code, body) = b

@@ -114,7 +114,7 @@ const STRINGS = Object.freeze({
     answerDetails: 'When answering',
     countdown: 'Before answering, show who is calling for',
     countdownHint: 'The TV plays a chime and shows the name from the link.',
-    countdownNone: 'No wait — answer at once',
+    countdownNone: 'Answer at once',
     seconds: {
       one: '{n} second',
       other: '{n} seconds',
@@ -249,7 +249,7 @@ const STRINGS = Object.freeze({
     answerDetails: 'Как отвечать',
     countdown: 'Перед ответом показывать, кто звонит',
     countdownHint: 'Телевизор играет мелодию и показывает имя из ссылки.',
-    countdownNone: 'Не ждать — отвечать сразу',
+    countdownNone: 'Отвечать сразу',
     seconds: {
       one: '{n} секунду',
       few: '{n} секунды',
@@ -312,7 +312,8 @@ document.documentElement.lang = lang;
 
 const plurals = new Intl.PluralRules(lang);
 const numbers = new Intl.NumberFormat(lang);
-const dateTimes = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
+const dateTimes = new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short', year: 'numeric', hour: 'numeric', minute: '2-digit' });
+const dateTimesThisYear = new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' });
 const times = new Intl.DateTimeFormat(lang, { timeStyle: 'medium' });
 
 /**
@@ -341,11 +342,13 @@ export function t(key, params = {}) {
 }
 
 /**
- * A date and time for people, from unix seconds ("22 Nov 2025, 08:00").
+ * A date and time for people, from unix seconds: "Nov 22, 8:00 AM", with the
+ * year only when it is not this year's.
  * @param {number} unixSecs
  */
 export function formatDateTime(unixSecs) {
-  return dateTimes.format(new Date(unixSecs * 1000));
+  const date = new Date(unixSecs * 1000);
+  return (date.getFullYear() === new Date().getFullYear() ? dateTimesThisYear : dateTimes).format(date);
 }
 
 /** The time of day now, with seconds, for "Updated at …". */

@@ -361,7 +361,11 @@ function enterLogin(notice = '') {
   ui.loginPassword.focus();
 }
 
-function enterAdmin() {
+/**
+ * @param {{focus?: boolean}} [options] put the keyboard focus on the open tab
+ *   (after a form was sent; a plain page load leaves the focus alone)
+ */
+function enterAdmin({ focus = false } = {}) {
   for (const form of [ui.linkForm, ui.passwordForm]) {
     form.reset();
     clearInvalid(form);
@@ -374,7 +378,7 @@ function enterAdmin() {
   const fromUrl = location.hash.slice(1);
   const first = TABS.includes(fromUrl) ? fromUrl : 'links';
   tab = ''; // so selectTab loads what the first tab shows
-  selectTab(first);
+  selectTab(first, { focus });
   // Having both ready makes switching tabs instant.
   if (first !== 'links') loadLinks();
   if (first !== 'answering') loadSettings();
@@ -394,7 +398,7 @@ ui.setupForm.addEventListener('submit', (event) => {
   busy(ui.setupForm, async () => {
     try {
       await api('POST', '/setup', { code, password });
-      enterAdmin();
+      enterAdmin({ focus: true });
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
         // Someone finished the set-up meanwhile: logging in is what is left.
@@ -422,7 +426,7 @@ ui.loginForm.addEventListener('submit', (event) => {
   busy(ui.loginForm, async () => {
     try {
       await api('POST', '/login', { password });
-      enterAdmin();
+      enterAdmin({ focus: true });
     } catch (err) {
       if (err instanceof ApiError && err.status === 429) {
         lockOut(err.retryAfterSecs ?? 30);
@@ -592,13 +596,16 @@ function renderLink(link) {
   const revoke = /** @type {HTMLButtonElement} */ (item.querySelector('[data-action="revoke"]'));
   revoke.textContent = t('revoke');
   revoke.setAttribute('aria-label', t('revokeFor', { label }));
-  // Nothing left to stop on a link that no longer works; replacing still helps.
+  // Nothing left to stop on a link that no longer works.
   revoke.hidden = state !== 'active';
   revoke.addEventListener('click', () => revokeLink(link, revoke));
 
   const replace = /** @type {HTMLButtonElement} */ (item.querySelector('[data-action="replace"]'));
   replace.textContent = t('replace');
   replace.setAttribute('aria-label', t('replaceFor', { label }));
+  // An expired or used-up link is renewed by replacing it; a revoked one was
+  // stopped on purpose (and may have been replaced already): make a new one.
+  replace.hidden = state === 'revoked';
   replace.addEventListener('click', () => replaceLink(link, replace));
   return item;
 }

@@ -1,4 +1,4 @@
-//! The call page's scripts and styles, embedded in the binary at build time.
+//! The pages' scripts and styles (call and admin), embedded in the binary at build time.
 
 use axum::extract::Path;
 use axum::http::{header, StatusCode};
@@ -25,6 +25,21 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "call.css",
         "text/css; charset=utf-8",
         include_str!("../../web/call.css"),
+    ),
+    (
+        "admin.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/admin.js"),
+    ),
+    (
+        "admin-i18n.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/admin-i18n.js"),
+    ),
+    (
+        "admin.css",
+        "text/css; charset=utf-8",
+        include_str!("../../web/admin.css"),
     ),
 ];
 
