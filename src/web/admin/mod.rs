@@ -184,7 +184,10 @@ impl IntoResponse for ApiError {
                 let secs = wait.as_secs().max(1);
                 (
                     StatusCode::TOO_MANY_REQUESTS,
-                    format!("Too many tries. Please wait {secs} seconds and try again."),
+                    format!(
+                        "Too many tries. Please wait {secs} second{} and try again.",
+                        if secs == 1 { "" } else { "s" }
+                    ),
                     Some(secs),
                 )
             }
