@@ -2,7 +2,9 @@
 //
 // Owns what the admin sees and does: the first set-up, logging in and out,
 // the links (make, list, revoke, replace, show once with a QR code), the
-// answering settings, the live status and the password. It speaks only the
+// answering settings, the picture the box sends and its camera and
+// microphone, the live status (with the TV's picture and the last calls) and
+// the password. It speaks only the
 // JSON API under /api/admin/ (docs/admin-api.md); words live in
 // admin-i18n.js, looks in admin.css. Sentences the API sends as
 // {"error": "…"} are shown as they come: they are written for people.
@@ -25,6 +27,31 @@ const MAX_COUNTDOWN_SECS = 10;
 /** Quiet hours offered when they are switched on for the first time. */
 const DEFAULT_QUIET = Object.freeze({ from: '22:00', until: '08:00' });
 
+/** The picture sizes the box accepts (settings::Quality), smallest first. */
+const PICTURE_SIZES = Object.freeze([
+  Object.freeze({ width: 640, height: 360, label: 'size640' }),
+  Object.freeze({ width: 854, height: 480, label: 'size854' }),
+  Object.freeze({ width: 960, height: 540, label: 'size960' }),
+  Object.freeze({ width: 1280, height: 720, label: 'size1280' }),
+]);
+/** The frame rates the box accepts. */
+const FRAMERATES = Object.freeze([15, 20, 25, 30]);
+/** Steps offered for the most bandwidth the box may use, in kbit/s (the box accepts 300–4000). */
+const BITRATES_KBPS = Object.freeze([300, 500, 800, 1000, 1500, 2000, 2500, 3000, 4000]);
+/** What a new quality starts from when the box reports none (not expected, but saving must still work). */
+const DEFAULT_QUALITY = Object.freeze({ width: 1280, height: 720, framerate: 30, maxBitrateKbps: 1500 });
+/** The select value that keeps what the box's configuration says. */
+const AS_CONFIGURED = 'configured';
+
+/** How a call ended (CallRecord.ended) → the words for it. */
+const CALL_END_WORDS = Object.freeze({
+  hungUp: 'endedHungUp',
+  linkRevoked: 'endedLinkRevoked',
+  connectionFailed: 'endedConnectionFailed',
+  takenOver: 'endedTakenOver',
+  boxShutdown: 'endedBoxShutdown',
+});
+
 /** The choices of a new link's lifetime: select value → expiresInHours. */
 const EXPIRY_CHOICES = Object.freeze([
   Object.freeze({ value: 'never', hours: null, label: 'expiryNever' }),
@@ -34,7 +61,7 @@ const EXPIRY_CHOICES = Object.freeze([
 ]);
 
 /** The admin view's tabs, in order; also the URL fragment that reopens one. */
-const TABS = Object.freeze(['links', 'answering', 'status', 'password']);
+const TABS = Object.freeze(['links', 'answering', 'picture', 'status', 'password']);
 
 /** A link's state as the list shows it → the words for it. */
 const LINK_STATE_WORDS = Object.freeze({
@@ -109,15 +136,38 @@ const ui = Object.freeze({
   quietUntil: /** @type {HTMLInputElement} */ (byId('quiet-until')),
   settingsMessage: byId('settings-message'),
 
+  qualityForm: /** @type {HTMLFormElement} */ (byId('quality-form')),
+  pictureSize: /** @type {HTMLSelectElement} */ (byId('picture-size')),
+  framerate: /** @type {HTMLSelectElement} */ (byId('framerate')),
+  bitrate: /** @type {HTMLSelectElement} */ (byId('bitrate')),
+  camera: /** @type {HTMLSelectElement} */ (byId('camera')),
+  microphone: /** @type {HTMLSelectElement} */ (byId('microphone')),
+  noCamera: byId('no-camera'),
+  noMicrophone: byId('no-microphone'),
+  noSpeaker: byId('no-speaker'),
+  qualityMessage: byId('quality-message'),
+
   statusState: byId('status-state'),
   statusPictureRow: byId('status-picture-row'),
   statusPicture: byId('status-picture'),
   statusSoundRow: byId('status-sound-row'),
   statusSound: byId('status-sound'),
+  statusCallRows: Object.freeze({
+    rtt: [byId('status-rtt-row'), byId('status-rtt')],
+    loss: [byId('status-loss-row'), byId('status-loss')],
+    sent: [byId('status-sent-row'), byId('status-sent')],
+    received: [byId('status-received-row'), byId('status-received')],
+  }),
   statusEncoder: byId('status-encoder'),
   statusVersion: byId('status-version'),
   statusMessage: byId('status-message'),
   statusUpdated: byId('status-updated'),
+  tvPicture: /** @type {HTMLImageElement} */ (byId('tv-picture')),
+  tvMessage: byId('tv-message'),
+  callsMessage: byId('calls-message'),
+  callsEmpty: byId('calls-empty'),
+  callsList: byId('calls-list'),
+  callTemplate: /** @type {HTMLTemplateElement} */ (byId('call-template')),
 
   passwordForm: /** @type {HTMLFormElement} */ (byId('password-form')),
   oldPassword: /** @type {HTMLInputElement} */ (byId('old-password')),
@@ -138,6 +188,14 @@ let tab = 'links';
 let storedSettings = null;
 /** The answering form has changes not saved yet: a reload must not undo them. */
 let settingsDirty = false;
+/** The picture form has changes not saved yet: a reload must not undo them. */
+let pictureDirty = false;
+/** The box answered 404 for the TV's picture: it has no screen, so stop asking. */
+let noScreen = false;
+/** A picture of the TV is on its way (a slow one is not asked for twice). */
+let tvLoading = false;
+/** The last calls as last shown (their JSON), so an unchanged list is not redrawn. */
+let shownCalls = '';
 /** The Status tab's next refresh, while it is on screen. */
 let statusTimer = 0;
 /** Counts up on every start and stop of the status refresh, so a late answer is dropped. */
@@ -370,10 +428,15 @@ function enterAdmin({ focus = false } = {}) {
     form.reset();
     clearInvalid(form);
   }
-  for (const el of [ui.linkFormMessage, ui.linksMessage, ui.settingsMessage, ui.passwordMessage, ui.logoutMessage, ui.statusMessage]) say(el, '');
+  for (const el of [ui.linkFormMessage, ui.linksMessage, ui.settingsMessage, ui.qualityMessage, ui.passwordMessage, ui.logoutMessage, ui.statusMessage, ui.callsMessage]) {
+    say(el, '');
+  }
   hideNewLink();
   storedSettings = null;
   settingsDirty = false;
+  pictureDirty = false;
+  noScreen = false;
+  shownCalls = '';
   showView('admin');
   const fromUrl = location.hash.slice(1);
   const first = TABS.includes(fromUrl) ? fromUrl : 'links';
@@ -493,6 +556,7 @@ function selectTab(name, { focus = false } = {}) {
   if (name !== previous) {
     if (name === 'links') loadLinks();
     if (name === 'answering' && !settingsDirty) loadSettings();
+    if (name === 'picture' && !pictureDirty) loadPicture();
   }
 }
 
@@ -743,6 +807,8 @@ ui.newLinkDone.addEventListener('click', () => {
 /**
  * @typedef {object} Settings
  * @property {{enabled: boolean, countdownSecs: number, quietHours: {from: string, until: string} | null}} autoAnswer
+ * @property {Quality | null} [quality] what the box sends (edited in the Picture & devices tab)
+ * @property {{camera: string | null, microphone: string | null}} [devices]
  */
 
 for (let secs = 0; secs <= MAX_COUNTDOWN_SECS; secs++) {
@@ -826,6 +892,171 @@ ui.settingsForm.addEventListener('submit', (event) => {
   });
 });
 
+// -------------------------------------------------------- picture & devices
+
+/**
+ * @typedef {object} Quality
+ * @property {number} width
+ * @property {number} height
+ * @property {number} framerate
+ * @property {number} maxBitrateKbps
+ */
+
+/**
+ * @typedef {object} DeviceList
+ * @property {{path: string, name: string}[]} cameras
+ * @property {{name: string, description: string}[]} microphones
+ * @property {boolean} speaker
+ * @property {{camera: string | null, microphone: string | null}} automatic
+ */
+
+/** @param {{width: number, height: number}} size */
+const sizeValue = (size) => `${size.width}x${size.height}`;
+
+/**
+ * Refills `select` with the standard `choices` ([value, words]) and, first,
+ * an "as configured" choice when the box's `current` value is none of them;
+ * then selects `current`.
+ * @param {HTMLSelectElement} select
+ * @param {readonly (readonly [string, string])[]} choices
+ * @param {string} current
+ * @param {string} configuredWords the words for `current` when it is not a standard choice
+ */
+function fillChoices(select, choices, current, configuredWords) {
+  const options = choices.map(([value, words]) => new Option(words, value));
+  if (!choices.some(([value]) => value === current)) options.unshift(new Option(configuredWords, current));
+  select.replaceChildren(...options);
+  select.value = current;
+}
+
+/**
+ * Fills a device select: "Automatic" (null) first, saying what it picks now,
+ * then each device; a chosen device that is not there now is kept, marked.
+ * @param {HTMLSelectElement} select
+ * @param {readonly {value: string, words: string}[]} devices
+ * @param {string | null} chosen
+ * @param {string} automaticWords
+ */
+function fillDevices(select, devices, chosen, automaticWords) {
+  const options = [new Option(automaticWords, ''), ...devices.map((d) => new Option(d.words, d.value))];
+  if (chosen != null && !devices.some((d) => d.value === chosen)) options.push(new Option(t('deviceMissing', { name: chosen }), chosen));
+  select.replaceChildren(...options);
+  select.value = chosen ?? '';
+  // Nothing to choose between: the box uses what it finds.
+  select.disabled = options.length < 2;
+}
+
+async function loadPicture() {
+  try {
+    const [settings, devices] = await Promise.all([authed('GET', '/settings'), authed('GET', '/devices')]);
+    if (!pictureDirty) renderPicture(settings, devices);
+  } catch (err) {
+    sayError(ui.qualityMessage, err);
+  }
+}
+
+/**
+ * @param {Settings} settings as stored on the box
+ * @param {DeviceList} devices what the box has now
+ */
+function renderPicture(settings, devices) {
+  pictureDirty = false;
+  /** @type {Quality | null} */
+  const quality = settings?.quality ?? null;
+  const sizeChoices = PICTURE_SIZES.map((size) => /** @type {const} */ ([sizeValue(size), t(size.label)]));
+  if (quality) {
+    fillChoices(ui.pictureSize, sizeChoices, sizeValue(quality), t('sizeConfigured', { width: String(quality.width), height: String(quality.height) }));
+    fillChoices(
+      ui.framerate,
+      FRAMERATES.map((n) => [String(n), t('framesPerSecond', { n })]),
+      String(quality.framerate),
+      t('framesConfigured', { n: quality.framerate }),
+    );
+    fillChoices(
+      ui.bitrate,
+      BITRATES_KBPS.map((n) => [String(n), t('kbps', { n })]),
+      String(quality.maxBitrateKbps),
+      t('kbpsConfigured', { n: quality.maxBitrateKbps }),
+    );
+  } else {
+    fillChoices(ui.pictureSize, sizeChoices, AS_CONFIGURED, t('asConfigured'));
+    fillChoices(ui.framerate, FRAMERATES.map((n) => [String(n), t('framesPerSecond', { n })]), AS_CONFIGURED, t('asConfigured'));
+    fillChoices(ui.bitrate, BITRATES_KBPS.map((n) => [String(n), t('kbps', { n })]), AS_CONFIGURED, t('asConfigured'));
+  }
+
+  const cameras = Array.isArray(devices?.cameras) ? devices.cameras : [];
+  const microphones = Array.isArray(devices?.microphones) ? devices.microphones : [];
+  const automatic = devices?.automatic ?? { camera: null, microphone: null };
+  const autoCamera = cameras.find((c) => c.path === automatic.camera);
+  const autoMicrophone = microphones.find((m) => m.name === automatic.microphone);
+  fillDevices(
+    ui.camera,
+    cameras.map((c) => ({ value: c.path, words: c.name ? `${c.name} (${c.path})` : c.path })),
+    settings?.devices?.camera ?? null,
+    automatic.camera == null ? t('automaticTestPicture') : t('automaticNamed', { name: autoCamera?.name || automatic.camera }),
+  );
+  fillDevices(
+    ui.microphone,
+    microphones.map((m) => ({ value: m.name, words: m.description ? `${m.description} (${m.name})` : m.name })),
+    settings?.devices?.microphone ?? null,
+    automatic.microphone == null ? t('automaticTestTone') : t('automaticNamed', { name: autoMicrophone?.description || automatic.microphone }),
+  );
+  ui.noCamera.hidden = cameras.length > 0;
+  ui.noMicrophone.hidden = microphones.length > 0;
+  ui.noSpeaker.hidden = devices?.speaker !== false;
+}
+
+/**
+ * The quality the form asks for; null when every choice is "as configured"
+ * on a box that reported none.
+ * @returns {Quality | null}
+ */
+function chosenQuality() {
+  const values = [ui.pictureSize.value, ui.framerate.value, ui.bitrate.value];
+  if (values.every((v) => v === AS_CONFIGURED)) return null;
+  const [w, h] = ui.pictureSize.value === AS_CONFIGURED ? [DEFAULT_QUALITY.width, DEFAULT_QUALITY.height] : ui.pictureSize.value.split('x').map(Number);
+  return {
+    width: w,
+    height: h,
+    framerate: ui.framerate.value === AS_CONFIGURED ? DEFAULT_QUALITY.framerate : Number(ui.framerate.value),
+    maxBitrateKbps: ui.bitrate.value === AS_CONFIGURED ? DEFAULT_QUALITY.maxBitrateKbps : Number(ui.bitrate.value),
+  };
+}
+
+ui.qualityForm.addEventListener('input', () => {
+  pictureDirty = true;
+  say(ui.qualityMessage, '');
+});
+
+ui.qualityForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  say(ui.qualityMessage, t('working'));
+  busy(ui.qualityForm, async () => {
+    try {
+      // The whole settings go back: fetch them fresh, so answering
+      // settings changed meanwhile (here or elsewhere) are kept.
+      const current = (await authed('GET', '/settings')) ?? {};
+      const next = {
+        ...current,
+        quality: chosenQuality(),
+        devices: {
+          ...(current.devices ?? {}),
+          camera: ui.camera.value || null,
+          microphone: ui.microphone.value || null,
+        },
+      };
+      const stored = (await authed('PUT', '/settings', next)) ?? next;
+      // The answering form sends the whole settings too: it must not undo this.
+      if (settingsDirty) storedSettings = { ...(storedSettings ?? {}), quality: stored.quality, devices: stored.devices };
+      else renderSettings(stored);
+      pictureDirty = false;
+      say(ui.qualityMessage, t('savedNextCall'), 'ok');
+    } catch (err) {
+      sayError(ui.qualityMessage, err);
+    }
+  });
+});
+
 // ------------------------------------------------------------------ status
 
 /**
@@ -835,6 +1066,26 @@ ui.settingsForm.addEventListener('submit', (event) => {
  * @property {string} encoder
  * @property {string} version
  * @property {null | {videoFrames: number, width: number, height: number, audioBuffers: number}} remote
+ * @property {null | CallStats} [call] how the call in progress is going
+ */
+
+/**
+ * @typedef {object} CallStats numbers may be null before the first readings
+ * @property {number | null} rttMs
+ * @property {number | null} lossPercent
+ * @property {number | null} kbpsSent
+ * @property {number | null} kbpsReceived
+ */
+
+/**
+ * @typedef {object} CallRecord
+ * @property {number} started unix seconds
+ * @property {number} durationSecs
+ * @property {string} label
+ * @property {string} ended
+ * @property {number} videoFrames
+ * @property {number} width
+ * @property {number} height
  */
 
 function startStatus() {
@@ -847,6 +1098,8 @@ function startStatus() {
         if (round !== statusRound) return;
         renderStatus(status);
         say(ui.statusMessage, '');
+        refreshTv();
+        loadCalls(round);
       } catch (err) {
         if (round !== statusRound) return;
         sayError(ui.statusMessage, err);
@@ -898,9 +1151,105 @@ function renderStatus(status) {
     );
     setText(ui.statusSound, remote && remote.audioBuffers > 0 ? t('soundComing') : t('noneYet'));
   }
+  const call = status?.call ?? null;
+  /** @type {[keyof typeof ui.statusCallRows, number | null | undefined, string][]} */
+  const numbers = [
+    ['rtt', call?.rttMs, 'msValue'],
+    ['loss', call?.lossPercent, 'percentValue'],
+    ['sent', call?.kbpsSent, 'kbps'],
+    ['received', call?.kbpsReceived, 'kbps'],
+  ];
+  for (const [name, value, words] of numbers) {
+    const [row, cell] = ui.statusCallRows[name];
+    row.hidden = !call;
+    if (call) setText(cell, typeof value === 'number' && Number.isFinite(value) ? t(words, { n: value }) : t('notMeasured'));
+  }
   setText(ui.statusEncoder, String(status?.encoder ?? '—'));
   setText(ui.statusVersion, String(status?.version ?? '—'));
   ui.statusUpdated.textContent = t('updatedAt', { time: formatTimeNow() });
+}
+
+/**
+ * Asks for a fresh picture of the TV (a new address each time, so no cache
+ * answers) and shows it once it has arrived, so the old one stays until then.
+ * A 404 means the box has no screen: say so and stop asking.
+ */
+function refreshTv() {
+  if (noScreen || tvLoading) return;
+  tvLoading = true;
+  const url = `${API}/tv.png?t=${Date.now()}`;
+  const next = new Image();
+  next.addEventListener('load', () => {
+    tvLoading = false;
+    if (tab !== 'status') return;
+    ui.tvPicture.src = url;
+    ui.tvPicture.alt = t('tvAlt');
+    ui.tvPicture.hidden = false;
+    setText(ui.tvMessage, '');
+  });
+  next.addEventListener('error', async () => {
+    // An image says nothing of why it failed: ask the box for the status.
+    let status = 0;
+    try {
+      status = (await fetch(url, { credentials: 'same-origin', cache: 'no-store', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).status;
+    } catch {
+      status = 0;
+    }
+    tvLoading = false;
+    if (status === 404) noScreen = true;
+    if (status === 404 || !ui.tvPicture.getAttribute('src')) ui.tvPicture.hidden = true;
+    setText(ui.tvMessage, status === 404 ? t('tvNoScreen') : t('tvTrouble'));
+  });
+  next.src = url;
+}
+
+/**
+ * Refreshes the list of last calls; an unchanged list is left alone.
+ * @param {number} round the status refresh it belongs to
+ */
+async function loadCalls(round) {
+  try {
+    const answer = await authed('GET', '/calls');
+    if (round !== statusRound) return;
+    const calls = Array.isArray(answer && answer.calls) ? answer.calls : [];
+    const json = JSON.stringify(calls);
+    if (json !== shownCalls) {
+      shownCalls = json;
+      ui.callsList.replaceChildren(...calls.map(renderCall));
+      ui.callsEmpty.hidden = calls.length > 0;
+    }
+    say(ui.callsMessage, '');
+  } catch (err) {
+    if (round === statusRound) sayError(ui.callsMessage, err);
+  }
+}
+
+/**
+ * "5 minutes 12 seconds", "40 seconds".
+ * @param {number} totalSecs
+ */
+function formatDuration(totalSecs) {
+  const secs = Math.max(0, Math.round(Number(totalSecs) || 0));
+  const minutes = Math.floor(secs / 60);
+  const rest = secs % 60;
+  if (minutes === 0) return t('seconds', { n: rest });
+  if (rest === 0) return t('minutes', { n: minutes });
+  return t('minutesSeconds', { minutes: t('minutes', { n: minutes }), seconds: t('seconds', { n: rest }) });
+}
+
+/** @param {CallRecord} call */
+function renderCall(call) {
+  const item = /** @type {HTMLLIElement} */ (/** @type {DocumentFragment} */ (ui.callTemplate.content.cloneNode(true)).firstElementChild);
+  localize(item);
+  item.dataset.ended = String(call?.ended ?? '');
+  /** @type {HTMLElement} */ (item.querySelector('.call-who')).textContent = String(call?.label ?? '').trim() || t('someone');
+  /** @type {HTMLElement} */ (item.querySelector('.call-when')).textContent = Number.isFinite(call?.started) ? formatDateTime(call.started) : '';
+  const field = (name) => /** @type {HTMLElement} */ (item.querySelector(`[data-field="${name}"]`));
+  field('duration').textContent = formatDuration(call?.durationSecs);
+  field('ended').textContent = t(CALL_END_WORDS[call?.ended] ?? 'endedOther');
+  field('picture').textContent =
+    call?.videoFrames > 0 && call.width > 0 && call.height > 0 ? t('pictureSize2', { width: String(call.width), height: String(call.height) }) : t('noPicture');
+  return item;
 }
 
 // ---------------------------------------------------------------- password

@@ -72,9 +72,18 @@ pub async fn list(
     }))
 }
 
-/// Refuses a camera or microphone the box does not have.
-pub async fn check_choice(devices: &Devices) -> Result<(), ApiError> {
-    let wanted = devices.clone();
+/// Refuses a newly chosen camera or microphone the box does not have.
+pub async fn check_choice(devices: &Devices, before: &Devices) -> Result<(), ApiError> {
+    let wanted = Devices {
+        camera: devices
+            .camera
+            .clone()
+            .filter(|c| before.camera.as_ref() != Some(c)),
+        microphone: devices
+            .microphone
+            .clone()
+            .filter(|m| before.microphone.as_ref() != Some(m)),
+    };
     let unknown = blocking(move || {
         if let Some(camera) = &wanted.camera {
             if !hw::cameras().iter().any(|c| &c.path == camera) {

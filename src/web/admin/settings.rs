@@ -27,13 +27,18 @@ pub async fn put(
     let Json(settings) = body.map_err(|e| {
         ApiError::BadRequest(format!("Those settings are not valid: {}", e.body_text()))
     })?;
-    super::devices::check_choice(&settings.devices).await?;
     let store = state.settings.clone();
-    let saved = settings.clone();
-    match blocking(move || store.save(&saved)).await? {
-        Ok(()) => {
-            tracing::info!(?settings, "settings changed");
-            Ok(Json(settings))
+    let current = blocking(move || store.load())
+        .await?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    // Only a newly chosen device must be present: an unplugged camera chosen
+    // earlier must not block changing the answering settings.
+    super::devices::check_choice(&settings.devices, &current.devices).await?;
+    let store = state.settings.clone();
+    match blocking(move || store.save(&settings).and_then(|()| store.load())).await? {
+        Ok(stored) => {
+            tracing::info!(?stored, "settings changed");
+            Ok(Json(stored))
         }
         Err(SettingsError::Invalid(reason)) => Err(ApiError::BadRequest(capitalise(&reason))),
         Err(e) => Err(ApiError::Internal(e.to_string())),

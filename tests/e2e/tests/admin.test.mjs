@@ -1,8 +1,10 @@
 // The family admin page in a real browser against a real box: the first
 // set-up with the code from the box's log, a link made in the page that calls,
 // revoking it (the call ends and the link refuses from then on), logging out
-// and in, and the answering settings surviving a reload. One box serves the
-// whole file and the tests build on each other, in order.
+// and in, the answering settings surviving a reload, the picture and devices
+// (on a machine with no camera or microphone), and the Status tab's call
+// numbers, TV picture and last calls. One box serves the whole file and the
+// tests build on each other, in order.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,11 +12,13 @@ import fs from 'node:fs';
 import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
 import { startBox } from '../lib/box.mjs';
 import { launchBrowser, pageText, getUserMediaCalls } from '../lib/browser.mjs';
-import { HANGUP_SELECTOR, openCall, waitBoxState, waitPageState } from '../lib/call.mjs';
+import { HANGUP_SELECTOR, hangUp, openCall, waitBoxState, waitPageState } from '../lib/call.mjs';
 import { waitUntil } from '../lib/wait.mjs';
 
 const PASSWORD = 'a kettle on the windowsill';
 const NO_LONGER_VALID = 'This link is no longer valid — ask your family for a new one';
+/** The box's configured picture size: none of the admin's choices, so the page offers it "as configured". */
+const CONFIGURED = Object.freeze({ width: 320, height: 240 });
 
 let fixtures;
 let box;
@@ -26,7 +30,7 @@ let annaUrl;
 
 before(async () => {
   fixtures = makeFixtures();
-  box = await startBox();
+  box = await startBox({ media: { ...CONFIGURED } });
   console.log(`box log: ${box.logPath}`);
   browser = await launchBrowser(fixtures);
 });
@@ -259,4 +263,134 @@ scenario('the answering settings are saved and a reload shows them', async () =>
   await waitView(admin, 'admin');
   await waitUntil('the reloaded form to show countdown 0', () => countdown.inputValue(), (v) => v === '0', { timeoutMs: 5000 });
   assert.equal(await quiet.isChecked(), false);
+});
+
+/** What the admin page's session gets for GET /api/admin/<path>: the status and the content type. */
+async function adminHead(path) {
+  return admin.evaluate(async (p) => {
+    const res = await fetch(`/api/admin/${p}`, { cache: 'no-store' });
+    return { status: res.status, type: res.headers.get('content-type') };
+  }, path);
+}
+
+/** The texts of a select's options and the selected one's. */
+async function selectState(select) {
+  return select.evaluate((el) => ({ value: el.value, options: [...el.options].map((o) => `${o.value}=${o.textContent}`) }));
+}
+
+scenario('picture and devices: no camera or microphone is said plainly, and a new picture size is saved', async () => {
+  const devicesLoaded = admin.waitForResponse((r) => r.url().endsWith('/api/admin/devices'), { timeout: 10_000 });
+  await openTab('Picture & devices');
+  const devicesAnswer = await devicesLoaded;
+  assert.equal(devicesAnswer.status(), 200, 'GET /api/admin/devices');
+  const devices = await devicesAnswer.json();
+  console.log(`GET /api/admin/devices: ${JSON.stringify(devices)}`);
+  assert.deepEqual(devices.cameras, [], 'this machine has no camera (the test expects none)');
+  assert.deepEqual(devices.microphones, [], 'this machine has no microphone (the test expects none)');
+  await admin.locator('#no-camera', { hasText: 'No camera found — the box sends a test picture' }).waitFor({ timeout: 5000 });
+  await admin.locator('#no-microphone', { hasText: 'No microphone found — the box sends a test tone' }).waitFor({ timeout: 5000 });
+  assert.equal(await admin.locator('#no-speaker').isVisible(), devices.speaker === false, `the "no speaker" sentence shows exactly when speaker is false (${devices.speaker})`);
+
+  const size = admin.getByLabel('Picture size');
+  const framerate = admin.getByLabel('Smoothness');
+  const bitrate = admin.getByLabel('Most of the connection to use');
+  const camera = admin.getByLabel('Camera', { exact: true });
+  const microphone = admin.getByLabel('Microphone', { exact: true });
+  const before = (await adminGet('settings')).body;
+  assert.deepEqual(
+    { width: before.quality?.width, height: before.quality?.height },
+    CONFIGURED,
+    `GET /api/admin/settings gives the configured size: ${JSON.stringify(before)}`,
+  );
+  await waitUntil('the size select to show the configured 320×240', () => selectState(size), (s) => s.value === '320x240', { timeoutMs: 5000 });
+  const sizes = await selectState(size);
+  assert.ok(sizes.options.includes('320x240=As configured (320×240)'), `an "As configured" choice: ${JSON.stringify(sizes.options)}`);
+  assert.ok(sizes.options.includes('640x360=Small (640×360)'), `the four sizes in words: ${JSON.stringify(sizes.options)}`);
+  assert.equal((await selectState(camera)).options[0], '=Automatic (now: a test picture)', 'Automatic comes first');
+  assert.equal((await selectState(microphone)).options[0], '=Automatic (now: a test tone)', 'Automatic comes first');
+
+  // Saving without a change keeps everything as it was.
+  await admin.locator('#quality-form').getByRole('button', { name: 'Save' }).click();
+  await admin.locator('#quality-message', { hasText: 'Saved — applies to the next call' }).waitFor({ timeout: 5000 });
+  assert.deepEqual((await adminGet('settings')).body, before, 'an unchanged save changes nothing');
+
+  await size.selectOption('640x360');
+  await framerate.selectOption('15');
+  const put = admin.waitForRequest((r) => r.url().endsWith('/api/admin/settings') && r.method() === 'PUT', { timeout: 10_000 });
+  await admin.locator('#quality-form').getByRole('button', { name: 'Save' }).click();
+  const sent = (await put).postDataJSON();
+  await admin.locator('#quality-message', { hasText: 'Saved — applies to the next call' }).waitFor({ timeout: 5000 });
+  assert.deepEqual(Object.keys(sent).sort(), ['autoAnswer', 'devices', 'quality'], `the whole settings are sent: ${JSON.stringify(sent)}`);
+  const after = (await adminGet('settings')).body;
+  assert.deepEqual(
+    after,
+    { ...before, quality: { ...before.quality, width: 640, height: 360, framerate: 15 }, devices: { camera: null, microphone: null } },
+    'GET /api/admin/settings after saving 640×360 at 15 pictures a second',
+  );
+
+  await admin.reload({ timeout: 10_000 });
+  await waitView(admin, 'admin');
+  assert.equal(await admin.locator('[role="tab"][aria-selected="true"]').textContent(), 'Picture & devices', 'the reload reopens the tab');
+  await waitUntil('the reloaded form to show 640×360', () => selectState(size), (s) => s.value === '640x360', { timeoutMs: 5000 });
+  assert.equal(await framerate.inputValue(), '15');
+  assert.equal(await bitrate.inputValue(), String(before.quality.maxBitrateKbps));
+});
+
+scenario('the Status tab shows how a call goes, the TV, and the call in the last calls', async () => {
+  await openTab('Links');
+  await admin.getByLabel('Who is it for?').fill('Anna');
+  await admin.getByRole('button', { name: 'Make the link' }).click();
+  const url = admin.locator('#new-link-url');
+  await admin.locator('#new-link-title', { hasText: 'New link for Anna' }).waitFor({ timeout: 10_000 });
+  const link = (await url.textContent()).trim();
+  assert.notEqual(link, annaUrl, 'a new link, not the revoked one');
+  await admin.getByRole('button', { name: 'Done' }).click();
+
+  const caller = await openCall(browser, link, { label: 'caller-anna-2' });
+  await waitBoxState(box, 'inCall', { timeoutMs: 10_000 });
+  await openTab('Status');
+  await admin.locator('#status-state', { hasText: 'In a call with Anna' }).waitFor({ timeout: 10_000 });
+  // The first stats reading may come before the caller reports a round trip.
+  const rtt = await waitUntil(
+    'the Status tab to show the round-trip time in ms',
+    async () => ((await admin.locator('#status-rtt-row').isVisible()) ? admin.locator('#status-rtt').textContent() : '(row hidden)'),
+    (text) => /^\d[\d.,]* ms$/.test(text),
+    { timeoutMs: 10_000, intervalMs: 200 },
+  );
+  console.log(`round trip shown: ${rtt}`);
+  for (const id of ['status-loss', 'status-sent', 'status-received']) {
+    assert.ok(await admin.locator(`#${id}-row`).isVisible(), `#${id}-row is shown during a call`);
+  }
+  await admin.locator('#status-received', { hasText: /kbit\/s|not measured yet/ }).waitFor({ timeout: 5000 });
+
+  // The TV's picture, or the sentence that there is no screen: as the box answers.
+  const tv = await adminHead('tv.png');
+  console.log(`GET /api/admin/tv.png: ${JSON.stringify(tv)}`);
+  if (tv.status === 404) {
+    await admin.locator('#tv-message', { hasText: 'This box has no screen attached.' }).waitFor({ timeout: 10_000 });
+    assert.equal(await admin.locator('#tv-picture').isVisible(), false, 'no picture without a screen');
+  } else {
+    assert.equal(tv.status, 200, 'GET /api/admin/tv.png');
+    await waitUntil(
+      'the TV picture to be shown and decoded',
+      () => admin.locator('#tv-picture').evaluate((img) => ({ hidden: img.hidden, src: img.getAttribute('src'), w: img.naturalWidth })),
+      (s) => !s.hidden && /\/api\/admin\/tv\.png\?t=\d+$/.test(s.src ?? '') && s.w > 0,
+      { timeoutMs: 10_000 },
+    );
+  }
+
+  await hangUp(caller, { timeoutMs: 5000 });
+  await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
+  await admin.locator('#status-rtt-row').waitFor({ state: 'hidden', timeout: 10_000 });
+  const calls = admin.locator('#calls-list > li');
+  const annaCall = calls.filter({ has: admin.locator('.call-who', { hasText: /^Anna$/ }) }).first();
+  await annaCall.locator('[data-field="ended"]', { hasText: 'hung up' }).waitFor({ timeout: 10_000 });
+  assert.match(await annaCall.locator('[data-field="duration"]').textContent(), /\d+ (second|minute)/);
+  assert.match(await annaCall.locator('[data-field="picture"]').textContent(), /^\d+ × \d+$|^no picture$/);
+  // The revoked call of the earlier test is there too, said in words.
+  await calls.locator('[data-field="ended"]', { hasText: 'the link was revoked' }).first().waitFor({ timeout: 5000 });
+  const listed = await adminGet('calls');
+  assert.equal(listed.status, 200, 'GET /api/admin/calls');
+  assert.equal(listed.body.calls[0]?.label, 'Anna', `the newest call is Anna's: ${JSON.stringify(listed.body)}`);
+  assert.equal(await calls.count(), listed.body.calls.length, 'the page lists every call the box reports');
 });
