@@ -180,6 +180,12 @@ pub struct Devices {
     pub camera: Option<String>,
     /// An ALSA device name ("hw:CARD=Camera,DEV=0").
     pub microphone: Option<String>,
+    /// An ALSA playback device ("hw:CARD=vc4hdmi0,DEV=0").
+    #[serde(default)]
+    pub speaker: Option<String>,
+    /// The speaker's volume, 0–100; `None`: left as the sound card has it.
+    #[serde(default)]
+    pub volume_percent: Option<u8>,
 }
 
 /// Everything the admin can change, as stored.

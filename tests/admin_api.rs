@@ -397,8 +397,9 @@ async fn settings_are_validated_and_kept() {
     let devices = get(&b, "/api/admin/devices", &cookie).await.json();
     assert_eq!(
         devices,
-        json!({"cameras": [], "microphones": [], "speaker": false,
-               "automatic": {"camera": null, "microphone": null}})
+        json!({"cameras": [], "microphones": [], "speakers": [], "speaker": false,
+               "automatic": {"camera": null, "microphone": null, "speaker": null,
+                             "volumePercent": null}})
     );
     let no_such_camera = put(
         json!({"autoAnswer": {"enabled": true, "countdownSecs": 0, "quietHours": null},
@@ -410,6 +411,12 @@ async fn settings_are_validated_and_kept() {
         no_such_camera.json()["error"],
         "There is no camera /dev/video9 on the box."
     );
+
+    let no_speaker = put(json!({"autoAnswer": {"enabled": true, "countdownSecs": 0, "quietHours": null},
+        "devices": {"camera": null, "microphone": null, "volumePercent": 50}}))
+    .await;
+    assert_eq!(no_speaker.status, 400);
+    assert_eq!(no_speaker.json()["error"], "No speaker found on the box.");
 
     let factory = get(&b, "/api/admin/settings", &cookie).await.json();
     assert_eq!(
@@ -442,7 +449,7 @@ async fn settings_are_validated_and_kept() {
     let wanted = json!({"autoAnswer": {"enabled": true, "countdownSecs": 0,
         "quietHours": {"from": "03:00", "until": "03:01"}},
         "quality": {"width": 640, "height": 360, "framerate": 15, "maxBitrateKbps": 600},
-        "devices": {"camera": null, "microphone": null}});
+        "devices": {"camera": null, "microphone": null, "speaker": null, "volumePercent": null}});
     let ok = put(wanted.clone()).await;
     assert_eq!(ok.status, 200, "{ok:?}");
     assert_eq!(get(&b, "/api/admin/settings", &cookie).await.json(), wanted);

@@ -405,13 +405,16 @@ impl Actor {
             }
             Effect::StartCapture => {
                 let choice = match self.settings.settings.load() {
-                    Ok(s) => CaptureChoice {
-                        quality: s
-                            .quality
-                            .map(|q| (q.width, q.height, q.framerate, q.max_bitrate_kbps)),
-                        camera: s.devices.camera,
-                        microphone: s.devices.microphone,
-                    },
+                    Ok(s) => {
+                        self.media.choose_speaker(s.devices.speaker.clone());
+                        CaptureChoice {
+                            quality: s
+                                .quality
+                                .map(|q| (q.width, q.height, q.framerate, q.max_bitrate_kbps)),
+                            camera: s.devices.camera,
+                            microphone: s.devices.microphone,
+                        }
+                    }
                     Err(e) => {
                         tracing::error!(error = %e, "cannot read the settings; capturing as configured");
                         CaptureChoice::default()

@@ -34,9 +34,14 @@ pub fn capture_devices() -> Vec<AudioDevice> {
     pcm_devices(Direction::Capture)
 }
 
+/// Devices that can play: the TV's HDMI audio, a USB speaker.
+pub fn playback_devices() -> Vec<AudioDevice> {
+    pcm_devices(Direction::Playback)
+}
+
 /// Whether any sound card can play.
 pub fn has_playback_device() -> bool {
-    !pcm_devices(Direction::Playback).is_empty()
+    !playback_devices().is_empty()
 }
 
 #[cfg(test)]

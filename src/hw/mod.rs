@@ -6,8 +6,10 @@
 
 mod audio;
 mod camera;
+mod mixer;
 mod net;
 
-pub use audio::{capture_devices, has_playback_device, AudioDevice};
+pub use audio::{capture_devices, has_playback_device, playback_devices, AudioDevice};
 pub use camera::{cameras, Camera};
+pub use mixer::{set_volume, MixerError};
 pub use net::loopback_only;

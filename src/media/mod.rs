@@ -354,6 +354,11 @@ impl MediaEngine {
         self.outputs.tv.set_text(text);
     }
 
+    /// Plays callers' voices on this ALSA device from the next call on (`None`: as configured).
+    pub fn choose_speaker(&self, device: Option<String>) {
+        self.outputs.tv.choose_speaker(device);
+    }
+
     /// A handle that takes pictures of the TV, usable from another thread.
     pub fn tv_camera(&self) -> TvCamera {
         TvCamera(self.outputs.tv.clone())

@@ -54,7 +54,9 @@ pub(super) struct Tv {
     text: Option<gst::Element>,
     /// The last picture the screen showed, for a snapshot.
     last_frame: Arc<Mutex<Option<gst::Sample>>>,
-    speaker: Speaker,
+    /// Where callers' voices go: as configured, or as the admin chose.
+    speaker: Arc<Mutex<Speaker>>,
+    configured_speaker: Speaker,
     size: (u32, u32),
 }
 
@@ -79,7 +81,8 @@ impl Tv {
             compositor,
             text,
             last_frame,
-            speaker,
+            speaker: Arc::new(Mutex::new(speaker.clone())),
+            configured_speaker: speaker,
             size: (s.width, s.height),
         })
     }
@@ -117,7 +120,7 @@ impl Tv {
 
     /// Plays a short two-tone chime on the speaker, if there is one.
     pub fn chime(&self) {
-        let sink = match &self.speaker {
+        let sink = match &self.speaker() {
             Speaker::None => return,
             Speaker::Auto => "autoaudiosink".to_owned(),
             Speaker::Alsa(device) => format!("alsasink device={device:?}"),
@@ -150,9 +153,26 @@ impl Tv {
         Ok(())
     }
 
+    /// Plays callers' voices on this ALSA device from the next call on
+    /// (`None`: as configured).
+    pub fn choose_speaker(&self, device: Option<String>) {
+        let chosen = match device {
+            Some(device) if self.configured_speaker != Speaker::None => Speaker::Alsa(device),
+            _ => self.configured_speaker.clone(),
+        };
+        *self.speaker.lock().unwrap_or_else(PoisonError::into_inner) = chosen;
+    }
+
+    fn speaker(&self) -> Speaker {
+        self.speaker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// Plays the sound leaving `src` (a pad inside `bin`).
     pub fn play_audio(&self, bin: &gst::Bin, src: &gst::Pad) -> Result<(), MediaError> {
-        let sink = match &self.speaker {
+        let sink = match &self.speaker() {
             Speaker::None => return end_in_fakesink(bin, src),
             Speaker::Auto => make("autoaudiosink")?,
             Speaker::Alsa(device) => {

@@ -14,6 +14,8 @@ use crate::web::AppState;
 pub struct DeviceList {
     cameras: Vec<CameraView>,
     microphones: Vec<MicrophoneView>,
+    /// Sound cards that can play the caller's voice.
+    speakers: Vec<MicrophoneView>,
     /// Whether any sound card can play the caller's voice.
     speaker: bool,
     /// What "automatic" uses now (`null`: a test pattern or tone, as no device was found).
@@ -36,14 +38,8 @@ pub async fn list(
     State(state): State<AppState>,
     _session: AdminSession,
 ) -> Result<Json<DeviceList>, ApiError> {
-    let (cameras, microphones, speaker) = blocking(|| {
-        (
-            hw::cameras(),
-            hw::capture_devices(),
-            hw::has_playback_device(),
-        )
-    })
-    .await?;
+    let (cameras, microphones, speakers) =
+        blocking(|| (hw::cameras(), hw::capture_devices(), hw::playback_devices())).await?;
     let status = state
         .device
         .status()
@@ -64,25 +60,37 @@ pub async fn list(
                 description: m.description,
             })
             .collect(),
-        speaker,
+        speaker: !speakers.is_empty(),
+        speakers: speakers
+            .into_iter()
+            .map(|m| MicrophoneView {
+                name: m.name,
+                description: m.description,
+            })
+            .collect(),
         automatic: Devices {
             camera: status.default_camera,
             microphone: status.default_microphone,
+            speaker: None,
+            volume_percent: None,
         },
     }))
 }
 
-/// Refuses a newly chosen camera or microphone the box does not have.
+/// Refuses a newly chosen camera, microphone or speaker the box does not
+/// have, and sets a newly chosen volume (refusing it with no speaker).
 pub async fn check_choice(devices: &Devices, before: &Devices) -> Result<(), ApiError> {
+    let before = before.clone();
+    let changed = |now: &Option<String>, then: &Option<String>| {
+        now.clone().filter(|n| then.as_ref() != Some(n))
+    };
     let wanted = Devices {
-        camera: devices
-            .camera
-            .clone()
-            .filter(|c| before.camera.as_ref() != Some(c)),
-        microphone: devices
-            .microphone
-            .clone()
-            .filter(|m| before.microphone.as_ref() != Some(m)),
+        camera: changed(&devices.camera, &before.camera),
+        microphone: changed(&devices.microphone, &before.microphone),
+        speaker: changed(&devices.speaker, &before.speaker),
+        volume_percent: devices
+            .volume_percent
+            .filter(|v| before.volume_percent != Some(*v)),
     };
     let unknown = blocking(move || {
         if let Some(camera) = &wanted.camera {
@@ -93,6 +101,21 @@ pub async fn check_choice(devices: &Devices, before: &Devices) -> Result<(), Api
         if let Some(mic) = &wanted.microphone {
             if !hw::capture_devices().iter().any(|m| &m.name == mic) {
                 return Some(format!("There is no microphone {mic} on the box."));
+            }
+        }
+        if let Some(speaker) = &wanted.speaker {
+            if !hw::playback_devices().iter().any(|m| &m.name == speaker) {
+                return Some(format!("There is no speaker {speaker} on the box."));
+            }
+        }
+        if let Some(percent) = wanted.volume_percent {
+            if percent > 100 {
+                return Some("The volume goes from 0 to 100.".to_owned());
+            }
+            // Set now, so the admin hears the change; kept for the record.
+            let card = wanted.speaker.clone().or_else(|| before.speaker.clone());
+            if let Err(e) = hw::set_volume(card.as_deref().unwrap_or("default"), percent) {
+                return Some(e.to_string());
             }
         }
         None
