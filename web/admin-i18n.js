@@ -131,7 +131,7 @@ const STRINGS = Object.freeze({
 
     // Picture & devices.
     pictureTitle: 'Picture and devices',
-    pictureIntro: 'What the box sends to the caller, and which camera and microphone it uses.',
+    pictureIntro: 'What the box sends to the caller, and which camera, microphone and speaker it uses.',
     pictureSent: 'Picture sent to the caller',
     pictureSize: 'Picture size',
     pictureSizeHint: 'A bigger picture is sharper but needs a faster internet connection.',
@@ -149,7 +149,7 @@ const STRINGS = Object.freeze({
     bitrateHint: 'Lower this if the picture stutters or freezes for the caller.',
     kbps: '{n} kbit/s',
     kbpsConfigured: 'As configured ({n} kbit/s)',
-    devicesLegend: 'Camera and microphone',
+    devicesLegend: 'Camera, microphone and speaker',
     camera: 'Camera',
     microphone: 'Microphone',
     automatic: 'Automatic',
@@ -160,6 +160,10 @@ const STRINGS = Object.freeze({
     noCamera: 'No camera found — the box sends a test picture.',
     noMicrophone: 'No microphone found — the box sends a test tone.',
     noSpeaker: "No speaker found — the caller's voice is not played.",
+    speaker: 'Speaker',
+    volume: 'Volume',
+    volumeHint: 'Set on the box when you save, so you can hear the change.',
+    volumeLeave: 'Leave as it is',
     savedNextCall: 'Saved — applies to the next call.',
 
     // Status.
@@ -330,7 +334,7 @@ const STRINGS = Object.freeze({
     saved: 'Сохранено.',
 
     pictureTitle: 'Изображение и устройства',
-    pictureIntro: 'Что устройство отправляет звонящему и какие камеру и микрофон использует.',
+    pictureIntro: 'Что устройство отправляет звонящему и какие камеру, микрофон и динамик использует.',
     pictureSent: 'Изображение для звонящего',
     pictureSize: 'Размер изображения',
     pictureSizeHint: 'Чем больше изображение, тем оно чётче, но тем быстрее нужен интернет.',
@@ -348,7 +352,7 @@ const STRINGS = Object.freeze({
     bitrateHint: 'Уменьшите, если у звонящего изображение дёргается или замирает.',
     kbps: '{n} кбит/с',
     kbpsConfigured: 'Как в настройках устройства ({n} кбит/с)',
-    devicesLegend: 'Камера и микрофон',
+    devicesLegend: 'Камера, микрофон и динамик',
     camera: 'Камера',
     microphone: 'Микрофон',
     automatic: 'Автоматически',
@@ -359,6 +363,10 @@ const STRINGS = Object.freeze({
     noCamera: 'Камера не найдена — устройство отправляет тестовое изображение.',
     noMicrophone: 'Микрофон не найден — устройство отправляет тестовый звук.',
     noSpeaker: 'Динамик не найден — голос звонящего не воспроизводится.',
+    speaker: 'Динамик',
+    volume: 'Громкость',
+    volumeHint: 'Устанавливается на устройстве при сохранении — изменение сразу слышно.',
+    volumeLeave: 'Оставить как есть',
     savedNextCall: 'Сохранено — подействует со следующего звонка.',
 
     statusTitle: 'Устройство сейчас',

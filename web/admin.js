@@ -2,8 +2,8 @@
 //
 // Owns what the admin sees and does: the first set-up, logging in and out,
 // the links (make, list, revoke, replace, show once with a QR code), the
-// answering settings, the picture the box sends and its camera and
-// microphone, the live status (with the TV's picture and the last calls) and
+// answering settings, the picture the box sends and its camera,
+// microphone, speaker and volume, the live status (with the TV's picture and the last calls) and
 // the password. It speaks only the
 // JSON API under /api/admin/ (docs/admin-api.md); words live in
 // admin-i18n.js, looks in admin.css. Sentences the API sends as
@@ -145,6 +145,12 @@ const ui = Object.freeze({
   noCamera: byId('no-camera'),
   noMicrophone: byId('no-microphone'),
   noSpeaker: byId('no-speaker'),
+  speakerField: byId('speaker-field'),
+  speaker: /** @type {HTMLSelectElement} */ (byId('speaker')),
+  volumeField: byId('volume-field'),
+  volume: /** @type {HTMLInputElement} */ (byId('volume')),
+  volumeValue: /** @type {HTMLOutputElement} */ (byId('volume-value')),
+  volumeLeave: /** @type {HTMLInputElement} */ (byId('volume-leave')),
   qualityMessage: byId('quality-message'),
 
   statusState: byId('status-state'),
@@ -808,7 +814,15 @@ ui.newLinkDone.addEventListener('click', () => {
  * @typedef {object} Settings
  * @property {{enabled: boolean, countdownSecs: number, quietHours: {from: string, until: string} | null}} autoAnswer
  * @property {Quality | null} [quality] what the box sends (edited in the Picture & devices tab)
- * @property {{camera: string | null, microphone: string | null}} [devices]
+ * @property {Devices} [devices]
+ */
+
+/**
+ * @typedef {object} Devices null: the first one found (for the volume: the sound card is left as it is)
+ * @property {string | null} camera
+ * @property {string | null} microphone
+ * @property {string | null} [speaker]
+ * @property {number | null} [volumePercent] 0–100
  */
 
 for (let secs = 0; secs <= MAX_COUNTDOWN_SECS; secs++) {
@@ -906,6 +920,7 @@ ui.settingsForm.addEventListener('submit', (event) => {
  * @typedef {object} DeviceList
  * @property {{path: string, name: string}[]} cameras
  * @property {{name: string, description: string}[]} microphones
+ * @property {{name: string, description: string}[]} speakers sound cards that can play the caller's voice
  * @property {boolean} speaker
  * @property {{camera: string | null, microphone: string | null}} automatic
  */
@@ -1003,8 +1018,32 @@ function renderPicture(settings, devices) {
   );
   ui.noCamera.hidden = cameras.length > 0;
   ui.noMicrophone.hidden = microphones.length > 0;
-  ui.noSpeaker.hidden = devices?.speaker !== false;
+
+  // No speaker: the sentence says so, and there is nothing to choose or set.
+  const speakers = Array.isArray(devices?.speakers) ? devices.speakers : [];
+  fillDevices(
+    ui.speaker,
+    speakers.map((m) => ({ value: m.name, words: m.description ? `${m.description} (${m.name})` : m.name })),
+    settings?.devices?.speaker ?? null,
+    t('automatic'),
+  );
+  const volume = settings?.devices?.volumePercent ?? null;
+  ui.volumeLeave.checked = volume == null;
+  if (volume != null) ui.volume.value = String(volume);
+  showVolume();
+  ui.noSpeaker.hidden = speakers.length > 0;
+  ui.speakerField.hidden = speakers.length === 0;
+  ui.volumeField.hidden = speakers.length === 0;
 }
+
+/** Shows the slider's value as a percentage; "Leave as it is" turns the slider off. */
+function showVolume() {
+  ui.volume.disabled = ui.volumeLeave.checked;
+  ui.volumeValue.textContent = t('percentValue', { n: Number(ui.volume.value) });
+}
+
+ui.volume.addEventListener('input', showVolume);
+ui.volumeLeave.addEventListener('change', showVolume);
 
 /**
  * The quality the form asks for; null when every choice is "as configured"
@@ -1043,6 +1082,10 @@ ui.qualityForm.addEventListener('submit', (event) => {
           ...(current.devices ?? {}),
           camera: ui.camera.value || null,
           microphone: ui.microphone.value || null,
+          // With no speaker shown, the stored choice and volume go back as they were.
+          ...(ui.speakerField.hidden
+            ? {}
+            : { speaker: ui.speaker.value || null, volumePercent: ui.volumeLeave.checked ? null : Number(ui.volume.value) }),
         },
       };
       const stored = (await authed('PUT', '/settings', next)) ?? next;

@@ -2,7 +2,7 @@
 // set-up with the code from the box's log, a link made in the page that calls,
 // revoking it (the call ends and the link refuses from then on), logging out
 // and in, the answering settings surviving a reload, the picture and devices
-// (on a machine with no camera or microphone), and the Status tab's call
+// (on a machine with no camera, microphone or sound card), and the Status tab's call
 // numbers, TV picture and last calls. One box serves the whole file and the
 // tests build on each other, in order.
 
@@ -278,7 +278,7 @@ async function selectState(select) {
   return select.evaluate((el) => ({ value: el.value, options: [...el.options].map((o) => `${o.value}=${o.textContent}`) }));
 }
 
-scenario('picture and devices: no camera or microphone is said plainly, and a new picture size is saved', async () => {
+scenario('picture and devices: no camera, microphone or speaker is said plainly, and a new picture size is saved', async () => {
   const devicesLoaded = admin.waitForResponse((r) => r.url().endsWith('/api/admin/devices'), { timeout: 10_000 });
   await openTab('Picture & devices');
   const devicesAnswer = await devicesLoaded;
@@ -289,7 +289,13 @@ scenario('picture and devices: no camera or microphone is said plainly, and a ne
   assert.deepEqual(devices.microphones, [], 'this machine has no microphone (the test expects none)');
   await admin.locator('#no-camera', { hasText: 'No camera found — the box sends a test picture' }).waitFor({ timeout: 5000 });
   await admin.locator('#no-microphone', { hasText: 'No microphone found — the box sends a test tone' }).waitFor({ timeout: 5000 });
-  assert.equal(await admin.locator('#no-speaker').isVisible(), devices.speaker === false, `the "no speaker" sentence shows exactly when speaker is false (${devices.speaker})`);
+  assert.deepEqual(devices.speakers, [], 'this machine has no sound card (the test expects none)');
+  assert.equal(devices.speaker, false, 'no speaker without a sound card');
+  // No speaker: the sentence instead of the speaker and volume choices.
+  await admin.locator('#no-speaker', { hasText: "No speaker found — the caller's voice is not played" }).waitFor({ timeout: 5000 });
+  assert.equal(await admin.locator('#speaker').isVisible(), false, 'no speaker select without a speaker');
+  assert.equal(await admin.locator('#volume').isVisible(), false, 'no volume slider without a speaker');
+  assert.equal(await admin.getByText('Leave as it is').isVisible(), false, 'no "Leave as it is" without a speaker');
 
   const size = admin.getByLabel('Picture size');
   const framerate = admin.getByLabel('Smoothness');
@@ -324,7 +330,11 @@ scenario('picture and devices: no camera or microphone is said plainly, and a ne
   const after = (await adminGet('settings')).body;
   assert.deepEqual(
     after,
-    { ...before, quality: { ...before.quality, width: 640, height: 360, framerate: 15 }, devices: { camera: null, microphone: null } },
+    {
+      ...before,
+      quality: { ...before.quality, width: 640, height: 360, framerate: 15 },
+      devices: { camera: null, microphone: null, speaker: null, volumePercent: null },
+    },
     'GET /api/admin/settings after saving 640×360 at 15 pictures a second',
   );
 
