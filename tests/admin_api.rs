@@ -412,8 +412,10 @@ async fn settings_are_validated_and_kept() {
         "There is no camera /dev/video9 on the box."
     );
 
-    let no_speaker = put(json!({"autoAnswer": {"enabled": true, "countdownSecs": 0, "quietHours": null},
-        "devices": {"camera": null, "microphone": null, "volumePercent": 50}}))
+    let no_speaker = put(
+        json!({"autoAnswer": {"enabled": true, "countdownSecs": 0, "quietHours": null},
+        "devices": {"camera": null, "microphone": null, "volumePercent": 50}}),
+    )
     .await;
     assert_eq!(no_speaker.status, 400);
     assert_eq!(no_speaker.json()["error"], "No speaker found on the box.");

@@ -25,7 +25,17 @@ fn the_admin_page_and_its_files_are_served() {
     let b = TestBox::start("");
     let (code, body) = b.get("/admin").expect("answers");
     assert_eq!(code, 200);
-    for asset in ["admin.js", "admin-i18n.js", "admin.css"] {
+    for asset in [
+        "admin.js",
+        "admin-i18n.js",
+        "admin-api.js",
+        "admin-forms.js",
+        "admin-links.js",
+        "admin-answering.js",
+        "admin-devices.js",
+        "admin-status.js",
+        "admin.css",
+    ] {
         assert!(
             body.contains(asset) || asset == "admin-i18n.js",
             "{asset} not referenced"

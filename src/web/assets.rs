@@ -37,6 +37,36 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../web/admin-i18n.js"),
     ),
     (
+        "admin-api.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/admin-api.js"),
+    ),
+    (
+        "admin-forms.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/admin-forms.js"),
+    ),
+    (
+        "admin-links.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/admin-links.js"),
+    ),
+    (
+        "admin-answering.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/admin-answering.js"),
+    ),
+    (
+        "admin-devices.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/admin-devices.js"),
+    ),
+    (
+        "admin-status.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/admin-status.js"),
+    ),
+    (
         "admin.css",
         "text/css; charset=utf-8",
         include_str!("../../web/admin.css"),
