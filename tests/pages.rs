@@ -71,18 +71,36 @@ fn an_unknown_link_says_so_in_the_callers_language() {
 #[test]
 fn responses_never_leak_the_link() {
     let b = TestBox::start("");
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", b.port)).expect("connect");
-    use std::io::{Read, Write};
-    write!(
-        stream,
-        "GET /r/x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
-    )
-    .expect("write");
-    let mut head = String::new();
-    stream.read_to_string(&mut head).expect("read");
-    let head = head.to_ascii_lowercase();
-    assert!(head.contains("referrer-policy: no-referrer"), "{head}");
-    assert!(head.contains("content-security-policy:"), "{head}");
+    let url = b.create_link("Anna");
+    let token = url.rsplit('/').next().expect("token");
+    for path in ["/r/x".to_owned(), format!("/r/{token}")] {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", b.port)).expect("connect");
+        use std::io::{Read, Write};
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+        )
+        .expect("write");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        let lower = response.to_ascii_lowercase();
+        assert!(
+            lower.contains("referrer-policy: no-referrer"),
+            "{path}: {response}"
+        );
+        assert!(
+            lower.contains("content-security-policy:"),
+            "{path}: {response}"
+        );
+        assert!(
+            lower.contains("cache-control: no-store"),
+            "{path}: {response}"
+        );
+        assert!(
+            !response.contains(token),
+            "{path}: the page must not echo the token"
+        );
+    }
 }
 
 #[test]

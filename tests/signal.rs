@@ -195,7 +195,14 @@ async fn sigterm_tells_the_caller_and_exits_cleanly() {
 
 #[tokio::test]
 async fn a_link_made_while_the_box_runs_works_at_once() {
-    let b = TestBox::start("");
-    let url = b.create_link("Late");
-    let (_socket, _, _) = join(&b, token_of(&url)).await;
+    let mut b = TestBox::start("");
+    let first = b.create_link("Early");
+    let (socket, _, _) = join(&b, token_of(&first)).await;
+    drop(socket);
+    b.wait_until(Duration::from_secs(5), "waiting", |b| {
+        b.state() == "waiting"
+    });
+    // The box has read its links already; a link made now must work at once.
+    let late = b.create_link("Late");
+    let (_socket, _, _) = join(&b, token_of(&late)).await;
 }
