@@ -123,6 +123,7 @@ impl DeviceHandle {
             tv_text: String::new(),
             started: HashMap::new(),
             spent_links: HashSet::new(),
+            decoded: HashMap::new(),
         };
         tokio::spawn(actor.run(commands, media_events));
         Self { inbox }
@@ -204,6 +205,8 @@ struct Actor {
     tv_text: String,
     /// When each admitted call began, for the record of calls.
     started: HashMap<SessionId, (SystemTime, String)>,
+    /// What each finished call's branch decoded, until the call is recorded.
+    decoded: HashMap<SessionId, RemoteStats>,
     /// One-time links that made their call, known at once (the link book is
     /// written a moment later): two pages arriving together get one call.
     spent_links: HashSet<String>,
@@ -442,7 +445,11 @@ impl Actor {
                     return Some(Event::MediaFailed { session });
                 }
             }
-            Effect::StopPeer { session } => self.media.stop_peer(session.as_str()),
+            Effect::StopPeer { session } => {
+                if let Some(decoded) = self.media.stop_peer(session.as_str()) {
+                    self.decoded.insert(session, decoded);
+                }
+            }
             Effect::SendOffer { session, sdp } => {
                 tracing::debug!(session = %session, "offer sent");
                 self.tell(&session, ServerMessage::Offer { sdp });
@@ -515,10 +522,10 @@ impl Actor {
 
     /// Writes a finished call to the record (off the actor's thread).
     fn record(&mut self, session: &SessionId, ended: &str) {
+        let remote = self.decoded.remove(session).unwrap_or_default();
         let Some((started, label)) = self.started.remove(session) else {
             return;
         };
-        let remote = self.media.remote_stats();
         let mut ended = ended.to_owned();
         if let Some(first) = ended.get_mut(..1) {
             first.make_ascii_lowercase();

@@ -202,7 +202,9 @@ pub struct MediaEngine {
     capture: Mutex<Option<Capture>>,
     peers: Mutex<HashMap<String, Peer>>,
     events: EventSink,
-    outputs: remote::Outputs,
+    tv: tv::Tv,
+    /// What the newest caller's branch has decoded (each branch has its own).
+    latest_remote: Mutex<Arc<Mutex<RemoteStats>>>,
     bus_task: tokio::task::JoinHandle<()>,
 }
 
@@ -237,10 +239,8 @@ impl MediaEngine {
             capture: Mutex::new(None),
             peers: Mutex::new(HashMap::new()),
             events,
-            outputs: remote::Outputs {
-                stats: Arc::new(Mutex::new(RemoteStats::default())),
-                tv,
-            },
+            tv,
+            latest_remote: Mutex::new(Arc::default()),
             bus_task,
         })
     }
@@ -308,7 +308,10 @@ impl MediaEngine {
     ) -> Result<(), MediaError> {
         let capture = lock(&self.capture);
         let capture = capture.as_ref().ok_or(MediaError::NoCapture)?;
-        *lock(&self.outputs.stats) = RemoteStats::default();
+        let outputs = remote::Outputs {
+            stats: Arc::default(),
+            tv: self.tv.clone(),
+        };
         let peer = Peer::start(
             &self.pipeline,
             session,
@@ -319,16 +322,19 @@ impl MediaEngine {
                 extra_local_ips,
             },
             &self.events,
-            &self.outputs,
+            &outputs,
         )?;
+        *lock(&self.latest_remote) = outputs.stats;
         lock(&self.peers).insert(session.to_owned(), peer);
         Ok(())
     }
 
-    pub fn stop_peer(&self, session: &str) {
-        if let Some(peer) = lock(&self.peers).remove(session) {
-            peer.stop(&self.pipeline);
-        }
+    /// Tears a caller's branch down; returns what it had decoded.
+    pub fn stop_peer(&self, session: &str) -> Option<RemoteStats> {
+        let peer = lock(&self.peers).remove(session)?;
+        let decoded = peer.decoded();
+        peer.stop(&self.pipeline);
+        Some(decoded)
     }
 
     pub fn set_answer(&self, session: &str, sdp: &str) -> Result<(), MediaError> {
@@ -351,22 +357,22 @@ impl MediaEngine {
 
     /// Changes what the TV's waiting screen says.
     pub fn set_tv_text(&self, text: &str) {
-        self.outputs.tv.set_text(text);
+        self.tv.set_text(text);
     }
 
     /// Plays callers' voices on this ALSA device from the next call on (`None`: as configured).
     pub fn choose_speaker(&self, device: Option<String>) {
-        self.outputs.tv.choose_speaker(device);
+        self.tv.choose_speaker(device);
     }
 
     /// A handle that takes pictures of the TV, usable from another thread.
     pub fn tv_camera(&self) -> TvCamera {
-        TvCamera(self.outputs.tv.clone())
+        TvCamera(self.tv.clone())
     }
 
     /// Chimes on the TV's speaker: a call is coming.
     pub fn chime(&self) {
-        self.outputs.tv.chime();
+        self.tv.chime();
     }
 
     /// Reads a call's statistics; `reply` gets them (or `None`) from another thread.
@@ -383,7 +389,9 @@ impl MediaEngine {
 
     /// What the box decoded from the current or last caller.
     pub fn remote_stats(&self) -> RemoteStats {
-        lock(&self.outputs.stats).clone()
+        let latest = lock(&self.latest_remote).clone();
+        let stats = lock(&latest).clone();
+        stats
     }
 
     fn with_peer<R>(&self, session: &str, f: impl FnOnce(&Peer) -> R) -> Result<R, MediaError> {

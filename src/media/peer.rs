@@ -13,12 +13,12 @@
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use gst::prelude::*;
 use gst_webrtc::{WebRTCPeerConnectionState, WebRTCSDPType, WebRTCSessionDescription};
 
-use super::{make, remote, stats, EventSink, MediaError, MediaEvent};
+use super::{make, remote, stats, EventSink, MediaError, MediaEvent, RemoteStats};
 
 pub(super) const VIDEO_PT: u32 = 96;
 pub(super) const AUDIO_PT: u32 = 111;
@@ -31,6 +31,8 @@ pub(super) struct Peer {
     last_stats: stats::LastReading,
     session: String,
     events: EventSink,
+    /// What this caller's media decoded to.
+    decoded: Arc<Mutex<RemoteStats>>,
 }
 
 /// How the branch reaches the network.
@@ -124,6 +126,7 @@ impl Peer {
             last_stats: Default::default(),
             session: session.to_owned(),
             events: events.clone(),
+            decoded: outputs.stats.clone(),
         };
         match peer.join(entries, net.extra_local_ips) {
             Ok(()) => Ok(peer),
@@ -189,6 +192,14 @@ impl Peer {
             self.webrtc
                 .emit_by_name::<()>("add-ice-candidate", &[&mline, &candidate]);
         }
+    }
+
+    /// What this caller's media has decoded to so far.
+    pub fn decoded(&self) -> RemoteStats {
+        self.decoded
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Reads the call's statistics; `reply` gets them from a GStreamer thread.
