@@ -87,7 +87,7 @@ export function resetStatus() {
  * @property {{session: string, phase: string, label: string}[]} calls
  * @property {string} encoder
  * @property {string} version
- * @property {null | {videoFrames: number, width: number, height: number, audioBuffers: number}} remote
+ * @property {null | {videoFrames: number, width: number, height: number, framerate: number, audioBuffers: number}} remote
  * @property {null | CallStats} [call] how the call in progress is going
  */
 
@@ -168,7 +168,7 @@ function renderStatus(status) {
     setText(
       ui.statusPicture,
       remote && remote.videoFrames > 0
-        ? t('pictureValue', { width: remote.width, height: remote.height, frames: remote.videoFrames })
+        ? t('pictureValue', { width: remote.width, height: remote.height, fps: Math.round(remote.framerate), frames: remote.videoFrames })
         : t('noneYet'),
     );
     setText(ui.statusSound, remote && remote.audioBuffers > 0 ? t('soundComing') : t('noneYet'));

@@ -23,6 +23,8 @@ pub struct RemoteStats {
     audible_samples: u64,
     /// Sign of the last non-zero sample, so crossings between buffers count.
     last_positive: Option<bool>,
+    /// When the first picture was decoded, for the frame rate.
+    first_frame_at: Option<std::time::Instant>,
 }
 
 /// Below this RMS a buffer counts as silence and is left out of the frequency estimate.
@@ -30,11 +32,28 @@ const AUDIBLE_RMS: f64 = 0.005;
 
 impl RemoteStats {
     pub(super) fn add_video_frame(&mut self, width: u32, height: u32, mean: Option<[u8; 3]>) {
+        self.first_frame_at
+            .get_or_insert_with(std::time::Instant::now);
         self.video_frames += 1;
         self.width = width;
         self.height = height;
         if let Some(rgb) = mean {
             self.mean_rgb = rgb;
+        }
+    }
+
+    /// Pictures a second since the first one (0 before two pictures).
+    pub fn framerate(&self) -> f64 {
+        match self.first_frame_at {
+            Some(at) if self.video_frames > 1 => {
+                let secs = at.elapsed().as_secs_f64();
+                if secs > 0.0 {
+                    (self.video_frames - 1) as f64 / secs
+                } else {
+                    0.0
+                }
+            }
+            _ => 0.0,
         }
     }
 

@@ -82,6 +82,8 @@ struct RemoteView {
     video_frames: u64,
     width: u32,
     height: u32,
+    /// Pictures a second received, averaged since the first.
+    framerate: f64,
     mean_rgb: [u8; 3],
     audio_buffers: u64,
     audio_frequency_hz: f64,
@@ -128,6 +130,7 @@ impl StatusView {
                 video_frames: r.video_frames,
                 width: r.width,
                 height: r.height,
+                framerate: (r.framerate() * 10.0).round() / 10.0,
                 mean_rgb: r.mean_rgb,
                 audio_buffers: r.audio_buffers,
                 audio_frequency_hz: (r.audio_frequency_hz * 10.0).round() / 10.0,

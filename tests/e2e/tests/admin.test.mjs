@@ -166,6 +166,8 @@ scenario('a link made in the page calls; revoking it ends the call and refuses i
   await openTab('Status');
   await admin.locator('#status-state', { hasText: 'In a call with Anna' }).waitFor({ timeout: 10_000 });
   await admin.locator('#status-picture', { hasText: /\d+ × \d+/ }).waitFor({ timeout: 10_000 });
+  // The frame rate received: the browser sends about 30 pictures a second.
+  await admin.locator('#status-picture', { hasText: /\b([12]\d|3\d) pictures a second/ }).waitFor({ timeout: 10_000 });
 
   // Revoke it; the page asks first.
   await openTab('Links');
