@@ -48,6 +48,7 @@ pub struct Status {
     /// What was decoded from the current or last caller; `None` before the first call.
     pub remote: Option<RemoteStats>,
     pub encoder: &'static str,
+    pub gstreamer: String,
     /// The camera and microphone used unless the admin chose others (`None`: test source).
     pub default_camera: Option<String>,
     pub default_microphone: Option<String>,
@@ -568,6 +569,7 @@ impl Actor {
             calls: self.state.calls().to_vec(),
             remote: self.calls_started.then(|| self.media.remote_stats()),
             encoder: self.media.encoder(),
+            gstreamer: self.media.gstreamer_version(),
             default_camera: self.media.default_sources().0,
             default_microphone: self.media.default_sources().1,
         }

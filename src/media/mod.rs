@@ -249,6 +249,11 @@ impl MediaEngine {
         self.settings.capture.encoder.factory()
     }
 
+    /// The GStreamer the box runs on ("GStreamer 1.22.0").
+    pub fn gstreamer_version(&self) -> String {
+        gst::version_string().to_string()
+    }
+
     /// The camera and microphone used when the admin chose none (`None`: a test source).
     pub fn default_sources(&self) -> (Option<String>, Option<String>) {
         let device = |s: &CaptureSource| match s {

@@ -25,7 +25,7 @@ pub struct StatusView {
     encoder: &'static str,
     /// Only for the logged-in admin.
     #[serde(skip_serializing_if = "Option::is_none")]
-    version: Option<&'static str>,
+    version: Option<String>,
     /// How the call in progress is going: only for the logged-in admin.
     #[serde(skip_serializing_if = "Option::is_none")]
     call: Option<CallStatsView>,
@@ -137,7 +137,8 @@ impl StatusView {
                 audio_rms: (r.audio_rms * 1000.0).round() / 1000.0,
             }),
             encoder: s.encoder,
-            version: admin.then_some(env!("CARGO_PKG_VERSION")),
+            version: admin
+                .then(|| format!("HomeCall {} on {}", env!("CARGO_PKG_VERSION"), s.gstreamer)),
             call: None,
         }
     }
@@ -178,6 +179,7 @@ mod tests {
             }],
             remote: None,
             encoder: "x264enc",
+            gstreamer: "GStreamer 1.22.0".into(),
             default_camera: None,
             default_microphone: None,
         };
@@ -190,7 +192,8 @@ mod tests {
         assert_eq!(
             serde_json::to_value(StatusView::for_admin(status(), None)).expect("json"),
             json!({"state": "inCall", "calls": [{"session": "ab", "phase": "inCall", "label": "Anna"}],
-                   "remote": null, "encoder": "x264enc", "version": env!("CARGO_PKG_VERSION")})
+                   "remote": null, "encoder": "x264enc",
+                   "version": format!("HomeCall {} on GStreamer 1.22.0", env!("CARGO_PKG_VERSION"))})
         );
     }
 }
