@@ -215,23 +215,20 @@ impl MediaEngine {
         settings: MediaSettings,
         events: mpsc::Sender<MediaEvent>,
     ) -> Result<Self, MediaError> {
-        let pipeline = gst::Pipeline::with_name("homecall");
-        let tv = tv::Tv::build(
-            &pipeline,
-            settings.screen,
-            settings.speaker.clone(),
-            TvSettings {
-                width: settings.capture.width,
-                height: settings.capture.height,
-                framerate: settings.capture.framerate,
-            },
-        )?;
+        let (pipeline, tv) = match output_pipeline(&settings, settings.screen) {
+            Ok(built) => built,
+            Err(e) if settings.screen != Screen::None => {
+                // No picture is bad; no calls would be worse.
+                tracing::error!(error = %e, "the TV output could not start; answering calls without a picture");
+                output_pipeline(&settings, Screen::None)?
+            }
+            Err(e) => return Err(e),
+        };
         let events = EventSink(events);
         let bus = pipeline
             .bus()
             .ok_or(MediaError::Pipeline("no bus".into()))?;
         let bus_task = tokio::spawn(watch_bus(bus, events.clone()));
-        pipeline.set_state(gst::State::Playing)?;
         warm_up();
         Ok(Self {
             pipeline,
@@ -412,6 +409,29 @@ impl Drop for MediaEngine {
         let _ = self.pipeline.set_state(gst::State::Null);
         self.bus_task.abort();
     }
+}
+
+/// The pipeline with its TV output, playing.
+fn output_pipeline(
+    settings: &MediaSettings,
+    screen: Screen,
+) -> Result<(gst::Pipeline, tv::Tv), MediaError> {
+    let pipeline = gst::Pipeline::with_name("homecall");
+    let tv = tv::Tv::build(
+        &pipeline,
+        screen,
+        settings.speaker.clone(),
+        TvSettings {
+            width: settings.capture.width,
+            height: settings.capture.height,
+            framerate: settings.capture.framerate,
+        },
+    )?;
+    if let Err(e) = pipeline.set_state(gst::State::Playing) {
+        let _ = pipeline.set_state(gst::State::Null);
+        return Err(e.into());
+    }
+    Ok((pipeline, tv))
 }
 
 /// Does, once and off the start-up path, what would otherwise slow the first

@@ -7,7 +7,7 @@
 //! measured.
 //!
 //! ```text
-//! videotestsrc(black) ─ WxH@F ─ textoverlay("Waiting for a call") ─ compositor ─ videoconvert ─ autovideosink
+//! videotestsrc(black) ─ WxH@F ─ textoverlay("Waiting for a call") ─ compositor ─ videoconvert ─ ximagesink | waylandsink | kmssink
 //!                               caller pictures (media::remote) ──────────┘
 //! caller voice ─► alsasink | autoaudiosink | fakesink
 //! ```
@@ -33,7 +33,7 @@ pub enum Speaker {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     None,
-    /// A window on the desktop (autovideosink).
+    /// A window on the desktop (ximagesink, or waylandsink under Wayland).
     Window,
     /// The whole screen through KMS, with no desktop (kmssink): the appliance.
     Kms,
@@ -277,7 +277,10 @@ fn build_screen(
             sink.set_property("can-scale", true);
             sink
         }
-        _ => make("autovideosink")?,
+        // Not autovideosink: with no usable display it falls through to
+        // DirectFB, which crashes the process.
+        _ if std::env::var_os("WAYLAND_DISPLAY").is_some() => make("waylandsink")?,
+        _ => make("ximagesink")?,
     };
     sink.set_property("sync", false);
     let chain = [&background, &caps, &text, &compositor, &convert, &sink];

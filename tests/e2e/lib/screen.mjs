@@ -30,7 +30,9 @@ export async function startScreen({ width = 1280, height = 720 } = {}) {
   let n = 90;
   while (fs.existsSync(`/tmp/.X11-unix/X${n}`) || fs.existsSync(`/tmp/.X${n}-lock`)) n++;
   const display = `:${n}`;
-  const child = spawn('Xvfb', [display, '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp'], { stdio: 'ignore' });
+  // -noreset: by default Xvfb resets when its last client leaves, and a client
+  // connecting during that reset (the box, right after our readiness probe) fails.
+  const child = spawn('Xvfb', [display, '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', '-noreset'], { stdio: 'ignore' });
   const screen = new Screen(display, child);
   // Ready when it answers a client, not merely when its socket file appears.
   await waitUntil(
