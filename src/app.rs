@@ -32,7 +32,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let gst_version = media::init()?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), gstreamer = %gst_version, "starting");
 
-    let (events_tx, events_rx) = tokio::sync::mpsc::channel(256);
+    let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
     let engine = MediaEngine::start(media_settings(&config)?, events_tx)?;
     let settings = SettingsStore::open(&config.state_dir, config.factory_settings.clone());
     let history = CallHistory::open(&config.state_dir);
@@ -43,10 +43,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             settings: settings.clone(),
             history: history.clone(),
             ice_local_addresses: config.media.ice_local_addresses.clone(),
+            candidates: config.limits.candidates(),
         },
         engine,
         events_rx,
-    );
+    )
+    .context("cannot start the device")?;
     let admin = admin_state(&config)?;
     if let Some(code) = &admin.setup_code {
         tracing::warn!(
@@ -63,6 +65,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         history,
         admin,
         config.web.public_url.clone(),
+        config.limits.clone(),
     );
 
     let listener = tokio::net::TcpListener::bind(config.web.listen)

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::admin::AllowList;
+use crate::limits::{Limits, RawLimits};
 use crate::settings::{AutoAnswer, Devices, Quality, Settings};
 
 /// Why the configuration could not be used.
@@ -43,6 +44,8 @@ pub struct Config {
     pub turn: Option<TurnConfig>,
     /// Source addresses the admin page answers.
     pub admin_sources: AllowList,
+    /// The limits on every door.
+    pub limits: Limits,
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +128,7 @@ struct RawConfig {
     calls: RawCalls,
     turn: Option<RawTurn>,
     admin: RawAdmin,
+    limits: RawLimits,
 }
 
 #[derive(Deserialize, Default)]
@@ -389,6 +393,11 @@ impl Config {
                 .map_err(|e| invalid(at(list.span()), format!("allowed_sources: {e}")))?,
         };
 
+        let limits = raw
+            .limits
+            .validate()
+            .map_err(|(span, reason)| invalid(at(span), reason))?;
+
         Ok(Config {
             web: WebConfig { listen, public_url },
             state_dir: PathBuf::from(&raw.state.dir),
@@ -421,6 +430,7 @@ impl Config {
             },
             turn,
             admin_sources,
+            limits,
         })
     }
 }
@@ -469,6 +479,15 @@ mod tests {
         assert_eq!(c.media.video_source, Source::Auto);
         assert_eq!((c.media.width, c.media.height), (1280, 720));
         assert!(c.turn.is_none());
+        assert_eq!(c.limits, Limits::default());
+    }
+
+    #[test]
+    fn limits_can_be_set() {
+        let c = parse("[limits]\nsockets_per_source = 2\nheader_timeout_secs = 3\n").expect("valid");
+        assert_eq!(c.limits.sockets_per_source, 2);
+        assert_eq!(c.limits.header_timeout, std::time::Duration::from_secs(3));
+        assert_eq!(c.limits.connections, Limits::default().connections);
     }
 
     #[test]
@@ -512,6 +531,12 @@ mod tests {
             error("[turn]\nserver = \"t:3478\"\nsecret = \"\"\n").contains("line 3: turn secret")
         );
         assert!(error("\n[media]\nice_local_addresses = [\"x\"]\n").contains("line 3:"));
+        assert_eq!(
+            error("[limits]\nconnections = 64\nconnections_per_source = 64\n"),
+            "box.toml, line 3: connections_per_source must be below connections, so one source cannot fill the box"
+        );
+        assert!(error("[limits]\n\nheader_timeout_secs = 0\n")
+            .starts_with("box.toml, line 3: header_timeout_secs must be between 1 and 300"));
     }
 
     #[test]

@@ -2,16 +2,22 @@
 //!
 //! Owns [`LoginThrottle`]: failed attempts counted per source. The first
 //! [`FREE_FAILURES`] cost nothing; each one after locks the source out for
-//! 1 s, 2 s, 4 s … up to [`MAX_LOCK`]. A success clears the count. IPv4-mapped
-//! IPv6 sources count as their IPv4 address, and other IPv6 sources by their
-//! /64 (one home network, where a device can take any number of addresses).
+//! 1 s, 2 s, 4 s … up to [`MAX_LOCK`]. A success clears the count. Sources
+//! are counted by [`crate::source::source_key`].
+//!
+//! An attempt is counted as failed *before* its password is checked
+//! ([`LoginThrottle::attempt`]) and cleared when it turns out right: checks
+//! take most of a second, and twenty wrong passwords sent at once must meet
+//! the back-off, not slip past it while the first ones are still running.
 //! Memory is bounded: sources idle for [`FORGET_AFTER`] are forgotten and the
 //! table holds at most [`MAX_SOURCES`], the least recent going first.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
+
+use crate::source::source_key;
 
 /// Failures allowed before any lock.
 pub const FREE_FAILURES: u32 = 3;
@@ -44,8 +50,14 @@ impl LoginThrottle {
 
     /// `Ok` when `ip` may try a password now, or how long it must wait.
     pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
-        let key = source_key(ip);
-        let mut sources = self.lock();
+        Self::check_locked(&mut self.lock(), source_key(ip), now)
+    }
+
+    fn check_locked(
+        sources: &mut HashMap<IpAddr, Record>,
+        key: IpAddr,
+        now: Instant,
+    ) -> Result<(), Duration> {
         let Some(record) = sources.get(&key) else {
             return Ok(());
         };
@@ -59,12 +71,38 @@ impl LoginThrottle {
         }
     }
 
+    /// Reserves an attempt for `ip` at `now`, counted as a failure until
+    /// [`LoginThrottle::succeeded`] or [`LoginThrottle::withdraw`] settles it;
+    /// or how long `ip` must wait. Check and count happen under one lock.
+    pub fn attempt(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
+        let mut sources = self.lock();
+        Self::check_locked(&mut sources, source_key(ip), now)?;
+        Self::fail_locked(&mut sources, source_key(ip), now);
+        Ok(())
+    }
+
+    /// Takes back an attempt that turned out not to be a guess at all (the
+    /// box was not set up, the new password was too weak): it costs nothing.
+    pub fn withdraw(&self, ip: IpAddr) {
+        let mut sources = self.lock();
+        if let Some(record) = sources.get_mut(&source_key(ip)) {
+            record.failures = record.failures.saturating_sub(1);
+            if record.failures == 0 {
+                sources.remove(&source_key(ip));
+            } else {
+                record.locked_until = record.last_failure + lock_after(record.failures);
+            }
+        }
+    }
+
     /// Records a wrong password from `ip` at `now`.
     pub fn failed(&self, ip: IpAddr, now: Instant) {
-        let key = source_key(ip);
-        let mut sources = self.lock();
+        Self::fail_locked(&mut self.lock(), source_key(ip), now);
+    }
+
+    fn fail_locked(sources: &mut HashMap<IpAddr, Record>, key: IpAddr, now: Instant) {
         if !sources.contains_key(&key) && sources.len() >= MAX_SOURCES {
-            make_room(&mut sources, now);
+            make_room(sources, now);
         }
         let record = sources.entry(key).or_insert(Record {
             failures: 0,
@@ -115,17 +153,6 @@ fn make_room(sources: &mut HashMap<IpAddr, Record>, now: Instant) {
             Some(key) => sources.remove(&key),
             None => break,
         };
-    }
-}
-
-/// The key a source is counted under.
-fn source_key(ip: IpAddr) -> IpAddr {
-    match ip.to_canonical() {
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-        }
-        v4 => v4,
     }
 }
 

@@ -171,3 +171,40 @@ fn idle_sources_are_dropped_before_live_ones_when_full() {
     assert_eq!(throttle.tracked(), 2);
     assert!(throttle.check(live, later - SEC).is_err());
 }
+
+#[test]
+fn attempts_in_flight_meet_the_back_off() {
+    // Twenty wrong passwords sent at once: each is counted as it starts, so
+    // only the free ones and the one that sets the first lock get checked.
+    let throttle = LoginThrottle::new();
+    let (a, now) = (ip("192.168.1.5"), Instant::now());
+    let admitted = (0..20).filter(|_| throttle.attempt(a, now).is_ok()).count();
+    assert_eq!(admitted, FREE_FAILURES as usize + 1);
+}
+
+#[test]
+fn a_right_password_settles_its_attempt() {
+    let throttle = LoginThrottle::new();
+    let (a, now) = (ip("192.168.1.5"), Instant::now());
+    for _ in 0..10 {
+        assert_eq!(throttle.attempt(a, now), Ok(()));
+        throttle.succeeded(a);
+    }
+    assert_eq!(throttle.tracked(), 0);
+}
+
+#[test]
+fn a_withdrawn_attempt_costs_nothing() {
+    let throttle = LoginThrottle::new();
+    let (a, now) = (ip("192.168.1.5"), Instant::now());
+    for _ in 0..(FREE_FAILURES + 1) {
+        throttle.attempt(a, now).expect("free");
+    }
+    assert!(throttle.check(a, now).is_err(), "the fourth failure locks");
+    throttle.withdraw(a);
+    assert_eq!(throttle.check(a, now), Ok(()), "three failures are free again");
+    for _ in 0..FREE_FAILURES {
+        throttle.withdraw(a);
+    }
+    assert_eq!(throttle.tracked(), 0);
+}

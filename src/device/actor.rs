@@ -16,6 +16,7 @@ use super::state::{transition, Call, Effect, Event, LinkRef, Phase, SessionId, S
 use crate::clock::unix_now;
 use crate::config::TurnConfig;
 use crate::history::{CallHistory, CallRecord};
+use crate::limits::CandidateLimits;
 use crate::media::{CallStats, CaptureChoice, MediaEngine, MediaEvent, RemoteStats, TvCamera};
 use crate::protocol::{ClientMessage, ErrorCode, IceCandidate, ServerMessage, PROTOCOL_VERSION};
 use crate::settings::{local_time_of_day, SettingsStore};
@@ -52,6 +53,8 @@ pub struct Status {
     /// The camera and microphone used unless the admin chose others (`None`: test source).
     pub default_camera: Option<String>,
     pub default_microphone: Option<String>,
+    /// Elements in the media pipeline (the same after every call).
+    pub pipeline_elements: usize,
 }
 
 /// A caller the web server admitted by its link.
@@ -103,18 +106,24 @@ pub struct DeviceSettings {
     pub ice_local_addresses: Vec<IpAddr>,
     /// How to answer (read at each arrival, so the admin's changes apply at once).
     pub settings: SettingsStore,
+    /// What a caller may send of ICE candidates.
+    pub candidates: CandidateLimits,
 }
 
 impl DeviceHandle {
-    /// Starts the actor task; it runs until [`DeviceHandle::shutdown`].
+    /// Starts the actor on a thread of its own; it runs until
+    /// [`DeviceHandle::shutdown`]. Its own thread, because what it does to
+    /// the media pipeline may block (GStreamer state changes, file reads):
+    /// the web server's threads must never wait for that, and the actor must
+    /// never wait for a busy web server.
     pub fn spawn(
         settings: DeviceSettings,
         media: MediaEngine,
-        media_events: mpsc::Receiver<MediaEvent>,
-    ) -> Self {
+        media_events: mpsc::UnboundedReceiver<MediaEvent>,
+    ) -> std::io::Result<Self> {
         let (inbox, commands) = mpsc::channel(256);
         let actor = Actor {
-            state: State::waiting(settings.max_participants),
+            state: State::with_limits(settings.max_participants, settings.candidates),
             settings,
             media,
             outboxes: HashMap::new(),
@@ -126,8 +135,13 @@ impl DeviceHandle {
             spent_links: HashSet::new(),
             decoded: HashMap::new(),
         };
-        tokio::spawn(actor.run(commands, media_events));
-        Self { inbox }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        std::thread::Builder::new()
+            .name("device".into())
+            .spawn(move || runtime.block_on(actor.run(commands, media_events)))?;
+        Ok(Self { inbox })
     }
 
     /// A caller with a valid link arrived.
@@ -217,7 +231,7 @@ impl Actor {
     async fn run(
         mut self,
         mut commands: mpsc::Receiver<Command>,
-        mut media_events: mpsc::Receiver<MediaEvent>,
+        mut media_events: mpsc::UnboundedReceiver<MediaEvent>,
     ) {
         tracing::info!("waiting for a call");
         self.show_on_tv();
@@ -487,14 +501,30 @@ impl Actor {
                 self.close(&session);
                 self.record(&session, "HungUp");
             }
+            Effect::Expel { session, code, why } => {
+                tracing::warn!(session = %session, why, "caller expelled: it sent what no page sends");
+                self.refuse(&session, code);
+                self.record(&session, "Expelled");
+            }
         }
         None
     }
 
-    fn tell(&self, session: &SessionId, message: ServerMessage) {
-        if let Some(outbox) = self.outboxes.get(session) {
-            // A full or closed outbox means the socket is gone; its Gone follows.
-            let _ = outbox.try_send(ToCaller::Message(message));
+    /// Queues `message` for the caller. A caller whose queue is full is not
+    /// reading (a dead or hostile page): its outbox is dropped, so its socket
+    /// closes and the call ends when its `Gone` comes back.
+    fn tell(&mut self, session: &SessionId, message: ServerMessage) {
+        let Some(outbox) = self.outboxes.get(session) else {
+            return;
+        };
+        match outbox.try_send(ToCaller::Message(message)) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(session = %session, "caller not reading its messages: closing its socket");
+                self.outboxes.remove(session);
+            }
+            // The socket is closing already; its Gone follows.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
     }
 
@@ -572,6 +602,7 @@ impl Actor {
             gstreamer: self.media.gstreamer_version(),
             default_camera: self.media.default_sources().0,
             default_microphone: self.media.default_sources().1,
+            pipeline_elements: self.media.element_count(),
         }
     }
 }

@@ -22,6 +22,7 @@
 
 use std::fmt;
 
+use crate::limits::CandidateLimits;
 use crate::protocol::{EndReason, ErrorCode, IceCandidate};
 
 /// A call's identity in logs and on the wire: random, never a person or a token.
@@ -76,6 +77,31 @@ pub struct Call {
     pub session: SessionId,
     pub phase: Phase,
     pub link: LinkRef,
+    /// What the caller has sent of ICE candidates, against the limits.
+    pub ice: IceTally,
+}
+
+/// The m-lines the box offered and the candidates the caller sent for each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IceTally {
+    /// Candidates received per m-line of the box's offer (empty before it).
+    per_mline: Vec<u32>,
+}
+
+impl IceTally {
+    /// Why `candidate` must not reach the media engine, if it must not: the
+    /// box offered no such m-line, the line is too long, or the caller sent
+    /// more than a browser ever gathers. A page never meets these.
+    fn refuses(&self, candidate: &IceCandidate, limits: &CandidateLimits) -> Option<&'static str> {
+        let total: u32 = self.per_mline.iter().sum();
+        match self.per_mline.get(candidate.sdp_m_line_index as usize) {
+            None => Some("candidate for an m-line the box did not offer"),
+            Some(_) if candidate.candidate.len() > limits.bytes => Some("candidate too long"),
+            Some(&n) if n >= limits.per_mline => Some("too many candidates for one m-line"),
+            Some(_) if total >= limits.per_call => Some("too many candidates for one call"),
+            Some(_) => None,
+        }
+    }
 }
 
 /// How the box answers a new caller, decided from the settings and the clock.
@@ -96,6 +122,7 @@ pub enum Answering {
 pub struct State {
     calls: Vec<Call>,
     max_callers: usize,
+    candidates: CandidateLimits,
 }
 
 /// What the TV and the admin see, derived from the calls.
@@ -110,9 +137,15 @@ pub enum Summary {
 impl State {
     /// A device waiting for calls; `max_participants` counts the box.
     pub fn waiting(max_participants: usize) -> Self {
+        Self::with_limits(max_participants, CandidateLimits::default())
+    }
+
+    /// A device waiting for calls, taking at most `candidates` from each caller.
+    pub fn with_limits(max_participants: usize, candidates: CandidateLimits) -> Self {
         Self {
             calls: Vec::new(),
             max_callers: max_participants.saturating_sub(1).max(1),
+            candidates,
         }
     }
 
@@ -142,6 +175,10 @@ impl State {
 
     fn phase_of(&self, session: &SessionId) -> Option<Phase> {
         self.find(session).map(|c| c.phase)
+    }
+
+    fn find_mut(&mut self, session: &SessionId) -> Option<&mut Call> {
+        self.calls.iter_mut().find(|c| &c.session == session)
     }
 }
 
@@ -233,6 +270,13 @@ pub enum Effect {
     },
     /// Close the caller's socket without a word (it left already).
     Forget { session: SessionId },
+    /// Tell the caller `code` and close its socket: it sent what no page
+    /// sends (its call is over; `why` is for the log).
+    Expel {
+        session: SessionId,
+        code: ErrorCode,
+        why: &'static str,
+    },
 }
 
 /// An event that makes no sense in the current state; the state is unchanged.
@@ -319,6 +363,7 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
                     session: session.clone(),
                     phase,
                     link: link.clone(),
+                    ice: IceTally::default(),
                 });
                 return Ok((next, effects));
             };
@@ -347,6 +392,7 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
                 session: session.clone(),
                 phase: Phase::Connecting,
                 link: link.clone(),
+                ice: IceTally::default(),
             });
         }
         Event::CountdownElapsed { session } => match state.phase_of(session) {
@@ -382,10 +428,16 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
             }
         }
         Event::OfferReady { session, sdp } => match state.phase_of(session) {
-            Some(Phase::Connecting) => effects.push(Effect::SendOffer {
-                session: session.clone(),
-                sdp: sdp.clone(),
-            }),
+            Some(Phase::Connecting) => {
+                let mlines = sdp.lines().filter(|l| l.starts_with("m=")).count();
+                if let Some(call) = next.find_mut(session) {
+                    call.ice.per_mline = vec![0; mlines];
+                }
+                effects.push(Effect::SendOffer {
+                    session: session.clone(),
+                    sdp: sdp.clone(),
+                });
+            }
             Some(Phase::InCall) => return illegal(event, "offer after the call connected"),
             Some(Phase::Ringing) => return illegal(event, "offer before the call was answered"),
             None => return illegal(event, "no such call"),
@@ -404,18 +456,35 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
                 session: session.clone(),
                 sdp: sdp.clone(),
             }),
-            Some(Phase::InCall) => return illegal(event, "answer after the call connected"),
-            Some(Phase::Ringing) => return illegal(event, "answer before the box offered"),
+            Some(phase) => {
+                let why = match phase {
+                    Phase::InCall => "answer after the call connected",
+                    _ => "answer before the box offered",
+                };
+                expel(&mut next, &mut effects, session, why);
+            }
             None => return illegal(event, "no such call"),
         },
         Event::RemoteCandidate { session, candidate } => {
-            if state.find(session).is_none() {
+            let Some(call) = next.find_mut(session) else {
                 return illegal(event, "no such call");
+            };
+            match call.ice.refuses(candidate, &state.candidates) {
+                Some(why) => expel(&mut next, &mut effects, session, why),
+                None => {
+                    if let Some(n) = call
+                        .ice
+                        .per_mline
+                        .get_mut(candidate.sdp_m_line_index as usize)
+                    {
+                        *n += 1;
+                    }
+                    effects.push(Effect::ApplyCandidate {
+                        session: session.clone(),
+                        candidate: candidate.clone(),
+                    });
+                }
             }
-            effects.push(Effect::ApplyCandidate {
-                session: session.clone(),
-                candidate: candidate.clone(),
-            });
         }
         Event::MediaConnected { session } => match state.phase_of(session) {
             Some(Phase::Connecting) => {
@@ -481,6 +550,16 @@ fn answer(state: &State, effects: &mut Vec<Effect>, session: &SessionId) {
     });
 }
 
+/// Ends the call of a caller that sent what no page sends.
+fn expel(next: &mut State, effects: &mut Vec<Effect>, session: &SessionId, why: &'static str) {
+    // The call exists: the callers of this function found it.
+    let _ = end_call_as(next, effects, session, |session| Effect::Expel {
+        session,
+        code: ErrorCode::BadMessage,
+        why,
+    });
+}
+
 /// Removes `session`, stopping its media, telling the caller `reason` (or
 /// nothing when the caller ended it) and stopping capture after the last call.
 fn end_call(
@@ -488,6 +567,19 @@ fn end_call(
     effects: &mut Vec<Effect>,
     session: &SessionId,
     reason: Option<EndReason>,
+) -> Result<(), &'static str> {
+    end_call_as(next, effects, session, |session| match reason {
+        Some(reason) => Effect::End { session, reason },
+        None => Effect::Forget { session },
+    })
+}
+
+/// Removes `session` as [`end_call`] does; `farewell` is what the caller is told.
+fn end_call_as(
+    next: &mut State,
+    effects: &mut Vec<Effect>,
+    session: &SessionId,
+    farewell: impl FnOnce(SessionId) -> Effect,
 ) -> Result<(), &'static str> {
     let Some(call) = next.find(session).cloned() else {
         return Err("no such call");
@@ -498,15 +590,7 @@ fn end_call(
             session: session.clone(),
         });
     }
-    effects.push(match reason {
-        Some(reason) => Effect::End {
-            session: session.clone(),
-            reason,
-        },
-        None => Effect::Forget {
-            session: session.clone(),
-        },
-    });
+    effects.push(farewell(session.clone()));
     if call.phase.has_media() && !next.capture_running() {
         effects.push(Effect::StopCapture);
     }

@@ -49,9 +49,24 @@ fn arrive(state: &State, id: &str) -> (State, Vec<Effect>) {
     step(state, arrival(id, Answering::Now))
 }
 
-/// A device with one call in `phase`.
+/// An offer as webrtcbin makes it, reduced to its two m-lines.
+const OFFER: &str = "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
+
+fn offered(state: &State, id: &str) -> State {
+    step(
+        state,
+        Event::OfferReady {
+            session: s(id),
+            sdp: OFFER.into(),
+        },
+    )
+    .0
+}
+
+/// A device with one call in `phase` (its offer made once it connects).
 fn with_call(phase: Phase) -> State {
     let (state, _) = arrive(&State::waiting(2), "a");
+    let state = offered(&state, "a");
     if phase == Phase::InCall {
         step(&state, Event::MediaConnected { session: s("a") }).0
     } else {
@@ -124,22 +139,23 @@ fn a_larger_limit_admits_a_second_caller_without_restarting_capture() {
 
 #[test]
 fn offer_answer_and_candidates_flow_while_connecting() {
-    let state = with_call(Phase::Connecting);
-    let (same, effects) = step(
+    let (state, _) = arrive(&State::waiting(2), "a");
+    let (offered, effects) = step(
         &state,
         Event::OfferReady {
             session: s("a"),
-            sdp: "o".into(),
+            sdp: OFFER.into(),
         },
     );
-    assert_eq!(same, state);
+    assert_eq!(offered.summary(), state.summary());
     assert_eq!(
         effects,
         vec![Effect::SendOffer {
             session: s("a"),
-            sdp: "o".into()
+            sdp: OFFER.into()
         }]
     );
+    let state = offered;
     let (_, effects) = step(
         &state,
         Event::AnswerReceived {
@@ -537,13 +553,6 @@ fn events_at_the_wrong_moment_are_illegal() {
             sdp: "o".into(),
         },
     );
-    assert_illegal(
-        &in_call,
-        Event::AnswerReceived {
-            session: s("a"),
-            sdp: "a".into(),
-        },
-    );
     assert_illegal(&in_call, Event::MediaConnected { session: s("a") });
     assert_illegal(&in_call, arrival("a", Answering::Now));
     let (ringing, _) = step(
@@ -555,12 +564,101 @@ fn events_at_the_wrong_moment_are_illegal() {
             session: s("r"),
             sdp: "o".into(),
         },
-        Event::AnswerReceived {
-            session: s("r"),
-            sdp: "a".into(),
-        },
         Event::MediaConnected { session: s("r") },
     ] {
         assert_illegal(&ringing, event);
     }
+}
+
+/// The effects of expelling the only call, `a`, which had media or not.
+fn expelled(why: &'static str, had_media: bool) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if had_media {
+        effects.push(Effect::StopPeer { session: s("a") });
+    }
+    effects.push(Effect::Expel {
+        session: s("a"),
+        code: ErrorCode::BadMessage,
+        why,
+    });
+    if had_media {
+        effects.push(Effect::StopCapture);
+    }
+    effects
+}
+
+#[test]
+fn an_answer_the_box_did_not_ask_for_ends_the_call() {
+    let in_call = with_call(Phase::InCall);
+    let answer = || Event::AnswerReceived {
+        session: s("a"),
+        sdp: "a".into(),
+    };
+    let (next, effects) = step(&in_call, answer());
+    assert_eq!(next, State::waiting(2));
+    assert_eq!(effects, expelled("answer after the call connected", true));
+    let (ringing, _) = step(
+        &State::waiting(2),
+        arrival("a", Answering::AfterCountdown { seconds: 3 }),
+    );
+    let (next, effects) = step(&ringing, answer());
+    assert_eq!(next, State::waiting(2));
+    assert_eq!(effects, expelled("answer before the box offered", false));
+}
+
+fn candidate(mline: u32, line: &str) -> Event {
+    Event::RemoteCandidate {
+        session: s("a"),
+        candidate: IceCandidate {
+            candidate: line.into(),
+            sdp_m_line_index: mline,
+        },
+    }
+}
+
+#[test]
+fn candidates_are_taken_up_to_the_limits_then_the_call_ends() {
+    let limits = CandidateLimits {
+        per_call: 6,
+        per_mline: 4,
+        bytes: 100,
+    };
+    let (state, _) = arrive(&State::with_limits(2, limits), "a");
+    let mut state = offered(&state, "a");
+    for n in 0..4 {
+        let (next, effects) = step(&state, candidate(0, &format!("candidate:{n}")));
+        assert!(matches!(effects[..], [Effect::ApplyCandidate { .. }]), "{effects:?}");
+        state = next;
+    }
+    let (next, effects) = step(&state, candidate(0, "candidate:5"));
+    assert_eq!(next.calls().len(), 0);
+    assert_eq!(effects, expelled("too many candidates for one m-line", true));
+
+    for n in 0..2 {
+        state = step(&state, candidate(1, &format!("candidate:a{n}"))).0;
+    }
+    let (_, effects) = step(&state, candidate(1, "candidate:a3"));
+    assert_eq!(effects, expelled("too many candidates for one call", true));
+}
+
+#[test]
+fn a_candidate_too_long_or_for_no_offered_mline_ends_the_call() {
+    let limits = CandidateLimits {
+        bytes: 100,
+        ..CandidateLimits::default()
+    };
+    let (state, _) = arrive(&State::with_limits(2, limits), "a");
+    let (_, effects) = step(&state, candidate(0, "candidate:1"));
+    assert_eq!(
+        effects,
+        expelled("candidate for an m-line the box did not offer", true),
+        "no candidate before the offer"
+    );
+    let state = offered(&state, "a");
+    let (_, effects) = step(&state, candidate(2, "candidate:1"));
+    assert_eq!(effects, expelled("candidate for an m-line the box did not offer", true));
+    let (_, effects) = step(&state, candidate(0, &"x".repeat(101)));
+    assert_eq!(effects, expelled("candidate too long", true));
+    let (_, effects) = step(&state, candidate(0, &"x".repeat(100)));
+    assert!(matches!(effects[..], [Effect::ApplyCandidate { .. }]));
 }

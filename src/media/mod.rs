@@ -18,6 +18,7 @@ mod analysis;
 mod capture;
 pub mod encoder;
 mod peer;
+mod reaper;
 mod remote;
 mod stats;
 mod tv;
@@ -38,6 +39,7 @@ pub use tv::{Screen, Speaker, TvSettings};
 
 use capture::Capture;
 use peer::{NetSettings, Peer};
+use reaper::Reaper;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
@@ -104,13 +106,20 @@ pub enum MediaEvent {
 }
 
 /// The sending end of the engine's event channel, usable from GStreamer threads.
+///
+/// Unbounded on purpose: its senders are GStreamer's streaming and signal
+/// threads, which must never block (a blocked streaming thread can stall the
+/// whole pipeline), and an event must never be dropped (a lost `Connected` or
+/// `Failed` leaves a call hanging). What flows is bounded by what the engine
+/// makes: per caller one offer, a few state changes, and the local ICE
+/// candidates libnice gathers (a handful per network interface).
 #[derive(Clone)]
-pub(crate) struct EventSink(mpsc::Sender<MediaEvent>);
+pub(crate) struct EventSink(mpsc::UnboundedSender<MediaEvent>);
 
 impl EventSink {
     fn send(&self, event: MediaEvent) {
-        if let Err(e) = self.0.try_send(event) {
-            tracing::error!(error = %e, "media event dropped: the device is not keeping up");
+        if self.0.send(event).is_err() {
+            tracing::debug!("media event after the device stopped");
         }
     }
 }
@@ -206,6 +215,8 @@ pub struct MediaEngine {
     /// What the newest caller's branch has decoded (each branch has its own).
     latest_remote: Mutex<Arc<Mutex<RemoteStats>>>,
     bus_task: tokio::task::JoinHandle<()>,
+    /// Tears branches down on its own thread (see `reaper`).
+    reaper: Reaper,
 }
 
 impl MediaEngine {
@@ -213,7 +224,7 @@ impl MediaEngine {
     /// called inside the tokio runtime: the bus is watched by a task.
     pub fn start(
         settings: MediaSettings,
-        events: mpsc::Sender<MediaEvent>,
+        events: mpsc::UnboundedSender<MediaEvent>,
     ) -> Result<Self, MediaError> {
         let (pipeline, tv) = match output_pipeline(&settings, settings.screen) {
             Ok(built) => built,
@@ -228,6 +239,8 @@ impl MediaEngine {
         let bus = pipeline
             .bus()
             .ok_or(MediaError::Pipeline("no bus".into()))?;
+        let reaper = Reaper::start()
+            .map_err(|e| MediaError::Init(format!("cannot start the teardown thread: {e}")))?;
         let bus_task = tokio::spawn(watch_bus(bus, events.clone()));
         warm_up();
         Ok(Self {
@@ -239,6 +252,7 @@ impl MediaEngine {
             tv,
             latest_remote: Mutex::new(Arc::default()),
             bus_task,
+            reaper,
         })
     }
 
@@ -268,6 +282,8 @@ impl MediaEngine {
     pub fn start_capture(&self, choice: CaptureChoice) -> Result<(), MediaError> {
         let mut capture = lock(&self.capture);
         if capture.is_none() {
+            // The last capture may still be coming down.
+            self.reaper.flush();
             let mut settings = self.settings.capture.clone();
             if let Some((width, height, framerate, kbps)) = choice.quality {
                 settings.width = width;
@@ -293,10 +309,14 @@ impl MediaEngine {
         Ok(())
     }
 
+    /// Stops the camera, microphone and encoder (on the teardown thread).
     pub fn stop_capture(&self) {
         if let Some(capture) = lock(&self.capture).take() {
-            capture.stop(&self.pipeline);
-            tracing::info!("camera and microphone off");
+            let pipeline = self.pipeline.clone();
+            self.reaper.reap("capture", move || {
+                capture.stop(&pipeline);
+                tracing::info!("camera and microphone off");
+            });
         }
     }
 
@@ -331,12 +351,21 @@ impl MediaEngine {
         Ok(())
     }
 
-    /// Tears a caller's branch down; returns what it had decoded.
+    /// Takes a caller's branch out of service and tears it down on the
+    /// teardown thread; returns what it had decoded.
     pub fn stop_peer(&self, session: &str) -> Option<RemoteStats> {
         let peer = lock(&self.peers).remove(session)?;
         let decoded = peer.decoded();
-        peer.stop(&self.pipeline);
+        let pipeline = self.pipeline.clone();
+        self.reaper.reap("caller branch", move || peer.stop(&pipeline));
         Some(decoded)
+    }
+
+    /// How many elements the pipeline holds, counting inside bins: back at
+    /// its waiting figure after every call (once teardown is done), or
+    /// something was left behind.
+    pub fn element_count(&self) -> usize {
+        self.pipeline.iterate_recurse().into_iter().flatten().count()
     }
 
     pub fn set_answer(&self, session: &str, sdp: &str) -> Result<(), MediaError> {

@@ -2,19 +2,20 @@
 //!
 //! Owns the routes: the call page behind each link (`pages`), its embedded
 //! scripts and styles (`assets`), the signalling WebSocket (`signal`) and the
-//! technical status (`status`). It talks to the rest of the box through
-//! [`crate::device::DeviceHandle`] and [`crate::links::LinkBook`] only.
+//! technical status (`status`). Connections come in through `serve` (caps
+//! and timeouts, counted by `gate`).
 
 pub mod admin;
 mod assets;
+pub mod gate;
 mod headers;
 mod i18n;
 mod pages;
+mod serve;
 mod signal;
 pub mod status;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,8 +25,10 @@ use axum::Router;
 
 use crate::device::DeviceHandle;
 use crate::history::CallHistory;
+use crate::limits::Limits;
 use crate::links::LinkBook;
 use crate::settings::SettingsStore;
+use gate::{Gate, SourceRates};
 
 pub use admin::AdminState;
 
@@ -39,7 +42,14 @@ pub struct AppState {
     pub admin: Arc<AdminState>,
     /// How relatives reach the box (for the links it hands out).
     pub public_url: String,
+    pub limits: Arc<Limits>,
     open_sockets: Arc<AtomicUsize>,
+    /// Signalling sockets per source.
+    sockets: Gate,
+    /// Signalling sockets that have not said hello yet.
+    before_hello: Gate,
+    /// Admin requests per source.
+    admin_rates: Arc<SourceRates>,
 }
 
 impl AppState {
@@ -50,6 +60,7 @@ impl AppState {
         history: CallHistory,
         admin: AdminState,
         public_url: String,
+        limits: Limits,
     ) -> Self {
         Self {
             device,
@@ -59,6 +70,10 @@ impl AppState {
             admin: Arc::new(admin),
             public_url,
             open_sockets: Arc::new(AtomicUsize::new(0)),
+            sockets: Gate::new(usize::MAX, limits.sockets_per_source),
+            before_hello: Gate::new(limits.waiting_for_hello, limits.waiting_for_hello),
+            admin_rates: Arc::new(SourceRates::per_minute(limits.admin_requests_per_minute)),
+            limits: Arc::new(limits),
         }
     }
 
@@ -87,16 +102,12 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `app` on `listener` until `shutdown` completes.
+/// Serves every route on `listener`, under the state's limits, until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
+    shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let limits = state.limits.clone();
+    serve::serve(listener, app(state), &limits, shutdown).await
 }

@@ -6,81 +6,179 @@
 //! side by side; when either ends, the device hears the caller is gone.
 //! Written over `Sink`/`Stream` of text frames, not axum's socket, so the
 //! logic does not depend on the transport.
+//!
+//! Limits (see [`crate::limits::Limits`]): sockets per source and sockets
+//! not yet past hello are capped before the upgrade (`429` / `503`); frames
+//! and messages are capped in size (close `1009`); a socket sending faster
+//! than its rate is closed (`1008`); anything that is not a protocol message
+//! gets `error {badMessage}` and the socket closes (`1008`, or `1003` for a
+//! binary frame). A page never meets any of these.
 
+use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
-use axum::response::Response;
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::mpsc;
 
+use super::gate::{Bucket, Pass};
 use super::AppState;
 use crate::device::{Arrival, CallerLink, LinkRef, SessionId, ToCaller};
 use crate::links::{CheckError, Refusal};
 use crate::protocol::{ClientMessage, ErrorCode, ServerMessage, PROTOCOL_VERSION};
 
+/// Messages the device may queue for one caller; a caller that cannot take
+/// this many is not reading, and the device closes it (see `device::actor`).
+const OUTBOX: usize = 64;
 /// How long a new socket may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the box pings the caller, and how long silence means it is gone.
 const PING_EVERY: Duration = Duration::from_secs(5);
 const SILENCE_LIMIT: Duration = Duration::from_secs(20);
-/// Largest message accepted (an SDP answer is a few kilobytes).
-const MAX_MESSAGE: usize = 64 * 1024;
 
-pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    ws.max_message_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| handle(socket, state))
+pub async fn upgrade(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let Ok(socket) = state.sockets.enter(peer.ip()) else {
+        tracing::info!(source = %peer.ip(), "signalling socket refused: too many from one address");
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many calls from your address.\n",
+        )
+            .into_response();
+    };
+    let Ok(before_hello) = state.before_hello.enter(peer.ip()) else {
+        tracing::warn!("signalling socket refused: too many sockets have not said hello");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The box is busy. Try again soon.\n",
+        )
+            .into_response();
+    };
+    let bytes = state.limits.message_bytes;
+    ws.max_message_size(bytes)
+        .max_frame_size(bytes)
+        .on_upgrade(move |ws| handle(ws, state, socket, before_hello))
 }
 
-async fn handle(socket: WebSocket, state: AppState) {
+async fn handle(ws: WebSocket, state: AppState, _socket: Pass, before_hello: Pass) {
     state.open_sockets.fetch_add(1, Ordering::SeqCst);
-    let (sink, stream) = socket.split();
-    run(sink, stream, &state).await;
+    let (sink, stream) = ws.split();
+    run(sink, stream, &state, before_hello).await;
     state.open_sockets.fetch_sub(1, Ordering::SeqCst);
 }
 
-async fn run<Tx, Rx, E>(mut tx: Tx, mut rx: Rx, state: &AppState)
+/// Why the box closes a socket on its own, with the close code it sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Closing {
+    /// A message or frame over the size limit.
+    TooBig,
+    /// Messages faster than the socket's rate.
+    TooFast,
+    /// Not a protocol message, or one at the wrong time.
+    NotUnderstood,
+    /// A binary frame: the protocol is text.
+    Binary,
+}
+
+impl Closing {
+    fn frame(self) -> CloseFrame {
+        let (code, reason) = match self {
+            Closing::TooBig => (close_code::SIZE, "message too big"),
+            Closing::TooFast => (close_code::POLICY, "too many messages"),
+            Closing::NotUnderstood => (close_code::POLICY, "message not understood"),
+            Closing::Binary => (close_code::UNSUPPORTED, "text messages only"),
+        };
+        CloseFrame {
+            code,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The next thing to act on from the caller.
+enum Incoming {
+    Message(ClientMessage),
+    Refuse(Closing),
+    Gone,
+}
+
+/// Reads the next frame, skipping pings and pongs.
+async fn next_incoming<Rx, E>(rx: &mut Rx) -> Incoming
+where
+    Rx: Stream<Item = Result<Message, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    loop {
+        return match rx.next().await {
+            Some(Ok(Message::Text(text))) => match serde_json::from_str(&text) {
+                Ok(message) => Incoming::Message(message),
+                Err(_) => Incoming::Refuse(Closing::NotUnderstood),
+            },
+            Some(Ok(Message::Binary(_))) => Incoming::Refuse(Closing::Binary),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Close(_))) | None => Incoming::Gone,
+            // The transport says why: a frame or message over the limit is
+            // worth a close code; anything else means the caller is gone.
+            Some(Err(e)) if e.to_string().contains("too long") => Incoming::Refuse(Closing::TooBig),
+            Some(Err(_)) => Incoming::Gone,
+        };
+    }
+}
+
+async fn run<Tx, Rx, E>(mut tx: Tx, mut rx: Rx, state: &AppState, before_hello: Pass)
 where
     Tx: Sink<Message> + Unpin,
     Rx: Stream<Item = Result<Message, E>> + Unpin,
+    E: std::fmt::Display,
 {
-    let hello = tokio::time::timeout(HELLO_TIMEOUT, next_message(&mut rx)).await;
+    let hello = tokio::time::timeout(HELLO_TIMEOUT, next_incoming(&mut rx)).await;
+    drop(before_hello);
     let (token, resume) = match hello {
-        Ok(Some(Ok(ClientMessage::Hello {
+        Ok(Incoming::Message(ClientMessage::Hello {
             version,
             token,
             resume,
-        }))) => {
+        })) => {
             if version != PROTOCOL_VERSION {
-                return refuse(&mut tx, ErrorCode::UnsupportedVersion).await;
+                return refuse(&mut tx, ErrorCode::UnsupportedVersion, None).await;
             }
             (token, resume)
         }
-        Ok(Some(_)) => return refuse(&mut tx, ErrorCode::BadMessage).await,
-        Ok(None) | Err(_) => return,
+        Ok(Incoming::Message(_)) => {
+            return refuse(&mut tx, ErrorCode::BadMessage, Some(Closing::NotUnderstood)).await
+        }
+        Ok(Incoming::Refuse(closing)) => {
+            return refuse(&mut tx, ErrorCode::BadMessage, Some(closing)).await
+        }
+        Ok(Incoming::Gone) | Err(_) => return,
     };
     let links = state.links.clone();
     let link = match tokio::task::spawn_blocking(move || links.check(&token)).await {
         Ok(Ok(link)) => link,
         Ok(Err(CheckError::Refused(Refusal::Unknown))) => {
-            return refuse(&mut tx, ErrorCode::InvalidLink).await
+            return refuse(&mut tx, ErrorCode::InvalidLink, None).await
         }
         Ok(Err(CheckError::Refused(Refusal::NoLongerValid))) => {
-            return refuse(&mut tx, ErrorCode::LinkNoLongerValid).await
+            return refuse(&mut tx, ErrorCode::LinkNoLongerValid, None).await
         }
         Ok(Err(CheckError::Store(e))) => {
             tracing::error!(error = %e, "cannot read the links");
-            return refuse(&mut tx, ErrorCode::Unavailable).await;
+            return refuse(&mut tx, ErrorCode::Unavailable, None).await;
         }
-        Err(_) => return refuse(&mut tx, ErrorCode::Unavailable).await,
+        Err(_) => return refuse(&mut tx, ErrorCode::Unavailable, None).await,
     };
 
     let Some(session) = new_session_id() else {
-        return refuse(&mut tx, ErrorCode::Unavailable).await;
+        return refuse(&mut tx, ErrorCode::Unavailable, None).await;
     };
-    let (outbox, mut inbox) = mpsc::channel(64);
+    let (outbox, mut inbox) = mpsc::channel(OUTBOX);
     state
         .device
         .arrive(Arrival {
@@ -100,6 +198,8 @@ where
 
     let mut ping = tokio::time::interval(PING_EVERY);
     let mut last_heard = tokio::time::Instant::now();
+    let rate = f64::from(state.limits.messages_per_second);
+    let mut bucket = Bucket::new(rate, 2.0 * rate, Instant::now());
     loop {
         tokio::select! {
             out = inbox.recv() => match out {
@@ -116,16 +216,21 @@ where
                     break;
                 }
             },
-            incoming = rx.next() => {
+            incoming = next_incoming(&mut rx) => {
                 last_heard = tokio::time::Instant::now();
-                match incoming {
-                    Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientMessage>(&text) {
-                        Ok(message) => state.device.from_caller(session.clone(), message).await,
-                        Err(e) => tracing::debug!(session = %session, error = %e, "message not understood"),
-                    },
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
-                    Some(Ok(_)) => {}
-                }
+                let refusal = match incoming {
+                    Incoming::Gone => break,
+                    _ if !bucket.take(Instant::now()) => Closing::TooFast,
+                    Incoming::Message(ClientMessage::Hello { .. }) => Closing::NotUnderstood,
+                    Incoming::Message(message) => {
+                        state.device.from_caller(session.clone(), message).await;
+                        continue;
+                    }
+                    Incoming::Refuse(closing) => closing,
+                };
+                tracing::info!(session = %session, ?refusal, "caller's socket closed by the box");
+                refuse(&mut tx, ErrorCode::BadMessage, Some(refusal)).await;
+                break;
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {
@@ -141,28 +246,16 @@ where
     state.device.gone(session).await;
 }
 
-/// The next client message, skipping pings and other non-text frames.
-async fn next_message<Rx, E>(rx: &mut Rx) -> Option<Result<ClientMessage, serde_json::Error>>
-where
-    Rx: Stream<Item = Result<Message, E>> + Unpin,
-{
-    loop {
-        match rx.next().await? {
-            Ok(Message::Text(text)) => return Some(serde_json::from_str(&text)),
-            Ok(Message::Close(_)) | Err(_) => return None,
-            Ok(_) => continue,
-        }
-    }
-}
-
 async fn send<Tx: Sink<Message> + Unpin>(tx: &mut Tx, message: &ServerMessage) -> Result<(), ()> {
     let text = serde_json::to_string(message).map_err(|_| ())?;
     tx.send(Message::Text(text.into())).await.map_err(|_| ())
 }
 
-async fn refuse<Tx: Sink<Message> + Unpin>(tx: &mut Tx, code: ErrorCode) {
+/// Tells the caller why it is refused, then closes the socket (with the
+/// close code of `closing` when the box closes it for misbehaving).
+async fn refuse<Tx: Sink<Message> + Unpin>(tx: &mut Tx, code: ErrorCode, closing: Option<Closing>) {
     let _ = send(tx, &ServerMessage::Error { code, until: None }).await;
-    let _ = tx.send(Message::Close(None)).await;
+    let _ = tx.send(Message::Close(closing.map(Closing::frame))).await;
 }
 
 fn record_call(state: &AppState, link_id: String) {

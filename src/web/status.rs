@@ -23,6 +23,9 @@ pub struct StatusView {
     calls: Vec<CallView>,
     remote: Option<RemoteView>,
     encoder: &'static str,
+    /// Elements in the media pipeline: the same while waiting after every
+    /// call (the soak benchmark watches it for leaks).
+    pipeline_elements: usize,
     /// Only for the logged-in admin.
     #[serde(skip_serializing_if = "Option::is_none")]
     version: Option<String>,
@@ -137,6 +140,7 @@ impl StatusView {
                 audio_rms: (r.audio_rms * 1000.0).round() / 1000.0,
             }),
             encoder: s.encoder,
+            pipeline_elements: s.pipeline_elements,
             version: admin
                 .then(|| format!("HomeCall {} on {}", env!("CARGO_PKG_VERSION"), s.gstreamer)),
             call: None,
@@ -176,23 +180,25 @@ mod tests {
                     label: "Anna".into(),
                     one_time: false,
                 },
+                ice: Default::default(),
             }],
             remote: None,
             encoder: "x264enc",
             gstreamer: "GStreamer 1.22.0".into(),
             default_camera: None,
             default_microphone: None,
+            pipeline_elements: 12,
         };
         assert_eq!(
             serde_json::to_value(StatusView::public(status())).expect("json"),
             json!({"state": "inCall", "calls": [{"phase": "inCall"}],
-                   "remote": null, "encoder": "x264enc"}),
+                   "remote": null, "encoder": "x264enc", "pipelineElements": 12}),
             "no names or session ids for the public"
         );
         assert_eq!(
             serde_json::to_value(StatusView::for_admin(status(), None)).expect("json"),
             json!({"state": "inCall", "calls": [{"session": "ab", "phase": "inCall", "label": "Anna"}],
-                   "remote": null, "encoder": "x264enc",
+                   "remote": null, "encoder": "x264enc", "pipelineElements": 12,
                    "version": format!("HomeCall {} on GStreamer 1.22.0", env!("CARGO_PKG_VERSION"))})
         );
     }

@@ -46,26 +46,19 @@ pub async fn setup(
     Json(body): Json<SetupRequest>,
 ) -> Result<Response, ApiError> {
     let ip = peer.ip();
-    not_throttled(&state, ip)?;
-    let _check = checking_slot(&state)?;
+    let _check = checking_turn(&state, ip)?;
     let admin = state.admin.clone();
     let result = blocking(move || match &admin.setup_code {
         Some(code) => admin.credentials.set_up(&body.code, code, &body.password),
         None => Err(AdminError::AlreadySetUp),
     })
     .await?;
+    settle(&state, ip, &result);
     match result {
         Ok(()) => {
             tracing::info!("first set-up done: the admin password is set");
-            state.admin.throttle.succeeded(ip);
             state.device.set_notice(None).await;
             log_in(&state)
-        }
-        Err(AdminError::WrongSetupCode) => {
-            state.admin.throttle.failed(ip, Instant::now());
-            Err(ApiError::Unauthorized(
-                AdminError::WrongSetupCode.to_string(),
-            ))
         }
         Err(e @ AdminError::AlreadySetUp) => Err(ApiError::Conflict(e.to_string())),
         Err(e) => Err(refusal(e)),
@@ -84,26 +77,26 @@ pub async fn login(
     Json(body): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let ip = peer.ip();
-    not_throttled(&state, ip)?;
+    let _check = checking_turn(&state, ip)?;
     let credentials = state.admin.credentials.clone();
-    let (set_up, ok) = blocking(move || {
-        let set_up = credentials.is_set_up().unwrap_or(true);
-        (set_up, set_up && credentials.verify(&body.password))
+    let result = blocking(move || {
+        if !credentials.is_set_up().unwrap_or(true) {
+            Err(AdminError::NotSetUp)
+        } else if credentials.verify(&body.password) {
+            Ok(())
+        } else {
+            Err(AdminError::WrongPassword)
+        }
     })
     .await?;
-    if !set_up {
-        return Err(ApiError::Conflict(
+    settle(&state, ip, &result);
+    match result {
+        Ok(()) => log_in(&state),
+        Err(AdminError::NotSetUp) => Err(ApiError::Conflict(
             "The box is not set up yet: use the code shown on the TV.".into(),
-        ));
+        )),
+        Err(e) => Err(refusal(e)),
     }
-    if !ok {
-        state.admin.throttle.failed(ip, Instant::now());
-        return Err(ApiError::Unauthorized(
-            AdminError::WrongPassword.to_string(),
-        ));
-    }
-    state.admin.throttle.succeeded(ip);
-    log_in(&state)
 }
 
 pub async fn logout(State(state): State<AppState>, session: AdminSession) -> Response {
@@ -129,40 +122,50 @@ pub async fn change_password(
     Json(body): Json<PasswordRequest>,
 ) -> Result<Response, ApiError> {
     let ip = peer.ip();
-    not_throttled(&state, ip)?;
-    let _check = checking_slot(&state)?;
+    let _check = checking_turn(&state, ip)?;
     let credentials = state.admin.credentials.clone();
-    match blocking(move || credentials.change_password(&body.old, &body.new)).await? {
+    let result = blocking(move || credentials.change_password(&body.old, &body.new)).await?;
+    settle(&state, ip, &result);
+    match result {
         Ok(()) => {
             state.admin.sessions.end_all();
             log_in(&state)
-        }
-        Err(AdminError::WrongPassword) => {
-            state.admin.throttle.failed(ip, Instant::now());
-            Err(ApiError::Unauthorized(
-                AdminError::WrongPassword.to_string(),
-            ))
         }
         Err(e) => Err(refusal(e)),
     }
 }
 
-/// A turn to run argon2, or "busy": a burst of logins must not eat the box's memory.
-fn checking_slot(state: &AppState) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
-    state
+/// A turn to check a password or code, or "wait": every check (login,
+/// set-up, password change) takes one of a few slots (argon2 needs 19 MiB
+/// each, so a burst must not eat the box's memory) and is counted against its
+/// source before it runs ([`crate::admin::LoginThrottle::attempt`]).
+fn checking_turn(
+    state: &AppState,
+    ip: IpAddr,
+) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+    let slot = state
         .admin
         .password_checks
         .try_acquire()
-        .map_err(|_| ApiError::TooManyTries(std::time::Duration::from_secs(1)))
-}
-
-/// Refuses a source that failed too often lately (login, set-up code, password).
-fn not_throttled(state: &AppState, ip: IpAddr) -> Result<(), ApiError> {
+        .map_err(|_| ApiError::TooManyTries(std::time::Duration::from_secs(1)))?;
     state
         .admin
         .throttle
-        .check(ip, Instant::now())
-        .map_err(ApiError::TooManyTries)
+        .attempt(ip, Instant::now())
+        .map_err(ApiError::TooManyTries)?;
+    Ok(slot)
+}
+
+/// Settles the attempt [`checking_turn`] counted: a right answer clears the
+/// source's failures, a wrong one stays counted, and anything that was not a
+/// guess at all (not set up, a weak new password, a storage error) is taken back.
+fn settle(state: &AppState, ip: IpAddr, result: &Result<(), AdminError>) {
+    let throttle = &state.admin.throttle;
+    match result {
+        Ok(()) => throttle.succeeded(ip),
+        Err(AdminError::WrongPassword | AdminError::WrongSetupCode) => {}
+        Err(_) => throttle.withdraw(ip),
+    }
 }
 
 /// A new session, answered with its cookie.

@@ -102,6 +102,9 @@ async fn guard(
     if let Err(refusal) = from_home_network(&state, peer, request.headers()) {
         return refusal.into_response();
     }
+    if let Err(wait) = state.admin_rates.take(peer.ip(), std::time::Instant::now()) {
+        return ApiError::TooManyTries(wait).into_response();
+    }
     let changes = !matches!(*request.method(), Method::GET | Method::HEAD);
     if changes {
         let headers = request.headers();

@@ -1,0 +1,171 @@
+//! The web server's front door: accepting connections under limits.
+//!
+//! Owns the accept loop. Every TCP connection takes a [`Pass`] from a
+//! [`Gate`] (a cap overall and per source, so one source can never fill the
+//! box and a caller from elsewhere still gets in); one that finds no room gets
+//! a one-line `503` or `429` and is closed at once. Each connection is served
+//! by hyper's HTTP/1.1 with a timer: headers must arrive within the header
+//! timeout (which also closes idle kept-alive connections), and a request
+//! must be answered within [`REQUEST_LIMIT`] (a body dribbled in byte by byte
+//! cannot hold a connection). WebSocket upgrades leave this loop; `signal`
+//! counts and limits them itself.
+//!
+//! HTTP/1.1 only: the box serves a handful of requests per call, and a
+//! WebSocket upgrade over HTTP/2 needs extended CONNECT, which the call page
+//! does not need.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::extract::ConnectInfo;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::gate::{Full, Gate, Pass};
+use crate::limits::Limits;
+
+/// Longest a request may take from its headers to its response.
+const REQUEST_LIMIT: Duration = Duration::from_secs(30);
+/// Largest request head (start line and headers) accepted.
+const MAX_HEAD: usize = 16 * 1024;
+/// How long connections in progress may take to finish at shutdown.
+const DRAIN_LIMIT: Duration = Duration::from_secs(2);
+/// At most one log line per this long about refused connections.
+const REFUSAL_LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Serves `app` on `listener` under `limits` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: &Limits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let gate = Gate::new(limits.connections, limits.connections_per_source);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_buf_size(MAX_HEAD.max(8192));
+    let (closing_tx, closing) = tokio::sync::watch::channel(false);
+    let mut refusals = RefusalLog::default();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors or similar: the caps should make
+                    // this impossible; back off instead of spinning.
+                    tracing::error!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let pass = match gate.enter(peer.ip()) {
+            Ok(pass) => pass,
+            Err(full) => {
+                refusals.note(full, gate.open());
+                turn_away(&stream, full);
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let connection = http
+            .serve_connection(TokioIo::new(stream), service(app.clone(), peer))
+            .with_upgrades();
+        let mut closing = closing.clone();
+        tokio::spawn(async move {
+            let _pass: Pass = pass;
+            tokio::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                () = until_closing(&mut closing) => {
+                    // Finish the request in progress, then close.
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(e) = ended {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    let _ = closing_tx.send(true);
+    let deadline = tokio::time::Instant::now() + DRAIN_LIMIT;
+    while gate.open() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(())
+}
+
+/// Completes when the server starts closing.
+async fn until_closing(closing: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = closing.wait_for(|closing| *closing).await;
+}
+
+/// The router for one connection: it learns the peer's address, and each
+/// request is cut off after [`REQUEST_LIMIT`].
+fn service(
+    app: Router,
+    peer: SocketAddr,
+) -> impl hyper::service::Service<
+    hyper::Request<Incoming>,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future = impl Future<Output = Result<axum::response::Response, std::convert::Infallible>> + Send,
+> + Clone {
+    hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let mut app = app.clone();
+        async move {
+            let response = tower_service::Service::call(&mut app, request);
+            Ok(match tokio::time::timeout(REQUEST_LIMIT, response).await {
+                Ok(Ok(response)) => response,
+                Ok(Err(never)) => match never {},
+                Err(_) => (StatusCode::REQUEST_TIMEOUT, "Request took too long.\n").into_response(),
+            })
+        }
+    })
+}
+
+/// Tells a connection that found no room why, in one write that never
+/// waits, and closes it.
+fn turn_away(stream: &TcpStream, full: Full) {
+    let answer: &[u8] = match full {
+        Full::Overall => b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 34\r\nConnection: close\r\n\r\nThe box is busy. Try again soon.\r\n",
+        Full::Source => b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 5\r\nContent-Length: 42\r\nConnection: close\r\n\r\nToo many connections from your address.\r\n",
+    };
+    let _ = stream.try_write(answer);
+}
+
+/// Counts refused connections and logs them at most once per
+/// [`REFUSAL_LOG_EVERY`], so a flood cannot flood the journal too.
+#[derive(Default)]
+struct RefusalLog {
+    since_last: u64,
+    last: Option<Instant>,
+}
+
+impl RefusalLog {
+    fn note(&mut self, full: Full, open: usize) {
+        self.since_last += 1;
+        let now = Instant::now();
+        if self.last.is_none_or(|t| now.duration_since(t) >= REFUSAL_LOG_EVERY) {
+            tracing::warn!(
+                refused = self.since_last,
+                latest = ?full,
+                open,
+                "connections refused: the box is at its connection limit"
+            );
+            self.since_last = 0;
+            self.last = Some(now);
+        }
+    }
+}
