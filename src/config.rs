@@ -484,7 +484,8 @@ mod tests {
 
     #[test]
     fn limits_can_be_set() {
-        let c = parse("[limits]\nsockets_per_source = 2\nheader_timeout_secs = 3\n").expect("valid");
+        let c =
+            parse("[limits]\nsockets_per_source = 2\nheader_timeout_secs = 3\n").expect("valid");
         assert_eq!(c.limits.sockets_per_source, 2);
         assert_eq!(c.limits.header_timeout, std::time::Duration::from_secs(3));
         assert_eq!(c.limits.connections, Limits::default().connections);

@@ -108,8 +108,7 @@ impl RawLimits {
     /// The validated limits, or the span and reason of the first bad value.
     pub(crate) fn validate(&self) -> Result<Limits, (Range<usize>, String)> {
         let d = Limits::default();
-        let pick = |v: &Option<Spanned<u64>>, name: &str, default: u64, range: Range<u64>| match v
-        {
+        let pick = |v: &Option<Spanned<u64>>, name: &str, default: u64, range: Range<u64>| match v {
             None => Ok(default),
             Some(v) if range.contains(v.get_ref()) => Ok(*v.get_ref()),
             Some(v) => Err((

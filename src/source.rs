@@ -26,7 +26,10 @@ mod tests {
     #[test]
     fn mapped_ipv4_counts_as_ipv4() {
         let mapped: IpAddr = "::ffff:192.0.2.7".parse().expect("address");
-        assert_eq!(source_key(mapped), "192.0.2.7".parse::<IpAddr>().expect("address"));
+        assert_eq!(
+            source_key(mapped),
+            "192.0.2.7".parse::<IpAddr>().expect("address")
+        );
     }
 
     #[test]

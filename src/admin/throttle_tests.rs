@@ -202,7 +202,11 @@ fn a_withdrawn_attempt_costs_nothing() {
     }
     assert!(throttle.check(a, now).is_err(), "the fourth failure locks");
     throttle.withdraw(a);
-    assert_eq!(throttle.check(a, now), Ok(()), "three failures are free again");
+    assert_eq!(
+        throttle.check(a, now),
+        Ok(()),
+        "three failures are free again"
+    );
     for _ in 0..FREE_FAILURES {
         throttle.withdraw(a);
     }

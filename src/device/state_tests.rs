@@ -627,12 +627,18 @@ fn candidates_are_taken_up_to_the_limits_then_the_call_ends() {
     let mut state = offered(&state, "a");
     for n in 0..4 {
         let (next, effects) = step(&state, candidate(0, &format!("candidate:{n}")));
-        assert!(matches!(effects[..], [Effect::ApplyCandidate { .. }]), "{effects:?}");
+        assert!(
+            matches!(effects[..], [Effect::ApplyCandidate { .. }]),
+            "{effects:?}"
+        );
         state = next;
     }
     let (next, effects) = step(&state, candidate(0, "candidate:5"));
     assert_eq!(next.calls().len(), 0);
-    assert_eq!(effects, expelled("too many candidates for one m-line", true));
+    assert_eq!(
+        effects,
+        expelled("too many candidates for one m-line", true)
+    );
 
     for n in 0..2 {
         state = step(&state, candidate(1, &format!("candidate:a{n}"))).0;
@@ -656,7 +662,10 @@ fn a_candidate_too_long_or_for_no_offered_mline_ends_the_call() {
     );
     let state = offered(&state, "a");
     let (_, effects) = step(&state, candidate(2, "candidate:1"));
-    assert_eq!(effects, expelled("candidate for an m-line the box did not offer", true));
+    assert_eq!(
+        effects,
+        expelled("candidate for an m-line the box did not offer", true)
+    );
     let (_, effects) = step(&state, candidate(0, &"x".repeat(101)));
     assert_eq!(effects, expelled("candidate too long", true));
     let (_, effects) = step(&state, candidate(0, &"x".repeat(100)));

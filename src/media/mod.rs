@@ -357,7 +357,8 @@ impl MediaEngine {
         let peer = lock(&self.peers).remove(session)?;
         let decoded = peer.decoded();
         let pipeline = self.pipeline.clone();
-        self.reaper.reap("caller branch", move || peer.stop(&pipeline));
+        self.reaper
+            .reap("caller branch", move || peer.stop(&pipeline));
         Some(decoded)
     }
 
@@ -365,7 +366,11 @@ impl MediaEngine {
     /// its waiting figure after every call (once teardown is done), or
     /// something was left behind.
     pub fn element_count(&self) -> usize {
-        self.pipeline.iterate_recurse().into_iter().flatten().count()
+        self.pipeline
+            .iterate_recurse()
+            .into_iter()
+            .flatten()
+            .count()
     }
 
     pub fn set_answer(&self, session: &str, sdp: &str) -> Result<(), MediaError> {

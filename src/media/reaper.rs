@@ -37,7 +37,11 @@ impl Reaper {
         let job = Box::new(move || {
             let started = Instant::now();
             what();
-            tracing::debug!(what = label, ms = started.elapsed().as_millis() as u64, "torn down");
+            tracing::debug!(
+                what = label,
+                ms = started.elapsed().as_millis() as u64,
+                "torn down"
+            );
         });
         if let Err(mpsc::SendError(job)) = self.jobs.send(job) {
             // The thread is gone (it only ends with the engine): do it here.

@@ -206,10 +206,16 @@ mod tests {
         let gate = Gate::new(4, 2);
         let a1 = gate.enter(ip("192.0.2.1")).expect("first");
         let _a2 = gate.enter(ip("192.0.2.1")).expect("second");
-        assert_eq!(gate.enter(ip("192.0.2.1")).unwrap_err(), Full::Source);
+        assert_eq!(
+            gate.enter(ip("192.0.2.1")).expect_err("its share is used"),
+            Full::Source
+        );
         let _b1 = gate.enter(ip("192.0.2.2")).expect("another source");
         let _b2 = gate.enter(ip("192.0.2.2")).expect("its second");
-        assert_eq!(gate.enter(ip("192.0.2.3")).unwrap_err(), Full::Overall);
+        assert_eq!(
+            gate.enter(ip("192.0.2.3")).expect_err("the box is full"),
+            Full::Overall
+        );
         drop(a1);
         assert_eq!(gate.open(), 3);
         gate.enter(ip("192.0.2.3")).expect("a place was given back");
@@ -241,7 +247,9 @@ mod tests {
         let rates = SourceRates::per_minute(60);
         let now = Instant::now();
         for _ in 0..60 {
-            rates.take(ip("192.0.2.1"), now).expect("within the minute's share");
+            rates
+                .take(ip("192.0.2.1"), now)
+                .expect("within the minute's share");
         }
         assert!(rates.take(ip("192.0.2.1"), now).is_err());
         rates.take(ip("192.0.2.2"), now).expect("another source");

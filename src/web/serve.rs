@@ -157,7 +157,10 @@ impl RefusalLog {
     fn note(&mut self, full: Full, open: usize) {
         self.since_last += 1;
         let now = Instant::now();
-        if self.last.is_none_or(|t| now.duration_since(t) >= REFUSAL_LOG_EVERY) {
+        if self
+            .last
+            .is_none_or(|t| now.duration_since(t) >= REFUSAL_LOG_EVERY)
+        {
             tracing::warn!(
                 refused = self.since_last,
                 latest = ?full,

@@ -34,6 +34,10 @@ use crate::protocol::{ClientMessage, ErrorCode, ServerMessage, PROTOCOL_VERSION}
 /// Messages the device may queue for one caller; a caller that cannot take
 /// this many is not reading, and the device closes it (see `device::actor`).
 const OUTBOX: usize = 64;
+/// How long, and for how many frames, a closed socket is read for the
+/// caller's close (see [`linger`]).
+const LINGER: Duration = Duration::from_secs(1);
+const LINGER_FRAMES: usize = 10_000;
 /// How long a new socket may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the box pings the caller, and how long silence means it is gone.
@@ -147,15 +151,21 @@ where
             resume,
         })) => {
             if version != PROTOCOL_VERSION {
-                return refuse(&mut tx, ErrorCode::UnsupportedVersion, None).await;
+                return refuse(&mut tx, &mut rx, ErrorCode::UnsupportedVersion, None).await;
             }
             (token, resume)
         }
         Ok(Incoming::Message(_)) => {
-            return refuse(&mut tx, ErrorCode::BadMessage, Some(Closing::NotUnderstood)).await
+            return refuse(
+                &mut tx,
+                &mut rx,
+                ErrorCode::BadMessage,
+                Some(Closing::NotUnderstood),
+            )
+            .await
         }
         Ok(Incoming::Refuse(closing)) => {
-            return refuse(&mut tx, ErrorCode::BadMessage, Some(closing)).await
+            return refuse(&mut tx, &mut rx, ErrorCode::BadMessage, Some(closing)).await
         }
         Ok(Incoming::Gone) | Err(_) => return,
     };
@@ -163,20 +173,20 @@ where
     let link = match tokio::task::spawn_blocking(move || links.check(&token)).await {
         Ok(Ok(link)) => link,
         Ok(Err(CheckError::Refused(Refusal::Unknown))) => {
-            return refuse(&mut tx, ErrorCode::InvalidLink, None).await
+            return refuse(&mut tx, &mut rx, ErrorCode::InvalidLink, None).await
         }
         Ok(Err(CheckError::Refused(Refusal::NoLongerValid))) => {
-            return refuse(&mut tx, ErrorCode::LinkNoLongerValid, None).await
+            return refuse(&mut tx, &mut rx, ErrorCode::LinkNoLongerValid, None).await
         }
         Ok(Err(CheckError::Store(e))) => {
             tracing::error!(error = %e, "cannot read the links");
-            return refuse(&mut tx, ErrorCode::Unavailable, None).await;
+            return refuse(&mut tx, &mut rx, ErrorCode::Unavailable, None).await;
         }
-        Err(_) => return refuse(&mut tx, ErrorCode::Unavailable, None).await,
+        Err(_) => return refuse(&mut tx, &mut rx, ErrorCode::Unavailable, None).await,
     };
 
     let Some(session) = new_session_id() else {
-        return refuse(&mut tx, ErrorCode::Unavailable, None).await;
+        return refuse(&mut tx, &mut rx, ErrorCode::Unavailable, None).await;
     };
     let (outbox, mut inbox) = mpsc::channel(OUTBOX);
     state
@@ -200,19 +210,25 @@ where
     let mut last_heard = tokio::time::Instant::now();
     let rate = f64::from(state.limits.messages_per_second);
     let mut bucket = Bucket::new(rate, 2.0 * rate, Instant::now());
+    // Set when the device refused what the caller sent: the close says so too.
+    let mut misbehaved = false;
     loop {
         tokio::select! {
             out = inbox.recv() => match out {
                 Some(ToCaller::Message(message)) => {
-                    if matches!(message, ServerMessage::Welcome { .. }) {
-                        record_call(state, link.id.clone());
+                    match &message {
+                        ServerMessage::Welcome { .. } => record_call(state, link.id.clone()),
+                        ServerMessage::Error { code: ErrorCode::BadMessage, .. } => misbehaved = true,
+                        _ => {}
                     }
                     if send(&mut tx, &message).await.is_err() {
                         break;
                     }
                 }
                 Some(ToCaller::Close) | None => {
-                    let _ = tx.send(Message::Close(None)).await;
+                    let frame = misbehaved.then(|| Closing::NotUnderstood.frame());
+                    let _ = tx.send(Message::Close(frame)).await;
+                    linger(&mut rx).await;
                     break;
                 }
             },
@@ -229,7 +245,7 @@ where
                     Incoming::Refuse(closing) => closing,
                 };
                 tracing::info!(session = %session, ?refusal, "caller's socket closed by the box");
-                refuse(&mut tx, ErrorCode::BadMessage, Some(refusal)).await;
+                refuse(&mut tx, &mut rx, ErrorCode::BadMessage, Some(refusal)).await;
                 break;
             },
             _ = ping.tick() => {
@@ -251,11 +267,35 @@ async fn send<Tx: Sink<Message> + Unpin>(tx: &mut Tx, message: &ServerMessage) -
     tx.send(Message::Text(text.into())).await.map_err(|_| ())
 }
 
+/// After the box sent its close: reads (and drops) what the caller still
+/// sends until its close comes back, for a moment at most. Closing with
+/// unread data would reset the connection, and the caller could lose the
+/// box's last words (why it was refused) on the way.
+async fn linger<Rx, E>(rx: &mut Rx)
+where
+    Rx: Stream<Item = Result<Message, E>> + Unpin,
+{
+    let drain = async {
+        for _ in 0..LINGER_FRAMES {
+            match rx.next().await {
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER, drain).await;
+}
+
 /// Tells the caller why it is refused, then closes the socket (with the
 /// close code of `closing` when the box closes it for misbehaving).
-async fn refuse<Tx: Sink<Message> + Unpin>(tx: &mut Tx, code: ErrorCode, closing: Option<Closing>) {
+async fn refuse<Tx, Rx, E>(tx: &mut Tx, rx: &mut Rx, code: ErrorCode, closing: Option<Closing>)
+where
+    Tx: Sink<Message> + Unpin,
+    Rx: Stream<Item = Result<Message, E>> + Unpin,
+{
     let _ = send(tx, &ServerMessage::Error { code, until: None }).await;
     let _ = tx.send(Message::Close(closing.map(Closing::frame))).await;
+    linger(rx).await;
 }
 
 fn record_call(state: &AppState, link_id: String) {

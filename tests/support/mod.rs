@@ -34,6 +34,16 @@ impl TestBox {
 
     /// Like [`TestBox::start`], with `calls` added to the `[calls]` table.
     pub fn with_calls(calls: &str, extra: &str) -> Self {
+        Self::spawn(calls, extra, None)
+    }
+
+    /// Like [`TestBox::start`], allowed only `files` open file descriptors
+    /// (as systemd's `LimitNOFILE=` would), so exhausting them is quick.
+    pub fn with_open_files(files: u32, extra: &str) -> Self {
+        Self::spawn("", extra, Some(files))
+    }
+
+    fn spawn(calls: &str, extra: &str, open_files: Option<u32>) -> Self {
         // Tests answer at once unless they ask for a countdown.
         let calls = if calls.contains("countdown_secs") {
             calls.to_owned()
@@ -56,7 +66,15 @@ impl TestBox {
         .expect("write config");
         let log = dir.path().join("box.log");
         let out = std::fs::File::create(&log).expect("log file");
-        let child = Command::new(binary())
+        let mut command = match open_files {
+            Some(n) => {
+                let mut c = Command::new("prlimit");
+                c.arg(format!("--nofile={n}:{n}")).arg(binary());
+                c
+            }
+            None => Command::new(binary()),
+        };
+        let child = command
             .args(["run", "--config"])
             .arg(&config)
             .env("RUST_LOG", "info,homecall=debug")
@@ -75,6 +93,29 @@ impl TestBox {
             b.get("/api/status").is_some()
         });
         b
+    }
+
+    /// The box's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("the box runs").id()
+    }
+
+    /// The box's resident memory in KiB (VmRSS).
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("the box's /proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
+    }
+
+    /// The box's open file descriptors.
+    pub fn open_files(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .map(|d| d.count())
+            .unwrap_or(0)
     }
 
     pub fn config_path(&self) -> &Path {
