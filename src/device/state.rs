@@ -429,9 +429,8 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
         }
         Event::OfferReady { session, sdp } => match state.phase_of(session) {
             Some(Phase::Connecting) => {
-                let mlines = sdp.lines().filter(|l| l.starts_with("m=")).count();
                 if let Some(call) = next.find_mut(session) {
-                    call.ice.per_mline = vec![0; mlines];
+                    call.ice.per_mline = vec![0; mline_count(sdp)];
                 }
                 effects.push(Effect::SendOffer {
                     session: session.clone(),
@@ -451,20 +450,39 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
                 candidate: candidate.clone(),
             });
         }
-        Event::AnswerReceived { session, sdp } => match state.phase_of(session) {
-            Some(Phase::Connecting) => effects.push(Effect::ApplyAnswer {
-                session: session.clone(),
-                sdp: sdp.clone(),
-            }),
-            Some(phase) => {
-                let why = match phase {
-                    Phase::InCall => "answer after the call connected",
-                    _ => "answer before the box offered",
-                };
-                expel(&mut next, &mut effects, session, why);
+        Event::AnswerReceived { session, sdp } => {
+            match state.find(session).map(|c| (c.phase, &c.ice)) {
+                Some((Phase::Connecting, ice)) if ice.per_mline.is_empty() => {
+                    expel(
+                        &mut next,
+                        &mut effects,
+                        session,
+                        "answer before the box offered",
+                    );
+                }
+                Some((Phase::Connecting, ice)) if mline_count(sdp) != ice.per_mline.len() => {
+                    // An answer has exactly the offer's m-lines (RFC 8829, 5.3.1).
+                    expel(
+                        &mut next,
+                        &mut effects,
+                        session,
+                        "answer does not match the offer",
+                    );
+                }
+                Some((Phase::Connecting, _)) => effects.push(Effect::ApplyAnswer {
+                    session: session.clone(),
+                    sdp: sdp.clone(),
+                }),
+                Some((phase, _)) => {
+                    let why = match phase {
+                        Phase::InCall => "answer after the call connected",
+                        _ => "answer before the box offered",
+                    };
+                    expel(&mut next, &mut effects, session, why);
+                }
+                None => return illegal(event, "no such call"),
             }
-            None => return illegal(event, "no such call"),
-        },
+        }
         Event::RemoteCandidate { session, candidate } => {
             let Some(call) = next.find_mut(session) else {
                 return illegal(event, "no such call");
@@ -548,6 +566,11 @@ fn answer(state: &State, effects: &mut Vec<Effect>, session: &SessionId) {
     effects.push(Effect::StartPeer {
         session: session.clone(),
     });
+}
+
+/// How many media sections (`m=` lines) a session description has.
+fn mline_count(sdp: &str) -> usize {
+    sdp.lines().filter(|l| l.starts_with("m=")).count()
 }
 
 /// Ends the call of a caller that sent what no page sends.

@@ -160,16 +160,24 @@ fn offer_answer_and_candidates_flow_while_connecting() {
         &state,
         Event::AnswerReceived {
             session: s("a"),
-            sdp: "x".into(),
+            sdp: OFFER.into(),
         },
     );
     assert_eq!(
         effects,
         vec![Effect::ApplyAnswer {
             session: s("a"),
-            sdp: "x".into()
+            sdp: OFFER.into()
         }]
     );
+    let (_, effects) = step(
+        &state,
+        Event::AnswerReceived {
+            session: s("a"),
+            sdp: "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n".into(),
+        },
+    );
+    assert_eq!(effects, expelled("answer does not match the offer", true));
     let (_, effects) = step(
         &state,
         Event::LocalCandidate {
