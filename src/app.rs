@@ -49,7 +49,23 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         events_rx,
     )
     .context("cannot start the device")?;
-    let admin = admin_state(&config)?;
+    let certificate = match &config.web.tls {
+        Some(source) => {
+            let certificate = crate::tls::Certificate::load(source)
+                .context("cannot set up HTTPS (no plain-text fall-back)")?;
+            tracing::info!(
+                fingerprint = %certificate.fingerprint,
+                self_signed = certificate.self_signed,
+                "HTTPS certificate"
+            );
+            Some(certificate)
+        }
+        None => {
+            tracing::warn!(address = %config.web.listen, "plain HTTP on loopback, for development");
+            None
+        }
+    };
+    let admin = admin_state(&config, certificate.as_ref())?;
     if let Some(code) = &admin.setup_code {
         tracing::warn!(
             "first set-up: open /admin on the home network and enter the set-up code {code}"
@@ -96,7 +112,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         shutdown_state.sockets_closed(Duration::from_secs(2)).await;
         let _ = stop_tx.send(());
     });
-    web::serve(listener, state, async {
+    web::serve(listener, state, certificate.as_ref(), async {
         let _ = stop_rx.await;
     })
     .await
@@ -107,7 +123,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 /// The admin's credentials, sessions and rules; a set-up code while no password exists.
-fn admin_state(config: &Config) -> anyhow::Result<web::AdminState> {
+fn admin_state(
+    config: &Config,
+    certificate: Option<&crate::tls::Certificate>,
+) -> anyhow::Result<web::AdminState> {
     let credentials = Credentials::new(&config.state_dir);
     let setup_code = if credentials.is_set_up()? {
         None
@@ -130,7 +149,8 @@ fn admin_state(config: &Config) -> anyhow::Result<web::AdminState> {
         throttle: LoginThrottle::new(),
         allowed: config.admin_sources.clone(),
         setup_code,
-        https: config.web.public_url.starts_with("https://"),
+        https: certificate.is_some() || config.web.public_url.starts_with("https://"),
+        certificate_fingerprint: certificate.map(|c| c.fingerprint.clone()),
         names: public_host.into_iter().chain(local_name).collect(),
         password_checks: tokio::sync::Semaphore::new(2),
     })

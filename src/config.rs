@@ -15,6 +15,7 @@ use toml::Spanned;
 use crate::admin::AllowList;
 use crate::limits::{Limits, RawLimits};
 use crate::settings::{AutoAnswer, Devices, Quality, Settings};
+use crate::tls::CertificateSource;
 
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +54,9 @@ pub struct WebConfig {
     pub listen: SocketAddr,
     /// The address relatives reach the box at, without a trailing slash.
     pub public_url: String,
+    /// Where the HTTPS certificate comes from; `None`: plain HTTP (only
+    /// when listening on loopback, for development).
+    pub tls: Option<CertificateSource>,
 }
 
 /// Where a stream comes from.
@@ -129,6 +133,26 @@ struct RawConfig {
     turn: Option<RawTurn>,
     admin: RawAdmin,
     limits: RawLimits,
+    tls: RawTls,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawTls {
+    /// "auto" (HTTPS unless listening on loopback), "on", "off".
+    mode: Spanned<String>,
+    certificate: Option<Spanned<String>>,
+    key: Option<Spanned<String>>,
+}
+
+impl Default for RawTls {
+    fn default() -> Self {
+        Self {
+            mode: Spanned::new(0..0, "auto".into()),
+            certificate: None,
+            key: None,
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -276,6 +300,44 @@ impl Config {
                 ),
             )
         })?;
+        let tls = match raw.tls.mode.get_ref().as_str() {
+            "on" => true,
+            "auto" => !listen.ip().is_loopback(),
+            "off" if listen.ip().is_loopback() => false,
+            "off" => {
+                return Err(invalid(
+                    at(raw.tls.mode.span()),
+                    "tls mode = \"off\" is only for a box listening on loopback: \
+                     browsers give the camera only to a secure page"
+                        .into(),
+                ))
+            }
+            other => {
+                return Err(invalid(
+                    at(raw.tls.mode.span()),
+                    format!("tls mode = {other:?}: expected \"auto\", \"on\" or \"off\""),
+                ))
+            }
+        };
+        let state_dir = PathBuf::from(&raw.state.dir);
+        let tls = match (&raw.tls.certificate, &raw.tls.key) {
+            _ if !tls => None,
+            (Some(certificate), Some(key)) => Some(CertificateSource::Files {
+                certificate: PathBuf::from(certificate.get_ref()),
+                key: PathBuf::from(key.get_ref()),
+            }),
+            (None, None) => Some(CertificateSource::SelfSigned {
+                dir: state_dir.join("tls"),
+                names: certificate_names(listen),
+            }),
+            (Some(one), None) | (None, Some(one)) => {
+                return Err(invalid(
+                    at(one.span()),
+                    "tls needs both certificate and key (or neither, for a self-signed one)".into(),
+                ))
+            }
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let public_url = match &raw.web.public_url {
             Some(url) => {
                 let u = url.get_ref().trim_end_matches('/');
@@ -289,9 +351,9 @@ impl Config {
             }
             None if listen.ip().is_unspecified() => {
                 // Listening everywhere: the box's name on the home network.
-                format!("http://{}.local:{}", host_name(), listen.port())
+                format!("{scheme}://{}.local:{}", host_name(), listen.port())
             }
-            None => format!("http://{listen}"),
+            None => format!("{scheme}://{listen}"),
         };
 
         let m = &raw.media;
@@ -399,8 +461,12 @@ impl Config {
             .map_err(|(span, reason)| invalid(at(span), reason))?;
 
         Ok(Config {
-            web: WebConfig { listen, public_url },
-            state_dir: PathBuf::from(&raw.state.dir),
+            web: WebConfig {
+                listen,
+                public_url,
+                tls,
+            },
+            state_dir,
             media: MediaConfig {
                 video_source: source(&m.video_source),
                 audio_source: source(&m.audio_source),
@@ -443,6 +509,23 @@ fn source(s: &str) -> Source {
     }
 }
 
+/// The names a self-signed certificate is made for: the box's names on the
+/// home network, loopback, and the address it listens on when it names one.
+fn certificate_names(listen: SocketAddr) -> Vec<String> {
+    let host = host_name();
+    let mut names = vec![
+        format!("{host}.local"),
+        host,
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    if !listen.ip().is_unspecified() && !listen.ip().is_loopback() {
+        names.push(listen.ip().to_string());
+    }
+    names
+}
+
 /// This machine's host name, for links when no `public_url` is set.
 fn host_name() -> String {
     std::fs::read_to_string("/etc/hostname")
@@ -483,6 +566,39 @@ mod tests {
     }
 
     #[test]
+    fn https_unless_on_loopback_and_never_plain_elsewhere() {
+        let c = parse("[web]\nlisten = \"0.0.0.0:8443\"\n").expect("valid");
+        assert!(matches!(
+            c.web.tls,
+            Some(CertificateSource::SelfSigned { .. })
+        ));
+        assert!(
+            c.web.public_url.starts_with("https://"),
+            "{}",
+            c.web.public_url
+        );
+        let c = parse("").expect("valid");
+        assert!(c.web.tls.is_none(), "plain on loopback, for development");
+        let c = parse("[tls]\nmode = \"on\"\ncertificate = \"/c.pem\"\nkey = \"/k.pem\"\n")
+            .expect("valid");
+        assert_eq!(
+            c.web.tls,
+            Some(CertificateSource::Files {
+                certificate: "/c.pem".into(),
+                key: "/k.pem".into()
+            })
+        );
+        assert_eq!(c.web.public_url, "https://127.0.0.1:8080");
+        assert!(
+            error("[web]\nlisten = \"0.0.0.0:80\"\n[tls]\nmode = \"off\"\n").starts_with(
+                "box.toml, line 4: tls mode = \"off\" is only for a box listening on loopback"
+            )
+        );
+        assert!(error("[tls]\nmode = \"on\"\nkey = \"/k.pem\"\n")
+            .starts_with("box.toml, line 3: tls needs both certificate and key"));
+    }
+
+    #[test]
     fn limits_can_be_set() {
         let c =
             parse("[limits]\nsockets_per_source = 2\nheader_timeout_secs = 3\n").expect("valid");
@@ -503,7 +619,16 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/homecall.toml");
         let c = Config::load(&path).expect("config/homecall.toml is valid");
         assert!(c.web.listen.ip().is_unspecified());
-        assert!(c.web.public_url.ends_with(":8080"), "{}", c.web.public_url);
+        assert!(
+            c.web.public_url.starts_with("https://"),
+            "{}",
+            c.web.public_url
+        );
+        assert!(c.web.public_url.ends_with(":8443"), "{}", c.web.public_url);
+        assert!(matches!(
+            c.web.tls,
+            Some(CertificateSource::SelfSigned { .. })
+        ));
         assert!(
             !c.web.public_url.contains("0.0.0.0"),
             "{}",

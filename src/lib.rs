@@ -27,5 +27,6 @@ pub mod settings;
 pub mod source;
 pub mod store;
 pub mod system;
+pub mod tls;
 pub mod turn;
 pub mod web;

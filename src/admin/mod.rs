@@ -2,16 +2,19 @@
 //!
 //! Owns the first set-up code, the admin password (argon2id, in
 //! `<state_dir>/admin.json`), logged-in sessions, the login back-off, the
-//! source-address allow-list and the Origin check. Plain Rust types only:
+//! source-address allow-list and the Host and Origin checks. Plain Rust types only:
 //! `web` adapts them to HTTP (cookies, status codes, headers).
 //!
 //! - [`setup`]: [`SetupCode`], the one-time code shown on the TV.
 //! - [`password`]: [`Credentials`], the password hash on disk.
-//! - [`sessions`]: [`Sessions`], logged-in admins in memory.
+//! - [`sessions`]: [`Sessions`], logged-in admins in memory, and
+//!   [`cookie_value`], their cookie found in `Cookie` headers.
 //! - [`throttle`]: [`LoginThrottle`], failed logins per source.
 //! - [`sources`]: [`AllowList`], which source addresses may ask at all.
+//! - [`host`]: [`host_is_known`], which `Host` names the box answers to.
 //! - [`origin`]: [`same_origin`], the check on mutating requests.
 
+pub mod host;
 pub mod origin;
 pub mod password;
 pub mod sessions;
@@ -19,9 +22,10 @@ pub mod setup;
 pub mod sources;
 pub mod throttle;
 
+pub use host::host_is_known;
 pub use origin::same_origin;
 pub use password::{Credentials, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
-pub use sessions::{SessionToken, Sessions, ABSOLUTE_TIMEOUT, IDLE_TIMEOUT};
+pub use sessions::{cookie_value, SessionToken, Sessions, ABSOLUTE_TIMEOUT, IDLE_TIMEOUT};
 pub use setup::SetupCode;
 pub use sources::{AllowList, AllowListError};
 pub use throttle::LoginThrottle;

@@ -6,6 +6,9 @@
 //! nothing about a valid one. A session ends after [`IDLE_TIMEOUT`] without
 //! use or [`ABSOLUTE_TIMEOUT`] after login, whichever comes first. The clock is
 //! a parameter (`now`) so the rules are tested without sleeping.
+//!
+//! Also owns [`cookie_value`]: the token as a browser sends it back, found in
+//! the values of its `Cookie` headers.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -144,6 +147,19 @@ impl Sessions {
     }
 }
 
+/// The value of the cookie called exactly `name` in `headers` (the values of
+/// a request's `Cookie` headers, each `a=1; b=2`): the first one, if any.
+/// Other cookies, names that differ in case or only contain `name`, and pairs
+/// without `=` are passed over.
+pub fn cookie_value<'a>(headers: impl IntoIterator<Item = &'a str>, name: &str) -> Option<&'a str> {
+    headers
+        .into_iter()
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value)
+}
+
 fn digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
@@ -267,6 +283,37 @@ mod tests {
         }
         sessions.create(t0 + IDLE_TIMEOUT).expect("create");
         assert_eq!(sessions.len(), 1);
+    }
+
+    #[test]
+    fn the_cookie_is_found_by_its_exact_name() {
+        let name = "homecall_admin";
+        assert_eq!(cookie_value(["homecall_admin=abc"], name), Some("abc"));
+        assert_eq!(
+            cookie_value(["a=1; homecall_admin=x=y ;b=2"], name),
+            Some("x=y")
+        );
+        assert_eq!(
+            cookie_value(["a=1", "homecall_admin=second"], name),
+            Some("second")
+        );
+        assert_eq!(
+            cookie_value(["homecall_admin=first; homecall_admin=again"], name),
+            Some("first")
+        );
+        assert_eq!(cookie_value(["homecall_admin="], name), Some(""));
+        for header in [
+            "",
+            "homecall_admin",
+            "Homecall_Admin=x",
+            "homecall_admin2=x",
+            "xhomecall_admin=x",
+            "homecall_admin =x",
+            "a=homecall_admin=x",
+        ] {
+            assert_eq!(cookie_value([header], name), None, "{header:?}");
+        }
+        assert_eq!(cookie_value([], name), None);
     }
 
     #[test]

@@ -28,9 +28,11 @@ use crate::history::CallHistory;
 use crate::limits::Limits;
 use crate::links::LinkBook;
 use crate::settings::SettingsStore;
+use crate::tls::Certificate;
 use gate::{Gate, SourceRates};
 
 pub use admin::AdminState;
+pub use serve::Transport;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -102,12 +104,15 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves every route on `listener`, under the state's limits, until `shutdown` completes.
+/// Serves every route on `listener` (over TLS with `certificate`), under
+/// the state's limits, until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
+    certificate: Option<&Certificate>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let limits = state.limits.clone();
-    serve::serve(listener, app(state), &limits, shutdown).await
+    let tls = certificate.map(|c| tokio_rustls::TlsAcceptor::from(c.config.clone()));
+    serve::serve(listener, app(state), tls, &limits, shutdown).await
 }

@@ -10,6 +10,12 @@
 //! cannot hold a connection). WebSocket upgrades leave this loop; `signal`
 //! counts and limits them itself.
 //!
+//! With TLS, the first byte of each connection says what it is: a TLS
+//! handshake is served (within the header timeout, too), and plain HTTP on
+//! the same port only gets a redirect to `https://` (a relative who typed
+//! `http://` lands on the right page). Each request carries a [`Transport`]
+//! saying whether it came over TLS.
+//!
 //! HTTP/1.1 only: the box serves a handful of requests per call, and a
 //! WebSocket upgrade over HTTP/2 needs extended CONNECT, which the call page
 //! does not need.
@@ -19,12 +25,16 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::extract::ConnectInfo;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::Router;
 use hyper::body::Incoming;
+use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 
 use super::gate::{Full, Gate, Pass};
 use crate::limits::Limits;
@@ -38,10 +48,22 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 /// At most one log line per this long about refused connections.
 const REFUSAL_LOG_EVERY: Duration = Duration::from_secs(10);
 
-/// Serves `app` on `listener` under `limits` until `shutdown` completes.
+/// How a request reached the box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transport {
+    /// Over TLS (`https:`, `wss:`).
+    pub secure: bool,
+}
+
+/// The first byte of a TLS handshake record.
+const TLS_HANDSHAKE: u8 = 0x16;
+
+/// Serves `app` on `listener` under `limits` until `shutdown` completes;
+/// over TLS when `tls` is given (plain HTTP then only redirects).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
+    tls: Option<TlsAcceptor>,
     limits: &Limits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
@@ -50,7 +72,7 @@ pub async fn serve(
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .max_buf_size(MAX_HEAD.max(8192));
-    let (closing_tx, closing) = tokio::sync::watch::channel(false);
+    let (closing_tx, closing) = watch::channel(false);
     let mut refusals = RefusalLog::default();
     tokio::pin!(shutdown);
     loop {
@@ -76,23 +98,31 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let connection = http
-            .serve_connection(TokioIo::new(stream), service(app.clone(), peer))
-            .with_upgrades();
-        let mut closing = closing.clone();
+        let (http, app, tls, closing) = (http.clone(), app.clone(), tls.clone(), closing.clone());
+        let handshake_limit = limits.header_timeout;
         tokio::spawn(async move {
             let _pass: Pass = pass;
-            tokio::pin!(connection);
-            let ended = tokio::select! {
-                ended = connection.as_mut() => ended,
-                () = until_closing(&mut closing) => {
-                    // Finish the request in progress, then close.
-                    connection.as_mut().graceful_shutdown();
-                    connection.await
-                }
+            let Some(tls) = tls else {
+                let plain = Transport { secure: false };
+                return drive(&http, stream, service(app, peer, plain), closing).await;
             };
-            if let Err(e) = ended {
-                tracing::debug!(error = %e, "connection ended with an error");
+            let mut first = [0u8; 1];
+            match tokio::time::timeout(handshake_limit, stream.peek(&mut first)).await {
+                Ok(Ok(1)) if first[0] == TLS_HANDSHAKE => {
+                    let Ok(Ok(stream)) =
+                        tokio::time::timeout(handshake_limit, tls.accept(stream)).await
+                    else {
+                        tracing::debug!(source = %peer.ip(), "TLS handshake failed or timed out");
+                        return;
+                    };
+                    let secure = Transport { secure: true };
+                    drive(&http, stream, service(app, peer, secure), closing).await;
+                }
+                Ok(Ok(1)) => {
+                    let plain = Transport { secure: false };
+                    drive(&http, stream, service(redirect_app(), peer, plain), closing).await;
+                }
+                _ => {}
             }
         });
     }
@@ -105,16 +135,64 @@ pub async fn serve(
     Ok(())
 }
 
+/// Serves one connection until it ends, or finishes its request in progress
+/// and closes once the server is closing.
+async fn drive<I, S>(http: &http1::Builder, io: I, service: S, mut closing: watch::Receiver<bool>)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::HttpService<Incoming, ResBody = axum::body::Body>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let connection = http
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
+    tokio::pin!(connection);
+    let ended = tokio::select! {
+        ended = connection.as_mut() => ended,
+        () = until_closing(&mut closing) => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    if let Err(e) = ended {
+        tracing::debug!(error = %e, "connection ended with an error");
+    }
+}
+
+/// What plain HTTP gets on a box that serves HTTPS: the same address over
+/// `https://`, whatever was asked.
+fn redirect_app() -> Router {
+    Router::new().fallback(|headers: HeaderMap, uri: Uri| async move {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()));
+        let Some(host) = host else {
+            return (StatusCode::BAD_REQUEST, "This box speaks HTTPS only.\n").into_response();
+        };
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        (
+            StatusCode::PERMANENT_REDIRECT,
+            [
+                (header::LOCATION, format!("https://{host}{path}")),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+        )
+            .into_response()
+    })
+}
+
 /// Completes when the server starts closing.
-async fn until_closing(closing: &mut tokio::sync::watch::Receiver<bool>) {
+async fn until_closing(closing: &mut watch::Receiver<bool>) {
     let _ = closing.wait_for(|closing| *closing).await;
 }
 
-/// The router for one connection: it learns the peer's address, and each
-/// request is cut off after [`REQUEST_LIMIT`].
+/// The router for one connection: it learns the peer's address and the
+/// transport, and each request is cut off after [`REQUEST_LIMIT`].
 fn service(
     app: Router,
     peer: SocketAddr,
+    transport: Transport,
 ) -> impl hyper::service::Service<
     hyper::Request<Incoming>,
     Response = axum::response::Response,
@@ -123,6 +201,7 @@ fn service(
 > + Clone {
     hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
+        request.extensions_mut().insert(transport);
         let mut app = app.clone();
         async move {
             let response = tower_service::Service::call(&mut app, request);

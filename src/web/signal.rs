@@ -22,11 +22,12 @@ use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpg
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::mpsc;
 
 use super::gate::{Bucket, Pass};
-use super::AppState;
+use super::{AppState, Transport};
 use crate::device::{Arrival, CallerLink, LinkRef, SessionId, ToCaller};
 use crate::links::{CheckError, Refusal};
 use crate::protocol::{ClientMessage, ErrorCode, ServerMessage, PROTOCOL_VERSION};
@@ -47,8 +48,19 @@ const SILENCE_LIMIT: Duration = Duration::from_secs(20);
 pub async fn upgrade(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    transport: Option<Extension<Transport>>,
     ws: WebSocketUpgrade,
 ) -> Response {
+    // The protocol is wss:// — plain ws:// only from the box itself (development).
+    let secure = transport.is_some_and(|Extension(t)| t.secure);
+    if !secure && !peer.ip().to_canonical().is_loopback() {
+        tracing::info!(source = %peer.ip(), "plain signalling socket refused: wss:// only");
+        return (
+            StatusCode::FORBIDDEN,
+            "Calls need a secure connection: open the link with https://\n",
+        )
+            .into_response();
+    }
     let Ok(socket) = state.sockets.enter(peer.ip()) else {
         tracing::info!(source = %peer.ip(), "signalling socket refused: too many from one address");
         return (

@@ -32,6 +32,9 @@ pub struct StatusView {
     /// How the call in progress is going: only for the logged-in admin.
     #[serde(skip_serializing_if = "Option::is_none")]
     call: Option<CallStatsView>,
+    /// SHA-256 of the HTTPS certificate: only for the logged-in admin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    certificate_fingerprint: Option<String>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -100,10 +103,11 @@ impl StatusView {
     }
 
     /// The status for the logged-in admin: who is calling, how the call
-    /// goes, and the version.
-    pub fn for_admin(s: Status, call: Option<CallStats>) -> Self {
+    /// goes, the version and the certificate's fingerprint.
+    pub fn for_admin(s: Status, call: Option<CallStats>, fingerprint: Option<String>) -> Self {
         Self {
             call: call.map(CallStatsView::from),
+            certificate_fingerprint: fingerprint,
             ..Self::build(s, true)
         }
     }
@@ -144,6 +148,7 @@ impl StatusView {
             version: admin
                 .then(|| format!("HomeCall {} on {}", env!("CARGO_PKG_VERSION"), s.gstreamer)),
             call: None,
+            certificate_fingerprint: None,
         }
     }
 }
@@ -196,10 +201,12 @@ mod tests {
             "no names or session ids for the public"
         );
         assert_eq!(
-            serde_json::to_value(StatusView::for_admin(status(), None)).expect("json"),
+            serde_json::to_value(StatusView::for_admin(status(), None, Some("AB:CD".into())))
+                .expect("json"),
             json!({"state": "inCall", "calls": [{"session": "ab", "phase": "inCall", "label": "Anna"}],
                    "remote": null, "encoder": "x264enc", "pipelineElements": 12,
-                   "version": format!("HomeCall {} on GStreamer 1.22.0", env!("CARGO_PKG_VERSION"))})
+                   "version": format!("HomeCall {} on GStreamer 1.22.0", env!("CARGO_PKG_VERSION")),
+                   "certificateFingerprint": "AB:CD"})
         );
     }
 }

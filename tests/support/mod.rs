@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test file uses a different part of the harness
 
 pub mod http;
+pub mod tls;
 pub mod ws;
 
 use std::io::{Read, Write};
@@ -65,23 +66,7 @@ impl TestBox {
         )
         .expect("write config");
         let log = dir.path().join("box.log");
-        let out = std::fs::File::create(&log).expect("log file");
-        let mut command = match open_files {
-            Some(n) => {
-                let mut c = Command::new("prlimit");
-                c.arg(format!("--nofile={n}:{n}")).arg(binary());
-                c
-            }
-            None => Command::new(binary()),
-        };
-        let child = command
-            .args(["run", "--config"])
-            .arg(&config)
-            .env("RUST_LOG", "info,homecall=debug")
-            .stdout(out.try_clone().expect("log"))
-            .stderr(out)
-            .spawn()
-            .expect("start homecall");
+        let child = launch(&config, &log, open_files);
         let mut b = Self {
             child: Some(child),
             dir,
@@ -93,6 +78,18 @@ impl TestBox {
             b.get("/api/status").is_some()
         });
         b
+    }
+
+    /// Starts the box again after [`TestBox::terminate`], with the same
+    /// configuration and state (its log goes on in the same file).
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "terminate the box first");
+        self.child = Some(launch(&self.config, &self.log, None));
+        self.wait_until(
+            Duration::from_secs(15),
+            "the box to answer HTTP again",
+            |b| b.get("/api/status").is_some(),
+        );
     }
 
     /// The box's process id.
@@ -237,6 +234,31 @@ impl Drop for TestBox {
             );
         }
     }
+}
+
+/// Runs `homecall run --config config`, its output appended to `log`.
+fn launch(config: &Path, log: &Path, open_files: Option<u32>) -> Child {
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("log file");
+    let mut command = match open_files {
+        Some(n) => {
+            let mut c = Command::new("prlimit");
+            c.arg(format!("--nofile={n}:{n}")).arg(binary());
+            c
+        }
+        None => Command::new(binary()),
+    };
+    command
+        .args(["run", "--config"])
+        .arg(config)
+        .env("RUST_LOG", "info,homecall=debug")
+        .stdout(out.try_clone().expect("log"))
+        .stderr(out)
+        .spawn()
+        .expect("start homecall")
 }
 
 pub fn free_port() -> u16 {

@@ -25,7 +25,10 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use super::AppState;
-use crate::admin::{same_origin, AllowList, Credentials, LoginThrottle, Sessions, SetupCode};
+use crate::admin::{
+    cookie_value, host_is_known, same_origin, AllowList, Credentials, LoginThrottle, Sessions,
+    SetupCode,
+};
 
 /// The session cookie's name.
 const COOKIE: &str = "homecall_admin";
@@ -45,21 +48,15 @@ pub struct AdminState {
     pub names: Vec<String>,
     /// At most this many password checks (argon2: 19 MiB each) run at once.
     pub password_checks: tokio::sync::Semaphore,
+    /// SHA-256 of the HTTPS certificate, for the admin to compare with what
+    /// the browser shows; `None` over plain HTTP.
+    pub certificate_fingerprint: Option<String>,
 }
 
 impl AdminState {
     /// Whether `host` (a Host header: name or address, maybe a port) is this box.
     pub fn known_host(&self, host: &str) -> bool {
-        let name = if let Some(rest) = host.strip_prefix('[') {
-            rest.split(']').next().unwrap_or_default()
-        } else {
-            host.rsplit_once(':').map_or(host, |(name, _)| name)
-        };
-        let name = name.to_ascii_lowercase();
-        !name.is_empty()
-            && (name.parse::<std::net::IpAddr>().is_ok()
-                || name == "localhost"
-                || self.names.contains(&name))
+        host_is_known(&self.names, host)
     }
 }
 
@@ -246,14 +243,11 @@ impl FromRequestParts<AppState> for AdminSession {
 }
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
+    let values = headers
         .get_all(header::COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_owned())
+        .filter_map(|v| v.to_str().ok());
+    cookie_value(values, COOKIE).map(str::to_owned)
 }
 
 /// The `Set-Cookie` value for a new session, or to clear it (`None`).

@@ -55,7 +55,11 @@ pub async fn status(
         .await
         .ok_or_else(|| ApiError::Internal("the device is stopping".into()))?;
     let call = state.device.call_stats().await;
-    Ok(Json(StatusView::for_admin(status, call)))
+    Ok(Json(StatusView::for_admin(
+        status,
+        call,
+        state.admin.certificate_fingerprint.clone(),
+    )))
 }
 
 #[derive(serde::Serialize)]
