@@ -74,15 +74,21 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             .set_notice(Some(format!("Set-up code: {code}")))
             .await;
     }
-    let state = web::AppState::new(
-        device.clone(),
-        LinkBook::open(&config.state_dir),
+    let relay =
+        web::tunnel_client::RelayLink::open(&config.state_dir, config.relay_trust.as_deref())
+            .map_err(anyhow::Error::msg)
+            .context("cannot read the relay pairing")?;
+    let state = web::AppState::new(web::Parts {
+        device: device.clone(),
+        links: LinkBook::open(&config.state_dir),
         settings,
         history,
         admin,
-        config.web.public_url.clone(),
-        config.limits.clone(),
-    );
+        public_url: config.web.public_url.clone(),
+        relay: relay.clone(),
+        limits: config.limits.clone(),
+    });
+    tokio::spawn(web::tunnel_client::keep_connected(relay, state.clone()));
 
     let listener = tokio::net::TcpListener::bind(config.web.listen)
         .await
@@ -153,6 +159,7 @@ fn admin_state(
         certificate_fingerprint: certificate.map(|c| c.fingerprint.clone()),
         names: public_host.into_iter().chain(local_name).collect(),
         password_checks: tokio::sync::Semaphore::new(2),
+        network: crate::netcheck::NetworkCheck::new(config.turn.clone()),
     })
 }
 

@@ -47,6 +47,9 @@ pub struct Config {
     pub admin_sources: AllowList,
     /// The limits on every door.
     pub limits: Limits,
+    /// A PEM root the relay's certificate may chain to, besides the
+    /// built-in public roots (a relay with a private CA; tests).
+    pub relay_trust: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -113,12 +116,28 @@ pub struct MediaConfig {
 
 #[derive(Debug, Clone)]
 pub struct TurnConfig {
-    /// `host:port` of the family's coturn.
+    /// `host:port` of the family's coturn (UDP and TCP).
     pub server: String,
     /// coturn's `static-auth-secret`, for TURN REST credentials.
     pub secret: String,
     /// How long handed-out credentials stay valid.
     pub credential_ttl_secs: u64,
+    /// coturn's TLS port (`tls-listening-port`, usually 5349): callers get a
+    /// `turns:` URL too, for networks that let only TLS out.
+    pub tls_port: Option<u16>,
+    /// The box's own side uses only relayed candidates, so callers never
+    /// learn the box's addresses (and tests can force the relay path).
+    pub relay_only: bool,
+}
+
+impl TurnConfig {
+    /// The server's host name or address, without the port (an IPv6
+    /// address keeps its brackets, as in a URL).
+    pub fn host(&self) -> &str {
+        self.server
+            .rsplit_once(':')
+            .map_or(self.server.as_str(), |(host, _)| host)
+    }
 }
 
 // ---- the file as written ------------------------------------------------
@@ -134,6 +153,14 @@ struct RawConfig {
     admin: RawAdmin,
     limits: RawLimits,
     tls: RawTls,
+    relay: RawRelay,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawRelay {
+    /// A PEM root to trust for the relay's certificate.
+    trust: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -262,6 +289,10 @@ struct RawTurn {
     secret: Spanned<String>,
     #[serde(default = "default_ttl")]
     credential_ttl_secs: u64,
+    #[serde(default)]
+    tls_port: Option<Spanned<u16>>,
+    #[serde(default)]
+    relay_only: bool,
 }
 
 fn default_ttl() -> u64 {
@@ -435,16 +466,28 @@ impl Config {
                 if t.secret.get_ref().is_empty() {
                     return Err(invalid(at(t.secret.span()), "turn secret is empty".into()));
                 }
-                if !t.server.get_ref().contains(':') {
+                let host_and_port = t.server.get_ref().rsplit_once(':');
+                let port = host_and_port.and_then(|(_, port)| port.parse::<u16>().ok());
+                if host_and_port.is_none_or(|(host, _)| host.is_empty())
+                    || port.is_none_or(|p| p == 0)
+                {
                     return Err(invalid(
                         at(t.server.span()),
                         "turn server must be host:port, like \"turn.example.org:3478\"".into(),
+                    ));
+                }
+                if let Some(tls_port) = t.tls_port.as_ref().filter(|p| *p.get_ref() == 0) {
+                    return Err(invalid(
+                        at(tls_port.span()),
+                        "turn tls_port must be between 1 and 65535, like 5349".into(),
                     ));
                 }
                 Some(TurnConfig {
                     server: t.server.into_inner(),
                     secret: t.secret.into_inner(),
                     credential_ttl_secs: t.credential_ttl_secs,
+                    tls_port: t.tls_port.map(Spanned::into_inner),
+                    relay_only: t.relay_only,
                 })
             }
         };
@@ -497,6 +540,7 @@ impl Config {
             turn,
             admin_sources,
             limits,
+            relay_trust: raw.relay.trust.map(PathBuf::from),
         })
     }
 }
@@ -663,6 +707,60 @@ mod tests {
         );
         assert!(error("[limits]\n\nheader_timeout_secs = 0\n")
             .starts_with("box.toml, line 3: header_timeout_secs must be between 1 and 300"));
+    }
+
+    #[test]
+    fn turn_takes_tls_port_and_relay_only() {
+        let c =
+            parse("[turn]\nserver = \"turn.example.org:3478\"\nsecret = \"s\"\n").expect("valid");
+        let t = c.turn.expect("turn configured");
+        assert_eq!(t.tls_port, None);
+        assert!(!t.relay_only, "the box gathers every candidate unless told");
+        assert_eq!(t.credential_ttl_secs, 6 * 3600);
+        assert_eq!(t.host(), "turn.example.org");
+
+        let c = parse(
+            "[turn]\nserver = \"[2001:db8::1]:3478\"\nsecret = \"s\"\n\
+             tls_port = 5349\nrelay_only = true\ncredential_ttl_secs = 60\n",
+        )
+        .expect("valid");
+        let t = c.turn.expect("turn configured");
+        assert_eq!(t.tls_port, Some(5349));
+        assert!(t.relay_only);
+        assert_eq!(t.credential_ttl_secs, 60);
+        assert_eq!(t.host(), "[2001:db8::1]");
+    }
+
+    #[test]
+    fn turn_errors_name_their_line() {
+        for server in [
+            "turn.example.org",
+            ":3478",
+            "t:",
+            "t:http",
+            "t:0",
+            "t:70000",
+        ] {
+            let e = error(&format!("[turn]\nsecret = \"s\"\nserver = \"{server}\"\n"));
+            assert_eq!(
+                e,
+                "box.toml, line 3: turn server must be host:port, like \"turn.example.org:3478\"",
+                "{server}"
+            );
+        }
+        assert_eq!(
+            error("[turn]\nserver = \"t:3478\"\nsecret = \"s\"\n\ntls_port = 0\n"),
+            "box.toml, line 5: turn tls_port must be between 1 and 65535, like 5349"
+        );
+        assert!(
+            error("[turn]\nserver = \"t:3478\"\nsecret = \"s\"\ntls_port = 65536\n")
+                .starts_with("box.toml, line 4:")
+        );
+        assert!(
+            error("[turn]\nserver = \"t:3478\"\nsecret = \"s\"\nrelay_only = \"yes\"\n")
+                .starts_with("box.toml, line 4:")
+        );
+        assert!(error("[turn]\nsecret = \"s\"\n").contains("missing field `server`"));
     }
 
     #[test]

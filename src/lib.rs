@@ -9,7 +9,8 @@
 //! - [`links`], [`store`]: invite links and crash-safe state files.
 //! - [`admin`]: set-up code, admin password, sessions, login back-off, allowed sources.
 //! - [`web`]: HTTP, the only module that knows it.
-//! - [`protocol`]: the signalling wire types; [`turn`]: TURN credentials.
+//! - [`protocol`]: the signalling wire types; [`turn`]: TURN credentials;
+//!   [`netcheck`]: the admin's STUN/TURN network check.
 //! - [`app`]: wires them together for `homecall run`.
 
 pub mod admin;
@@ -22,11 +23,15 @@ pub mod hw;
 pub mod limits;
 pub mod links;
 pub mod media;
+pub mod netcheck;
 pub mod protocol;
+pub mod relay;
+pub mod relay_app;
 pub mod settings;
 pub mod source;
 pub mod store;
 pub mod system;
 pub mod tls;
+pub mod tunnel;
 pub mod turn;
 pub mod web;

@@ -120,7 +120,10 @@ class Connection {
     this.openTimer = 0;
 
     try {
-      this.ws = new WebSocket(`${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/signal`);
+      // Beside the page: /r/<token> → /signal; through a relay,
+      // /b/<box>/r/<token> → /b/<box>/signal.
+      const base = location.pathname.replace(/\/r\/[^/]*$/, '');
+      this.ws = new WebSocket(`${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${base}/signal`);
     } catch (err) {
       log('cannot open the socket:', err.name);
       this.ws = null;

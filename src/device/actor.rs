@@ -449,12 +449,16 @@ impl Actor {
                     .turn
                     .as_ref()
                     .map(|t| TurnCredentials::issue(t, "box", unix_now()).webrtcbin_url(t));
+                // `[turn] relay_only`: the box's side uses relayed candidates only.
+                let relay_only = self.settings.turn.as_ref().is_some_and(|t| t.relay_only);
                 self.after(CONNECT_LIMIT, Command::ConnectDeadline(session.clone()));
                 let extra_ips = self.ice_addresses();
-                if let Err(e) =
-                    self.media
-                        .start_peer(session.as_str(), turn_url.as_deref(), &extra_ips)
-                {
+                if let Err(e) = self.media.start_peer(
+                    session.as_str(),
+                    turn_url.as_deref(),
+                    relay_only,
+                    &extra_ips,
+                ) {
                     tracing::error!(session = %session, error = %e, "cannot start the call's media");
                     self.refuse(&session, ErrorCode::Unavailable);
                     return Some(Event::MediaFailed { session });

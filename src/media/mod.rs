@@ -321,11 +321,13 @@ impl MediaEngine {
     }
 
     /// Builds the branch for a new caller; its offer follows as an event.
+    /// `relay_only`: use only candidates relayed by the TURN server.
     /// `extra_local_ips`: addresses for ICE besides those libnice finds.
     pub fn start_peer(
         &self,
         session: &str,
         turn_url: Option<&str>,
+        relay_only: bool,
         extra_local_ips: &[IpAddr],
     ) -> Result<(), MediaError> {
         let capture = lock(&self.capture);
@@ -341,6 +343,7 @@ impl MediaEngine {
             &capture.audio_tee,
             &NetSettings {
                 turn_url,
+                relay_only,
                 extra_local_ips,
             },
             &self.events,

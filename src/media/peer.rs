@@ -39,6 +39,8 @@ pub(super) struct Peer {
 pub(super) struct NetSettings<'a> {
     /// `turn://user:pass@host:port`, already percent-encoded.
     pub turn_url: Option<&'a str>,
+    /// Only relayed candidates (`[turn] relay_only`).
+    pub relay_only: bool,
     /// Addresses libnice must use besides those it finds (loopback in a namespace).
     pub extra_local_ips: &'a [IpAddr],
 }
@@ -61,6 +63,10 @@ impl Peer {
         webrtc.set_property("latency", 50u32);
         if let Some(url) = net.turn_url {
             webrtc.set_property("turn-server", url);
+        }
+        if net.relay_only {
+            // Relayed candidates only: callers never see the box's addresses.
+            webrtc.set_property_from_str("ice-transport-policy", "relay");
         }
         bin.add(&webrtc)?;
 

@@ -50,6 +50,10 @@ pub enum Text {
     NoLongerValid,
     NotFound,
     Home,
+    /// The relay's own front page.
+    RelayHome,
+    /// The relay has no tunnel from the box right now.
+    BoxOffline,
 }
 
 pub fn text(lang: Lang, text: Text) -> &'static str {
@@ -73,6 +77,14 @@ pub fn text(lang: Lang, text: Text) -> &'static str {
         (Text::Home, Ru) => {
             "Это HomeCall. Чтобы позвонить, откройте ссылку, которую вам дали родные."
         }
+        (Text::RelayHome, En) => {
+            "This is a HomeCall relay. To call, open the link your family gave you."
+        }
+        (Text::RelayHome, Ru) => {
+            "Это посредник HomeCall. Чтобы позвонить, откройте ссылку, которую вам дали родные."
+        }
+        (Text::BoxOffline, En) => "The box is not connected right now — please try again later.",
+        (Text::BoxOffline, Ru) => "Приставка сейчас не на связи — пожалуйста, попробуйте позже.",
     }
 }
 

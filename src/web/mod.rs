@@ -11,9 +11,11 @@ pub mod gate;
 mod headers;
 mod i18n;
 mod pages;
+pub mod relay;
 mod serve;
 mod signal;
 pub mod status;
+pub mod tunnel_client;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -42,8 +44,10 @@ pub struct AppState {
     pub settings: SettingsStore,
     pub history: CallHistory,
     pub admin: Arc<AdminState>,
-    /// How relatives reach the box (for the links it hands out).
+    /// How relatives reach the box on the home network (or through a port forward).
     pub public_url: String,
+    /// The relay this box is paired with, if any (links then point there).
+    pub relay: tunnel_client::RelayLink,
     pub limits: Arc<Limits>,
     open_sockets: Arc<AtomicUsize>,
     /// Signalling sockets per source.
@@ -54,16 +58,30 @@ pub struct AppState {
     admin_rates: Arc<SourceRates>,
 }
 
+/// What the web server is built from (see [`AppState`]'s fields).
+pub struct Parts {
+    pub device: DeviceHandle,
+    pub links: LinkBook,
+    pub settings: SettingsStore,
+    pub history: CallHistory,
+    pub admin: AdminState,
+    pub public_url: String,
+    pub relay: tunnel_client::RelayLink,
+    pub limits: Limits,
+}
+
 impl AppState {
-    pub fn new(
-        device: DeviceHandle,
-        links: LinkBook,
-        settings: SettingsStore,
-        history: CallHistory,
-        admin: AdminState,
-        public_url: String,
-        limits: Limits,
-    ) -> Self {
+    pub fn new(parts: Parts) -> Self {
+        let Parts {
+            device,
+            links,
+            settings,
+            history,
+            admin,
+            public_url,
+            relay,
+            limits,
+        } = parts;
         Self {
             device,
             links,
@@ -71,12 +89,21 @@ impl AppState {
             history,
             admin: Arc::new(admin),
             public_url,
+            relay,
             open_sockets: Arc::new(AtomicUsize::new(0)),
             sockets: Gate::new(usize::MAX, limits.sockets_per_source),
             before_hello: Gate::new(limits.waiting_for_hello, limits.waiting_for_hello),
             admin_rates: Arc::new(SourceRates::per_minute(limits.admin_requests_per_minute)),
             limits: Arc::new(limits),
         }
+    }
+
+    /// Where a new link points: the relay's address for this box when it is
+    /// paired with one, the box's own address otherwise.
+    pub fn link_base(&self) -> String {
+        self.relay
+            .link_base()
+            .unwrap_or_else(|| self.public_url.clone())
     }
 
     /// Waits (at most `limit`) until every signalling socket has closed, so

@@ -45,7 +45,7 @@ pub async fn not_found(headers: HeaderMap) -> Response {
     message(StatusCode::NOT_FOUND, lang_of(&headers), Text::NotFound)
 }
 
-fn lang_of(headers: &HeaderMap) -> Lang {
+pub(super) fn lang_of(headers: &HeaderMap) -> Lang {
     Lang::from_accept_language(
         headers
             .get(header::ACCEPT_LANGUAGE)
@@ -53,7 +53,7 @@ fn lang_of(headers: &HeaderMap) -> Lang {
     )
 }
 
-fn message(status: StatusCode, lang: Lang, sentence: Text) -> Response {
+pub(super) fn message(status: StatusCode, lang: Lang, sentence: Text) -> Response {
     let page = MESSAGE_HTML
         .replace("{{lang}}", lang.code())
         .replace("{{title}}", &escape(text(lang, Text::PageTitle)))

@@ -31,6 +31,7 @@ use super::{AppState, Transport};
 use crate::device::{Arrival, CallerLink, LinkRef, SessionId, ToCaller};
 use crate::links::{CheckError, Refusal};
 use crate::protocol::{ClientMessage, ErrorCode, ServerMessage, PROTOCOL_VERSION};
+use crate::tunnel::TunnelFrame;
 
 /// Messages the device may queue for one caller; a caller that cannot take
 /// this many is not reading, and the device closes it (see `device::actor`).
@@ -88,6 +89,90 @@ async fn handle(ws: WebSocket, state: AppState, _socket: Pass, before_hello: Pas
     let (sink, stream) = ws.split();
     run(sink, stream, &state, before_hello).await;
     state.open_sockets.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// A caller that reached the box through its relay's tunnel (see
+/// `web::tunnel_client`): the same limits and the same protocol as a socket
+/// of its own, over channels. `source` is the caller's address as the relay
+/// saw it. The relay keeps the caller's socket alive itself, so the box's
+/// pings are answered here on the caller's behalf.
+pub(super) async fn tunnelled(
+    state: AppState,
+    caller: u64,
+    source: std::net::IpAddr,
+    from_caller: mpsc::Receiver<Message>,
+    answer_pings: mpsc::WeakSender<Message>,
+    to_relay: mpsc::Sender<TunnelFrame>,
+) {
+    let close = |code: u16, reason: &str| TunnelFrame::Close {
+        caller,
+        code: Some(code),
+        reason: Some(reason.to_owned()),
+    };
+    let Ok(_socket) = state.sockets.enter(source) else {
+        let _ = to_relay
+            .send(close(
+                close_code::POLICY,
+                "too many calls from your address",
+            ))
+            .await;
+        return;
+    };
+    let Ok(before_hello) = state.before_hello.enter(source) else {
+        let _ = to_relay
+            .send(close(close_code::AGAIN, "the box is busy"))
+            .await;
+        return;
+    };
+    state.open_sockets.fetch_add(1, Ordering::SeqCst);
+    let rx = stream_of(from_caller);
+    let relay = to_relay.clone();
+    let tx = futures::sink::unfold(relay, move |relay, message: Message| {
+        let answer_pings = answer_pings.clone();
+        async move {
+            let frame = match message {
+                Message::Text(text) => Some(TunnelFrame::Data {
+                    caller,
+                    text: text.to_string(),
+                }),
+                Message::Close(frame) => Some(TunnelFrame::Close {
+                    caller,
+                    code: frame.as_ref().map(|f| f.code),
+                    reason: frame.map(|f| f.reason.to_string()),
+                }),
+                Message::Ping(payload) => {
+                    if let Some(me) = answer_pings.upgrade() {
+                        let _ = me.try_send(Message::Pong(payload));
+                    }
+                    None
+                }
+                Message::Pong(_) | Message::Binary(_) => None,
+            };
+            if let Some(frame) = frame {
+                relay.send(frame).await.map_err(|_| ())?;
+            }
+            Ok::<_, ()>(relay)
+        }
+    });
+    run(Box::pin(tx), rx, &state, before_hello).await;
+    state.open_sockets.fetch_sub(1, Ordering::SeqCst);
+    // However it ended, the relay lets the caller go (a second close is ignored).
+    let _ = to_relay
+        .send(TunnelFrame::Close {
+            caller,
+            code: None,
+            reason: None,
+        })
+        .await;
+}
+
+/// A channel's messages as the stream `run` reads.
+fn stream_of(
+    mut from: mpsc::Receiver<Message>,
+) -> impl Stream<Item = Result<Message, std::convert::Infallible>> + Unpin {
+    Box::pin(futures::stream::poll_fn(move |cx| {
+        from.poll_recv(cx).map(|m| m.map(Ok))
+    }))
 }
 
 /// Why the box closes a socket on its own, with the close code it sends.

@@ -149,7 +149,7 @@ pub async fn replace(
 }
 
 fn created(state: &AppState, link: Link, token: &Token) -> Result<Response, ApiError> {
-    let url = format!("{}/r/{}", state.public_url, token.expose());
+    let url = format!("{}/r/{}", state.link_base(), token.expose());
     let qr_svg = qr_svg(&url)?;
     Ok((
         StatusCode::CREATED,

@@ -10,6 +10,8 @@
 mod auth;
 mod devices;
 mod links;
+mod network;
+mod relay;
 mod settings;
 
 use std::net::SocketAddr;
@@ -51,6 +53,8 @@ pub struct AdminState {
     /// SHA-256 of the HTTPS certificate, for the admin to compare with what
     /// the browser shows; `None` over plain HTTP.
     pub certificate_fingerprint: Option<String>,
+    /// The TURN/STUN check the admin runs on demand.
+    pub network: crate::netcheck::NetworkCheck,
 }
 
 impl AdminState {
@@ -77,6 +81,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/admin/devices", get(devices::list))
         .route("/api/admin/calls", get(settings::calls))
         .route("/api/admin/tv.png", get(settings::tv_png))
+        .route("/api/admin/network", get(network::check))
+        .route(
+            "/api/admin/relay",
+            get(relay::get).put(relay::pair).delete(relay::unpair),
+        )
         .layer(axum::middleware::from_fn_with_state(state, guard))
 }
 

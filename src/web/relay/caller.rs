@@ -1,0 +1,139 @@
+//! A relative's signalling socket on the relay: passed through the box's
+//! tunnel message by message, unread. The box decides everything (the link,
+//! busy, the call); the relay only limits what passes: sockets per source,
+//! callers per box, message size and rate.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use futures::{SinkExt, StreamExt};
+
+use super::RelayState;
+use crate::protocol::{ErrorCode, ServerMessage};
+use crate::relay::directory::{OpenError, ToCaller};
+use crate::relay::BoxId;
+use crate::web::gate::{Bucket, Pass};
+use crate::web::Transport;
+
+pub async fn upgrade(
+    State(state): State<RelayState>,
+    Path(box_id): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    transport: Option<Extension<Transport>>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let secure = transport.is_some_and(|Extension(t)| t.secure);
+    if !secure && !peer.ip().to_canonical().is_loopback() {
+        return (StatusCode::FORBIDDEN, "Calls need https://\n").into_response();
+    }
+    let Some(id) = BoxId::parse(&box_id) else {
+        return (StatusCode::NOT_FOUND, "No such box.\n").into_response();
+    };
+    let Ok(pass) = state.sockets.enter(peer.ip()) else {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many calls from your address.\n",
+        )
+            .into_response();
+    };
+    let bytes = state.limits.message_bytes;
+    ws.max_message_size(bytes)
+        .max_frame_size(bytes)
+        .on_upgrade(move |socket| pass_through(socket, state, id, peer, pass))
+}
+
+async fn pass_through(
+    socket: WebSocket,
+    state: RelayState,
+    id: BoxId,
+    peer: SocketAddr,
+    _pass: Pass,
+) {
+    let (mut tx, mut rx) = socket.split();
+    let refuse = |code| {
+        let text =
+            serde_json::to_string(&ServerMessage::Error { code, until: None }).unwrap_or_default();
+        Message::Text(text.into())
+    };
+    let Some(tunnel) = state.directory.find(&id) else {
+        let _ = tx.send(refuse(ErrorCode::Unavailable)).await;
+        let _ = tx.send(Message::Close(None)).await;
+        return;
+    };
+    let mut channel = match tunnel.open(peer.ip()).await {
+        Ok(channel) => channel,
+        Err(OpenError::TooManyCallers) => {
+            let _ = tx.send(refuse(ErrorCode::Busy)).await;
+            let _ = tx.send(Message::Close(None)).await;
+            return;
+        }
+        Err(OpenError::Gone) => {
+            let _ = tx.send(refuse(ErrorCode::Unavailable)).await;
+            let _ = tx.send(Message::Close(None)).await;
+            return;
+        }
+    };
+    let rate = f64::from(state.limits.messages_per_second);
+    let mut bucket = Bucket::new(rate, 2.0 * rate, Instant::now());
+    loop {
+        tokio::select! {
+            from_box = channel.from_box.recv() => match from_box {
+                Some(ToCaller::Text(text)) => {
+                    if tx.send(Message::Text(text.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(ToCaller::Close { code, reason }) => {
+                    let frame = code.map(|code| CloseFrame {
+                        code,
+                        reason: reason.unwrap_or_default().into(),
+                    });
+                    let _ = tx.send(Message::Close(frame)).await;
+                    break;
+                }
+                None => {
+                    // The tunnel went away: the page reconnects by itself.
+                    let _ = tx
+                        .send(Message::Close(Some(CloseFrame {
+                            code: close_code::AGAIN,
+                            reason: "the box went away".into(),
+                        })))
+                        .await;
+                    break;
+                }
+            },
+            from_caller = rx.next() => match from_caller {
+                Some(Ok(Message::Text(text))) => {
+                    if !bucket.take(Instant::now()) {
+                        let _ = tx
+                            .send(Message::Close(Some(CloseFrame {
+                                code: close_code::POLICY,
+                                reason: "too many messages".into(),
+                            })))
+                            .await;
+                        break;
+                    }
+                    if channel.send(text.to_string()).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    let _ = tx
+                        .send(Message::Close(Some(CloseFrame {
+                            code: close_code::UNSUPPORTED,
+                            reason: "text messages only".into(),
+                        })))
+                        .await;
+                    break;
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+            },
+        }
+    }
+}
