@@ -128,6 +128,9 @@ async fn a_call_through_the_relay_and_again_after_the_relay_restarts() {
     let back = until_connected(&b, &cookie, Duration::from_secs(15)).await;
     eprintln!("box_reconnect_after_relay_restart_ms={}", back.as_millis());
     assert_eq!(call_through(&link).await, ["welcome", "offer"]);
+    let token = link.rsplit('/').next().expect("token");
+    assert!(!relay.log().contains(token), "the relay never logs a token");
+    assert!(!b.log().contains(token), "nor does the box");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
