@@ -1,18 +1,27 @@
 //! HomeCall: a box on the TV that answers a secret link by itself.
 //!
 //! The modules, in start-up order; ARCHITECTURE.md draws the boundaries.
-//! - [`config`]: the TOML file, validated.
+//! - [`config`]: the TOML file, validated; [`limits`]: the limits on every
+//!   door; [`source`]: how a source address is counted by them.
 //! - [`system`]: logging, systemd readiness, signals.
 //! - [`hw`]: cameras, microphones, speakers, network interfaces found.
 //! - [`media`]: GStreamer, the only module that knows it.
 //! - [`device`]: the state machine of calls and the task that owns it.
 //! - [`links`], [`store`]: invite links and crash-safe state files.
 //! - [`admin`]: set-up code, admin password, sessions, login back-off, allowed sources.
+//! - [`tls`]: the box's certificate (configured, or self-signed and kept).
 //! - [`web`]: HTTP, the only module that knows it.
 //! - [`protocol`]: the signalling wire types; [`turn`]: TURN credentials;
 //!   [`netcheck`]: the admin's STUN/TURN network check.
 //! - [`app`]: wires them together for `homecall run`.
+//!
+//! The relay (`homecall relay`, on the family's server):
+//! - [`relay`]: paired boxes, pairing codes, which tunnel holds which box;
+//!   [`tunnel`]: the box–relay tunnel's wire types; [`acme`]: the relay's
+//!   certificate over ACME.
+//! - [`relay_app`]: wires them together for `homecall relay`.
 
+pub mod acme;
 pub mod admin;
 pub mod app;
 pub mod clock;

@@ -148,9 +148,13 @@ async fn connections_that_never_finish_their_headers_cannot_lock_callers_out() {
 async fn a_flood_of_candidates_ends_the_call_and_the_box_keeps_answering() {
     let b = TestBox::start("");
     let link = b.create_link("Anna");
-    let waiting_elements = b.status()["pipelineElements"].as_u64().expect("element count");
+    let waiting_elements = b.status()["pipelineElements"]
+        .as_u64()
+        .expect("element count");
     let (mut socket, _, _) = join(&b, token_of(&link)).await;
-    let in_call_elements = b.status()["pipelineElements"].as_u64().expect("element count");
+    let in_call_elements = b.status()["pipelineElements"]
+        .as_u64()
+        .expect("element count");
     assert!(
         in_call_elements > waiting_elements,
         "a call adds its branches: {waiting_elements} → {in_call_elements}"
@@ -204,10 +208,14 @@ async fn a_flood_of_candidates_ends_the_call_and_the_box_keeps_answering() {
     });
     let (mut next, _, _) = join(&b, token_of(&link)).await;
     send(&mut next, json!({"type": "hangUp"})).await;
-    b.wait_until(Duration::from_secs(10), "the pipeline back to its waiting size", |b| {
-        b.state() == "waiting"
-            && b.status()["pipelineElements"].as_u64() == Some(waiting_elements)
-    });
+    b.wait_until(
+        Duration::from_secs(10),
+        "the pipeline back to its waiting size",
+        |b| {
+            b.state() == "waiting"
+                && b.status()["pipelineElements"].as_u64() == Some(waiting_elements)
+        },
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -428,6 +428,15 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
             }
         }
         Event::OfferReady { session, sdp } => match state.phase_of(session) {
+            // The engine offers once per call; a second offer would restart
+            // the caller's candidate tally.
+            Some(Phase::Connecting)
+                if state
+                    .find(session)
+                    .is_some_and(|c| !c.ice.per_mline.is_empty()) =>
+            {
+                return illegal(event, "the box offered already")
+            }
             Some(Phase::Connecting) => {
                 if let Some(call) = next.find_mut(session) {
                     call.ice.per_mline = vec![0; mline_count(sdp)];

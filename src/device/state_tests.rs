@@ -656,6 +656,30 @@ fn candidates_are_taken_up_to_the_limits_then_the_call_ends() {
 }
 
 #[test]
+fn a_second_offer_is_illegal_and_keeps_the_tally() {
+    let limits = CandidateLimits {
+        per_call: 4,
+        per_mline: 1,
+        bytes: 100,
+    };
+    let (state, _) = arrive(&State::with_limits(2, limits), "a");
+    let state = offered(&state, "a");
+    let (state, _) = step(&state, candidate(0, "candidate:1"));
+    assert_illegal(
+        &state,
+        Event::OfferReady {
+            session: s("a"),
+            sdp: OFFER.into(),
+        },
+    );
+    let (_, effects) = step(&state, candidate(0, "candidate:2"));
+    assert_eq!(
+        effects,
+        expelled("too many candidates for one m-line", true)
+    );
+}
+
+#[test]
 fn a_candidate_too_long_or_for_no_offered_mline_ends_the_call() {
     let limits = CandidateLimits {
         bytes: 100,

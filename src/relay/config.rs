@@ -14,7 +14,7 @@
 //! [acme]                                     # … or one fetched and renewed over ACME
 //! domain = "relay.example.org"
 //! directory = "https://acme-v02.api.letsencrypt.org/directory"
-//! contact = "mailto:family@example.org"
+//! contact = "family@example.org"
 //! http_listen = "0.0.0.0:80"                 # HTTP-01 challenges (and a redirect to https)
 //!
 //! [limits]                                   # as the box's [limits]

@@ -34,7 +34,7 @@ use crate::tls::Certificate;
 use gate::{Gate, SourceRates};
 
 pub use admin::AdminState;
-pub use serve::Transport;
+pub use serve::{LiveTls, Transport};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -140,6 +140,6 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let limits = state.limits.clone();
-    let tls = certificate.map(|c| tokio_rustls::TlsAcceptor::from(c.config.clone()));
+    let tls = certificate.map(|c| LiveTls::new(c.config.clone()));
     serve::serve(listener, app(state), tls, &limits, shutdown).await
 }

@@ -22,6 +22,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::ConnectInfo;
@@ -55,6 +56,31 @@ pub struct Transport {
     pub secure: bool,
 }
 
+/// The certificate a TLS listener presents, replaceable while it serves (a
+/// renewed certificate applies to the next connection); cheap to clone.
+#[derive(Clone)]
+pub struct LiveTls(Arc<RwLock<Arc<rustls::ServerConfig>>>);
+
+impl LiveTls {
+    pub fn new(config: Arc<rustls::ServerConfig>) -> Self {
+        Self(Arc::new(RwLock::new(config)))
+    }
+
+    /// Presents `config` from the next connection on.
+    pub fn replace(&self, config: Arc<rustls::ServerConfig>) {
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = config;
+    }
+
+    fn acceptor(&self) -> TlsAcceptor {
+        TlsAcceptor::from(
+            self.0
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+        )
+    }
+}
+
 /// The first byte of a TLS handshake record.
 const TLS_HANDSHAKE: u8 = 0x16;
 
@@ -63,7 +89,7 @@ const TLS_HANDSHAKE: u8 = 0x16;
 pub async fn serve(
     listener: TcpListener,
     app: Router,
-    tls: Option<TlsAcceptor>,
+    tls: Option<LiveTls>,
     limits: &Limits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
@@ -110,7 +136,7 @@ pub async fn serve(
             match tokio::time::timeout(handshake_limit, stream.peek(&mut first)).await {
                 Ok(Ok(1)) if first[0] == TLS_HANDSHAKE => {
                     let Ok(Ok(stream)) =
-                        tokio::time::timeout(handshake_limit, tls.accept(stream)).await
+                        tokio::time::timeout(handshake_limit, tls.acceptor().accept(stream)).await
                     else {
                         tracing::debug!(source = %peer.ip(), "TLS handshake failed or timed out");
                         return;

@@ -30,9 +30,10 @@ use super::assets::{self, CALL_HTML};
 use super::gate::{Gate, SourceRates};
 use super::i18n::Text;
 use super::pages::{lang_of, message};
+use super::LiveTls;
+use crate::acme::ChallengeResponses;
 use crate::limits::Limits;
 use crate::relay::{BoxBook, BoxId, TunnelDirectory};
-use crate::tls::Certificate;
 
 /// What every relay handler can reach.
 #[derive(Clone)]
@@ -82,16 +83,45 @@ pub fn relay_app(state: RelayState) -> Router {
         .with_state(state)
 }
 
-/// Serves the relay on `listener` (over TLS with `certificate`) until `shutdown`.
+/// Serves the relay on `listener` (over TLS with `tls`, whose certificate
+/// may be replaced while it runs) until `shutdown`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: RelayState,
-    certificate: Option<&Certificate>,
+    tls: Option<LiveTls>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let limits = state.limits.clone();
-    let tls = certificate.map(|c| tokio_rustls::TlsAcceptor::from(c.config.clone()));
     super::serve::serve(listener, relay_app(state), tls, &limits, shutdown).await
+}
+
+/// The relay's plain-HTTP door (port 80): the ACME server's HTTP-01
+/// challenges, and a redirect to https:// for everything else.
+pub async fn serve_challenges(
+    listener: tokio::net::TcpListener,
+    challenges: ChallengeResponses,
+    public_url: String,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let app = Router::new()
+        .route(
+            "/.well-known/acme-challenge/{token}",
+            get(
+                |State(c): State<ChallengeResponses>, Path(token): Path<String>| async move {
+                    c.key_authorization(&token).ok_or(StatusCode::NOT_FOUND)
+                },
+            ),
+        )
+        .fallback(move |uri: axum::http::Uri| {
+            let to = format!(
+                "{public_url}{}",
+                uri.path_and_query().map_or("/", |p| p.as_str())
+            );
+            async move { axum::response::Redirect::permanent(&to) }
+        })
+        .with_state(challenges);
+    super::serve::serve(listener, app, None, &limits, shutdown).await
 }
 
 async fn home(headers: HeaderMap) -> Response {
