@@ -4,12 +4,14 @@
 #      driver for the end-to-end tests (npm ci, from the lockfile);
 #   2. formatting and lints: cargo fmt --check, cargo clippy -D warnings;
 #   3. unit and integration tests (the real binary over real WebSockets);
-#   4. end-to-end calls: the real box and headless Chromium;
+#   4. end-to-end calls: the real box and headless Chromium; then the box and
+#      a phone behind NATs in network namespaces, calling through the relay;
 #   5. the appliance: the systemd unit (verify, security score), the Yocto
 #      layer (oelint-adv), the .deb booted with systemd-nspawn (waiting, a call,
 #      the watchdog), and the unit and integration tests built for aarch64 and
 #      run under qemu.
-# Test traffic stays inside network namespaces that have only loopback.
+# Test traffic stays inside network namespaces that have only loopback, or
+# (the reach test) namespaces made for it that are joined to nothing else.
 set -euo pipefail
 repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$repo"
@@ -40,6 +42,14 @@ in_netns cargo test --locked --offline
 
 step "end-to-end calls in headless Chromium"
 in_netns bash -c 'cd tests/e2e && exec npm test --silent'
+
+# Its own namespaces: a home router and a phone's NAT that let nothing in,
+# an "internet" with the relay, coturn and pebble; documentation addresses
+# only. Once with NATs that keep ports (the media finds a direct path), once
+# with NATs that pick a new port per destination (the media must take coturn).
+step "reachable from anywhere: the box and a phone behind NATs, through the relay"
+REACH_NAT=cone tests/reach/run.sh
+REACH_NAT=symmetric tests/reach/run.sh
 
 step "systemd unit"
 scripts/check-systemd.sh

@@ -155,13 +155,29 @@ pub async fn keep_connected(link: RelayLink, state: AppState) {
                 continue;
             }
         };
-        tracing::warn!(relay = %code.relay_url, why = %outcome, pause_ms = pause.as_millis() as u64, "relay tunnel down");
-        link.lost(outcome);
         let wait = jittered(pause);
+        tracing::warn!(relay = %code.relay_url, why = %outcome.detail, retry_ms = wait.as_millis() as u64, "relay tunnel down");
+        link.lost(outcome.said);
         pause = (pause * 2).min(LONGEST_PAUSE);
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             _ = pairing.changed() => pause = FIRST_PAUSE,
+        }
+    }
+}
+
+/// Why the tunnel is down: a sentence for the family's admin, and the
+/// details for the log.
+struct Lost {
+    said: String,
+    detail: String,
+}
+
+impl Lost {
+    fn new(said: &str, detail: impl std::fmt::Display) -> Self {
+        Self {
+            said: said.to_owned(),
+            detail: detail.to_string(),
         }
     }
 }
@@ -172,11 +188,16 @@ async fn hold(
     link: &RelayLink,
     state: &AppState,
     pause: &mut Duration,
-) -> String {
+) -> Lost {
     let socket = match tokio::time::timeout(CONNECT_LIMIT, connect(code, &link.inner.roots)).await {
         Ok(Ok(socket)) => socket,
-        Ok(Err(why)) => return why,
-        Err(_) => return format!("no answer from {} within {CONNECT_LIMIT:?}", code.relay_url),
+        Ok(Err(lost)) => return lost,
+        Err(_) => {
+            return Lost::new(
+                "The relay did not answer.",
+                format!("no answer from {} within {CONNECT_LIMIT:?}", code.relay_url),
+            )
+        }
     };
     tracing::info!(relay = %code.relay_url, box_id = %code.box_id, "relay tunnel up");
     link.connected();
@@ -190,68 +211,90 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 type Socket = tokio_tungstenite::WebSocketStream<Box<dyn Io>>;
 
 /// TCP, TLS (for https relays) and the authenticated upgrade.
-async fn connect(code: &PairingCode, roots: &Arc<rustls::RootCertStore>) -> Result<Socket, String> {
+async fn connect(code: &PairingCode, roots: &Arc<rustls::RootCertStore>) -> Result<Socket, Lost> {
+    let bad_address = |e: String| {
+        Lost::new(
+            "The relay's address in the pairing code is not usable: pair again.",
+            e,
+        )
+    };
     let (secure, rest) = match code.relay_url.split_once("://") {
         Some(("https", rest)) => (true, rest),
         Some(("http", rest)) => (false, rest),
-        _ => return Err(format!("{} is not an http(s) address", code.relay_url)),
+        _ => {
+            return Err(bad_address(format!(
+                "{} is not an http(s) address",
+                code.relay_url
+            )))
+        }
     };
     let authority = rest.split('/').next().unwrap_or(rest);
     let (host, port) = split_authority(authority, if secure { 443 } else { 80 })
-        .ok_or_else(|| format!("{} has no host", code.relay_url))?;
+        .ok_or_else(|| bad_address(format!("{} has no host", code.relay_url)))?;
     let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
         .await
-        .map_err(|e| format!("cannot reach {authority}: {e}"))?;
+        .map_err(|e| {
+            Lost::new(
+                "The relay cannot be reached (is the box online, is the relay running?).",
+                format!("cannot reach {authority}: {e}"),
+            )
+        })?;
     let _ = tcp.set_nodelay(true);
     let stream: Box<dyn Io> = if secure {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
+            .map_err(|e| Lost::new("The box cannot set up TLS.", e))?
             .with_root_certificates(roots.clone())
             .with_no_client_auth();
-        let name = ServerName::try_from(host.clone()).map_err(|e| format!("{host}: {e}"))?;
+        let name =
+            ServerName::try_from(host.clone()).map_err(|e| bad_address(format!("{host}: {e}")))?;
         let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
             .connect(name, tcp)
             .await
-            .map_err(|e| format!("TLS with {authority} failed: {e}"))?;
+            .map_err(|e| {
+                let said = if e.to_string().contains("certificate") {
+                    "The relay's certificate is not trusted (is its name right, is it valid?)."
+                } else {
+                    "The secure connection to the relay failed."
+                };
+                Lost::new(said, format!("TLS with {authority} failed: {e}"))
+            })?;
         Box::new(tls)
     } else if host_is_loopback(&host) {
         Box::new(tcp)
     } else {
-        return Err("a relay off this machine must use https://".into());
+        return Err(bad_address(
+            "a relay off this machine must use https://".into(),
+        ));
     };
     let scheme = if secure { "wss" } else { "ws" };
     let mut request = format!("{scheme}://{authority}/tunnel")
         .into_client_request()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| bad_address(e.to_string()))?;
     let headers = request.headers_mut();
     headers.insert(
         "authorization",
         code.bearer()
             .parse()
-            .map_err(|_| "the key is not a header".to_owned())?,
+            .map_err(|_| bad_address("the key is not a header".to_owned()))?,
     );
-    headers.insert(
-        "x-homecall-tunnel",
-        TUNNEL_VERSION
-            .to_string()
-            .parse()
-            .map_err(|_| "version".to_owned())?,
-    );
+    headers.insert("x-homecall-tunnel", TUNNEL_VERSION.into());
     let (socket, _) = tokio_tungstenite::client_async(request, stream)
         .await
         .map_err(|e| match e {
-            tokio_tungstenite::tungstenite::Error::Http(r) if r.status() == 401 => {
-                "the relay does not know this box (pair it again)".to_owned()
-            }
-            e => format!("the relay refused the tunnel: {e}"),
+            tokio_tungstenite::tungstenite::Error::Http(r) if r.status() == 401 => Lost::new(
+                "The relay does not know this box any more: make a new pairing code on the relay and paste it here.",
+                "401 from the relay",
+            ),
+            e => Lost::new("The relay refused the connection.", e),
         })?;
     Ok(socket)
 }
 
 /// Pumps frames between the relay and the callers until the tunnel ends.
-async fn serve(socket: Socket, state: &AppState) -> String {
+async fn serve(socket: Socket, state: &AppState) -> Lost {
+    let lost = |detail: String| Lost::new("The connection to the relay was lost.", detail);
     let (mut tx, mut rx) = socket.split();
     let (to_relay, mut outgoing) = mpsc::channel::<TunnelFrame>(256);
     let mut callers: HashMap<u64, mpsc::Sender<Message>> = HashMap::new();
@@ -260,21 +303,21 @@ async fn serve(socket: Socket, state: &AppState) -> String {
     loop {
         tokio::select! {
             frame = outgoing.recv() => {
-                let Some(frame) = frame else { return "the box stopped".into() };
+                let Some(frame) = frame else { return lost("the box stopped".into()) };
                 if let TunnelFrame::Close { caller, .. } = &frame {
                     callers.remove(caller);
                 }
                 let Ok(text) = serde_json::to_string(&frame) else { continue };
                 if let Err(e) = tx.send(WsMessage::text(text)).await {
-                    return format!("cannot write to the relay: {e}");
+                    return lost(format!("cannot write to the relay: {e}"));
                 }
             }
             incoming = rx.next() => {
                 last_heard = tokio::time::Instant::now();
                 let text = match incoming {
                     Some(Ok(WsMessage::Text(text))) => text,
-                    Some(Ok(WsMessage::Close(_))) | None => return "the relay closed the tunnel".into(),
-                    Some(Err(e)) => return format!("the tunnel broke: {e}"),
+                    Some(Ok(WsMessage::Close(_))) | None => return lost("the relay closed the tunnel".into()),
+                    Some(Err(e)) => return lost(format!("the tunnel broke: {e}")),
                     Some(Ok(_)) => continue,
                 };
                 match serde_json::from_str::<TunnelFrame>(&text) {
@@ -308,10 +351,10 @@ async fn serve(socket: Socket, state: &AppState) -> String {
             }
             _ = ping.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {
-                    return "the relay went silent".into();
+                    return lost("the relay went silent".into());
                 }
                 if let Err(e) = tx.send(WsMessage::Ping(Default::default())).await {
-                    return format!("cannot write to the relay: {e}");
+                    return lost(format!("cannot write to the relay: {e}"));
                 }
             }
         }
