@@ -2,11 +2,11 @@
 //
 // Owns asking the box every few seconds while the tab is on screen (and only
 // then): its state, the numbers of the call in progress, the picture on the
-// TV and the last calls.
+// TV and the last calls; and the network check, run when the admin asks.
 
 import { t, formatDateTime, formatTimeNow, localize } from './admin-i18n.js';
 import { API, REQUEST_TIMEOUT_MS, authed } from './admin-api.js';
-import { byId, say, sayError } from './admin-forms.js';
+import { busy, byId, say, sayError } from './admin-forms.js';
 
 /** How often the Status tab asks the box, while it is on screen. */
 const STATUS_EVERY_MS = 2000;
@@ -50,6 +50,12 @@ const ui = Object.freeze({
   callsEmpty: byId('calls-empty'),
   callsList: byId('calls-list'),
   callTemplate: /** @type {HTMLTemplateElement} */ (byId('call-template')),
+  networkCheck: /** @type {HTMLButtonElement} */ (byId('network-check')),
+  networkFacts: byId('network-facts'),
+  networkTurn: byId('network-turn'),
+  networkPublicRow: byId('network-public-row'),
+  networkPublic: byId('network-public'),
+  networkMessage: byId('network-message'),
 });
 
 /** Where the page stands (its view and its tab); admin.js tells, through watchPage. */
@@ -79,6 +85,8 @@ export function resetStatus() {
   say(ui.callsMessage, '');
   noScreen = false;
   shownCalls = '';
+  say(ui.networkMessage, '');
+  ui.networkFacts.hidden = true;
 }
 
 /**
@@ -272,4 +280,45 @@ function renderCall(call) {
   field('picture').textContent =
     call?.videoFrames > 0 && call.width > 0 && call.height > 0 ? t('pictureSize2', { width: String(call.width), height: String(call.height) }) : t('noPicture');
   return item;
+}
+
+/**
+ * @typedef {object} NetworkReport what GET /api/admin/network answers
+ * @property {{configured: boolean, ok: boolean, server?: string, relayedAddress?: string, error?: string}} turn
+ * @property {string} [publicAddress]
+ * @property {string} [publicAddressError]
+ * @property {number} checkedAt unix seconds
+ */
+
+ui.networkCheck.addEventListener('click', () => busy(ui.networkCheck, checkNetwork));
+
+/** Asks the box to check the TURN server and its public address (a few seconds). */
+async function checkNetwork() {
+  say(ui.networkMessage, t('networkChecking'));
+  try {
+    /** @type {NetworkReport} */
+    const report = await authed('GET', '/network');
+    renderNetwork(report);
+    say(ui.networkMessage, t('networkCheckedAt', { time: formatDateTime(report.checkedAt) }), 'ok');
+  } catch (err) {
+    sayError(ui.networkMessage, err);
+  }
+}
+
+/** @param {NetworkReport} report */
+function renderNetwork(report) {
+  const turn = report?.turn ?? { configured: false, ok: false };
+  const server = String(turn.server ?? '');
+  let text;
+  if (!turn.configured) text = t('networkNoTurn');
+  else if (turn.ok) text = t('networkTurnOk', { server, relayed: String(turn.relayedAddress ?? '') });
+  else text = t('networkTurnFailed', { server, error: String(turn.error ?? '') });
+  setText(ui.networkTurn, text);
+  ui.networkTurn.dataset.ok = String(!!turn.ok);
+  const address = report?.publicAddress;
+  const why = report?.publicAddressError;
+  ui.networkPublicRow.hidden = !address && !why;
+  if (address) setText(ui.networkPublic, t('networkPublicValue', { address: String(address) }));
+  else if (why) setText(ui.networkPublic, t('networkPublicUnknown', { error: String(why) }));
+  ui.networkFacts.hidden = false;
 }

@@ -164,8 +164,9 @@ export class Box {
 /**
  * Starts the box with a fresh temp dir and config and waits until
  * /api/status answers (polled every 20 ms, up to `readyTimeoutMs`).
+ * `turn`, when given, becomes the `[turn]` table (server, secret, relay_only…).
  */
-export async function startBox({ bin = boxBinary(), readyTimeoutMs = 15_000, media = {}, calls = {}, env = {} } = {}) {
+export async function startBox({ bin = boxBinary(), readyTimeoutMs = 15_000, media = {}, calls = {}, turn = null, env = {} } = {}) {
   if (!fs.existsSync(bin)) {
     throw new Error(`no box binary at ${bin}: build it (cargo build) or set HOMECALL_BIN`);
   }
@@ -198,6 +199,7 @@ export async function startBox({ bin = boxBinary(), readyTimeoutMs = 15_000, med
     '[calls]',
     ...Object.entries(callsConfig).map(([k, v]) => `${k} = ${toml(v)}`),
     '',
+    ...(turn ? ['[turn]', ...Object.entries(turn).map(([k, v]) => `${k} = ${toml(v)}`), ''] : []),
   ].join('\n');
   const configPath = path.join(dir, 'homecall.toml');
   fs.writeFileSync(configPath, config);
