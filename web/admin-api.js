@@ -46,7 +46,7 @@ export class ApiError extends Error {
 /**
  * Calls the admin API. Mutating calls send JSON (and the browser adds the
  * Origin the box checks); the session cookie goes along on its own.
- * @param {'GET' | 'POST' | 'PUT'} method
+ * @param {'GET' | 'POST' | 'PUT' | 'DELETE'} method
  * @param {string} path under /api/admin, starting with '/'
  * @param {unknown} [body] sent as JSON; none when undefined
  * @returns {Promise<any>} the answer's JSON, or null for 204
@@ -94,7 +94,7 @@ export async function api(method, path, body) {
  * session is indeed gone, the page goes back to the login and the error is
  * marked handled; a 401 for another reason (a wrong current password) is the
  * caller's to show.
- * @param {'GET' | 'POST' | 'PUT'} method
+ * @param {'GET' | 'POST' | 'PUT' | 'DELETE'} method
  * @param {string} path
  * @param {unknown} [body]
  */

@@ -7,6 +7,7 @@
 import { t, formatDateTime, formatTimeNow, localize } from './admin-i18n.js';
 import { API, REQUEST_TIMEOUT_MS, authed } from './admin-api.js';
 import { busy, byId, say, sayError } from './admin-forms.js';
+import { refreshRelay, resetRelay } from './admin-relay.js';
 
 /** How often the Status tab asks the box, while it is on screen. */
 const STATUS_EVERY_MS = 2000;
@@ -42,6 +43,8 @@ const ui = Object.freeze({
   }),
   statusEncoder: byId('status-encoder'),
   statusVersion: byId('status-version'),
+  statusCertificateRow: byId('status-certificate-row'),
+  statusCertificate: byId('status-certificate'),
   statusMessage: byId('status-message'),
   statusUpdated: byId('status-updated'),
   tvPicture: /** @type {HTMLImageElement} */ (byId('tv-picture')),
@@ -87,6 +90,7 @@ export function resetStatus() {
   shownCalls = '';
   say(ui.networkMessage, '');
   ui.networkFacts.hidden = true;
+  resetRelay();
 }
 
 /**
@@ -95,6 +99,7 @@ export function resetStatus() {
  * @property {{session: string, phase: string, label: string}[]} calls
  * @property {string} encoder
  * @property {string} version
+ * @property {string} [certificateFingerprint] SHA-256 of the box's HTTPS certificate
  * @property {null | {videoFrames: number, width: number, height: number, framerate: number, audioBuffers: number}} remote
  * @property {null | CallStats} [call] how the call in progress is going
  */
@@ -130,6 +135,7 @@ export function startStatus() {
         say(ui.statusMessage, '');
         refreshTv();
         loadCalls(round);
+        refreshRelay();
       } catch (err) {
         if (round !== statusRound) return;
         sayError(ui.statusMessage, err);
@@ -196,6 +202,9 @@ function renderStatus(status) {
   }
   setText(ui.statusEncoder, String(status?.encoder ?? '—'));
   setText(ui.statusVersion, String(status?.version ?? '—'));
+  const fingerprint = status?.certificateFingerprint;
+  ui.statusCertificateRow.hidden = !fingerprint;
+  if (fingerprint) setText(ui.statusCertificate, String(fingerprint));
   ui.statusUpdated.textContent = t('updatedAt', { time: formatTimeNow() });
 }
 

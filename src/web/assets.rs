@@ -67,6 +67,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../web/admin-status.js"),
     ),
     (
+        "admin-relay.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/admin-relay.js"),
+    ),
+    (
         "admin.css",
         "text/css; charset=utf-8",
         include_str!("../../web/admin.css"),

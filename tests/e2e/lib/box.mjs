@@ -99,7 +99,7 @@ export class Box {
     });
     const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
     const link = lines.at(-1);
-    if (!link || !/^https?:\/\/[^/]+\/r\/\S+$/.test(link)) {
+    if (!link || !/^https?:\/\/[^/]+(\/b\/[0-9a-f]{16})?\/r\/\S+$/.test(link)) {
       throw new Error(`"link create" printed no link URL as its last line.\nstdout:\n${stdout}\nstderr:\n${stderr}`);
     }
     this.note(`link created (${label}): ${link}`);
