@@ -3,16 +3,20 @@
 // which builds the release binary and gives it a network namespace.
 //
 // env: HOMECALL_BIN (the box binary), RUNS (calls, default 12; the first is a
-// warm-up and is not counted).
+// warm-up and is not counted), RELAY_ONLY=1 (a real coturn on loopback, and
+// both the box and the browser use relayed candidates only: the path a call
+// takes when neither side can reach the other directly).
 //
 // stdout: one line per call, then the reference figure and ratio, then
 // first_frame_ms_p90=<n>, and last first_frame_ms_median=<n>.
 
 import { makeFixtures, removeFixtures } from '../tests/e2e/lib/fixtures.mjs';
 import { startBox } from '../tests/e2e/lib/box.mjs';
+import { startCoturn } from '../tests/e2e/lib/coturn.mjs';
 import { launchBrowser, describePage } from '../tests/e2e/lib/browser.mjs';
 import { FINAL_PAGE_STATES, hangUp, waitBoxState } from '../tests/e2e/lib/call.mjs';
 import { fatal, waitUntil } from '../tests/e2e/lib/wait.mjs';
+import { median, percentile } from '../tests/e2e/lib/figures.mjs';
 
 const RUNS = Number.parseInt(process.env.RUNS ?? '12', 10);
 if (!Number.isInteger(RUNS) || RUNS < 2) {
@@ -20,21 +24,25 @@ if (!Number.isInteger(RUNS) || RUNS < 2) {
   process.exit(2);
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-/** Nearest-rank percentile. */
-function percentile(xs, p) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)];
-}
-
 const fixtures = makeFixtures();
-const box = await startBox();
+const RELAY_ONLY = process.env.RELAY_ONLY === '1';
+const SECRET = 'bench-static-auth-secret';
+const coturn = RELAY_ONLY ? await startCoturn({ secret: SECRET }) : null;
+const box = await startBox(coturn ? { turn: { server: coturn.server, secret: SECRET, relay_only: true } } : {});
 const browser = await launchBrowser(fixtures);
+if (RELAY_ONLY) {
+  // Every RTCPeerConnection the page makes uses relayed candidates only.
+  await browser.context.addInitScript(() => {
+    const Native = window.RTCPeerConnection;
+    if (!Native) return;
+    window.RTCPeerConnection = class RelayOnly extends Native {
+      constructor(configuration, ...rest) {
+        super({ ...(configuration || {}), iceTransportPolicy: 'relay' }, ...rest);
+      }
+    };
+  });
+}
+console.log(`path=${RELAY_ONLY ? 'relay-only through coturn' : 'direct'}`);
 browser.quiet = true; // keep stdout/stderr for figures; consoles go into failure reports
 let page = null;
 const firstFrame = [];
@@ -77,12 +85,14 @@ try {
   console.error(await box.describe(60));
   await browser.close();
   await box.stop();
+  await coturn?.stop();
   removeFixtures(fixtures);
   process.exit(1);
 }
 
 await browser.close();
 removeFixtures(fixtures);
+await coturn?.stop();
 const code = await box.stop();
 if (code !== 0) console.error(`note: the box exited with code ${code} after SIGTERM`);
 console.error(`box log: ${box.logPath}`);

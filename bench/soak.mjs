@@ -39,6 +39,7 @@ import { startBox } from '../tests/e2e/lib/box.mjs';
 import { launchBrowser, describePage, pageState, remoteStats } from '../tests/e2e/lib/browser.mjs';
 import { FINAL_PAGE_STATES, hangUp, waitBoxState } from '../tests/e2e/lib/call.mjs';
 import { fatal, waitUntil } from '../tests/e2e/lib/wait.mjs';
+import { median, percentile } from '../tests/e2e/lib/figures.mjs';
 
 function intEnv(name, fallback, min) {
   const raw = process.env[name];
@@ -61,18 +62,6 @@ if (!['fresh', 'shared'].includes(BROWSER)) {
 const MAX_CONSECUTIVE_FAILURES = 5;
 /** Remote video frames the page must have decoded before the call counts as up. */
 const MIN_FRAMES = 10;
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-/** Nearest-rank percentile. */
-function percentile(xs, p) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)];
-}
 
 /** Least-squares slope of ys over 0..n-1 (null with fewer than 2 points). */
 function slope(ys) {

@@ -19,12 +19,17 @@ use crate::{hw, system, web};
 
 pub fn run(config: Config) -> anyhow::Result<()> {
     system::init_logging();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    runtime()?.block_on(serve(config))
+}
+
+/// The web server's runtime: two workers (a Pi has four cores; GStreamer
+/// and the device actor have threads of their own).
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(serve(config))
+        .context("cannot start the async runtime")
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -304,20 +304,13 @@ fn default_ttl() -> u64 {
 impl Config {
     /// Reads and validates the file at `path`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse(path, &text)
+        Self::parse(path, &read(path)?)
     }
 
     /// Validates `text` as if read from `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
-        let invalid = |span: Option<Range<usize>>, reason: String| ConfigError::Invalid {
-            path: path.to_owned(),
-            line: span.map_or(1, |s| line_of(text, s.start)),
-            reason,
-        };
+        let invalid =
+            |span: Option<Range<usize>>, reason: String| invalid_at(path, text, span, reason);
         let raw: RawConfig =
             toml::from_str(text).map_err(|e| invalid(e.span(), e.message().to_owned()))?;
         let at = |span: Range<usize>| Some(span);
@@ -577,6 +570,28 @@ fn host_name() -> String {
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
         .unwrap_or_else(|| "homecall".to_owned())
+}
+
+/// The text of the configuration file at `path`.
+pub(crate) fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// The error for a bad value at `span` (a byte range) of `text`, read from `path`.
+pub(crate) fn invalid_at(
+    path: &Path,
+    text: &str,
+    span: Option<Range<usize>>,
+    reason: String,
+) -> ConfigError {
+    ConfigError::Invalid {
+        path: path.to_owned(),
+        line: span.map_or(1, |s| line_of(text, s.start)),
+        reason,
+    }
 }
 
 /// The 1-based line holding byte `offset` of `text`.

@@ -19,12 +19,7 @@ use crate::{system, web};
 
 pub fn run(config: RelayConfig) -> anyhow::Result<()> {
     system::init_logging();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(serve(config))
+    crate::app::runtime()?.block_on(serve(config))
 }
 
 async fn serve(config: RelayConfig) -> anyhow::Result<()> {

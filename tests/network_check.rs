@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use support::admin::set_up;
 use support::http::{Request, Response};
 use support::TestBox;
 
@@ -131,17 +132,6 @@ impl Drop for Coturn {
 
 fn turn_config(port: u16, secret: &str) -> String {
     format!("[turn]\nserver = \"127.0.0.1:{port}\"\nsecret = \"{secret}\"\n")
-}
-
-/// Sets the box up and returns the session cookie.
-async fn set_up(b: &TestBox) -> String {
-    let r = Request::new("POST", "/api/admin/setup")
-        .header("Origin", format!("http://127.0.0.1:{}", b.port))
-        .json(json!({"code": b.setup_code(), "password": "correct horse battery"}))
-        .send(b.port)
-        .await;
-    assert_eq!(r.status, 204, "{r:?}");
-    r.cookie().expect("a session cookie")
 }
 
 async fn network(b: &TestBox, cookie: &str) -> (Response, Value) {

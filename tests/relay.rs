@@ -9,21 +9,12 @@ use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
+use support::admin::set_up;
 use support::http::{Request, Response};
 use support::relay::TestRelay;
 use support::TestBox;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-
-async fn admin(b: &TestBox) -> String {
-    let r = Request::new("POST", "/api/admin/setup")
-        .header("Origin", format!("http://127.0.0.1:{}", b.port))
-        .json(json!({"code": b.setup_code(), "password": "correct horse battery"}))
-        .send(b.port)
-        .await;
-    assert_eq!(r.status, 204, "{r:?}");
-    r.cookie().expect("a session cookie")
-}
 
 async fn relay_api(b: &TestBox, cookie: &str, method: &str, body: Option<Value>) -> Response {
     let mut request = Request::new(method, "/api/admin/relay")
@@ -91,7 +82,7 @@ async fn a_call_through_the_relay_and_again_after_the_relay_restarts() {
     );
 
     let b = TestBox::start("");
-    let cookie = admin(&b).await;
+    let cookie = set_up(&b).await;
     let paired = relay_api(&b, &cookie, "PUT", Some(json!({"code": code}))).await;
     assert_eq!(paired.status, 200, "{paired:?}");
     let box_id = paired.json()["boxId"].as_str().expect("box id").to_owned();
@@ -197,7 +188,7 @@ async fn an_offline_box_an_unknown_box_and_a_wrong_key() {
     assert!(!relay.log().contains(&"A".repeat(43)), "no key in the log");
 
     let b = TestBox::start("");
-    let cookie = admin(&b).await;
+    let cookie = set_up(&b).await;
     let bad = relay_api(&b, &cookie, "PUT", Some(json!({"code": "hello"}))).await;
     assert_eq!(bad.status, 400);
     assert!(bad.json()["error"]

@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::ConfigError;
+use crate::config::{invalid_at, read, ConfigError};
 use crate::limits::{Limits, RawLimits};
 
 /// The validated relay configuration.
@@ -119,19 +119,12 @@ fn default_http_listen() -> Spanned<String> {
 
 impl RelayConfig {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse(path, &text)
+        Self::parse(path, &read(path)?)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
-        let invalid = |span: Option<Range<usize>>, reason: String| ConfigError::Invalid {
-            path: path.to_owned(),
-            line: span.map_or(1, |s| line_of(text, s.start)),
-            reason,
-        };
+        let invalid =
+            |span: Option<Range<usize>>, reason: String| invalid_at(path, text, span, reason);
         let raw: Raw =
             toml::from_str(text).map_err(|e| invalid(e.span(), e.message().to_owned()))?;
         let address = |s: &Spanned<String>, name: &str| {
@@ -218,11 +211,6 @@ impl RelayConfig {
             limits,
         })
     }
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset)
-        .map_or(1, |head| head.bytes().filter(|&b| b == b'\n').count() + 1)
 }
 
 #[cfg(test)]

@@ -56,6 +56,15 @@ pub struct Transport {
     pub secure: bool,
 }
 
+impl Transport {
+    /// Whether a signalling socket may be opened over `transport` from
+    /// `peer`: the protocol is `wss://`; plain `ws://` only from this machine
+    /// (development, the tests).
+    pub fn carries_calls(transport: Option<Self>, peer: SocketAddr) -> bool {
+        transport.is_some_and(|t| t.secure) || peer.ip().to_canonical().is_loopback()
+    }
+}
+
 /// The certificate a TLS listener presents, replaceable while it serves (a
 /// renewed certificate applies to the next connection); cheap to clone.
 #[derive(Clone)]

@@ -53,8 +53,7 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Response {
     // The protocol is wss:// — plain ws:// only from the box itself (development).
-    let secure = transport.is_some_and(|Extension(t)| t.secure);
-    if !secure && !peer.ip().to_canonical().is_loopback() {
+    if !Transport::carries_calls(transport.map(|Extension(t)| t), peer) {
         tracing::info!(source = %peer.ip(), "plain signalling socket refused: wss:// only");
         return (
             StatusCode::FORBIDDEN,

@@ -27,8 +27,7 @@ pub async fn upgrade(
     transport: Option<Extension<Transport>>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let secure = transport.is_some_and(|Extension(t)| t.secure);
-    if !secure && !peer.ip().to_canonical().is_loopback() {
+    if !Transport::carries_calls(transport.map(|Extension(t)| t), peer) {
         return (StatusCode::FORBIDDEN, "Calls need https://\n").into_response();
     }
     let Some(id) = BoxId::parse(&box_id) else {

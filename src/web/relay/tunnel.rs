@@ -32,8 +32,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let secure = transport.is_some_and(|Extension(t)| t.secure);
-    if !secure && !peer.ip().to_canonical().is_loopback() {
+    if !Transport::carries_calls(transport.map(|Extension(t)| t), peer) {
         return (StatusCode::FORBIDDEN, "Tunnels need https://\n").into_response();
     }
     if let Err(wait) = state.tunnel_logins.take(peer.ip(), Instant::now()) {

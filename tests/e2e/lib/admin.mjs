@@ -25,3 +25,18 @@ export async function setUpAdmin(box, password = 'correct horse battery') {
 export function adminGet(box, cookie, path) {
   return fetch(`${box.url}${path}`, { headers: { Cookie: cookie } });
 }
+
+/**
+ * Sets the box up, gives `browser` the session and opens the admin page on
+ * `tab` (its name on screen, e.g. 'Status'). Returns the page and the cookie.
+ */
+export async function openAdmin(browser, box, tab) {
+  const cookie = await setUpAdmin(box);
+  const [name, value] = cookie.split('=');
+  await browser.context.addCookies([{ name, value, url: box.url }]);
+  const page = await browser.newPage('admin');
+  await page.goto(`${box.url}/admin`, { timeout: 10_000 });
+  await page.locator('body[data-view="admin"]').waitFor({ timeout: 10_000 });
+  await page.getByRole('tab', { name: tab }).click();
+  return { page, cookie };
+}

@@ -86,7 +86,8 @@ export async function waitBrowserMedia(page, { minFrames = 30, width = 640, heig
  * Waits until the box reports, for the current caller, at least `minFrames`
  * decoded frames whose mean colour is within `rgbTolerance` of `expectedRgb`,
  * the tone within `hzTolerance` of `toneHz`, an RMS above `minRms`, and the
- * state inCall. Returns the last status.
+ * state inCall. Returns the last status. The defaults are what every call
+ * test checks; a test passes only the content it sent.
  */
 export async function waitBoxMedia(box, { expectedRgb, toneHz, minFrames = 30, rgbTolerance = 25, hzTolerance = 30, minRms = 0.01, timeoutMs = 15_000 }) {
   return waitUntil(
