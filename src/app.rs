@@ -116,10 +116,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown_state = state.clone();
+    let stopping = device.clone();
     let stopper = tokio::spawn(async move {
         system::terminated().await;
         tracing::info!("stopping: ending calls");
-        device.shutdown().await;
+        stopping.shutdown().await;
         shutdown_state.sockets_closed(Duration::from_secs(2)).await;
         let _ = stop_tx.send(());
     });
@@ -129,6 +130,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     .await
     .context("web server failed")?;
     stopper.abort();
+    device.stopped(Duration::from_secs(5)).await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -206,3 +206,16 @@ async fn a_link_made_while_the_box_runs_works_at_once() {
     let late = b.create_link("Late");
     let (_socket, _, _) = join(&b, token_of(&late)).await;
 }
+
+/// A box told to stop right after it starts (its plugins still loading on
+/// the warm-up thread) stops cleanly. Once, on a loaded machine, such a box
+/// was killed by a signal after "stopped": it exited while GStreamer still
+/// loaded plugins and tore the pipeline down on other threads; now both are
+/// joined first.
+#[test]
+fn a_box_stopped_as_soon_as_it_listens_exits_cleanly() {
+    for _ in 0..5 {
+        let mut b = TestBox::start("");
+        assert_eq!(b.terminate(), Some(0), "exit code after SIGTERM");
+    }
+}

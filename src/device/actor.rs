@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{mpsc, oneshot};
@@ -91,6 +92,8 @@ enum Command {
 #[derive(Clone)]
 pub struct DeviceHandle {
     inbox: mpsc::Sender<Command>,
+    /// The actor's thread, joined by [`DeviceHandle::stopped`].
+    thread: Arc<std::sync::Mutex<Option<std::thread::JoinHandle<()>>>>,
 }
 
 /// Settings the actor needs beyond the media engine.
@@ -138,10 +141,13 @@ impl DeviceHandle {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("device".into())
             .spawn(move || runtime.block_on(actor.run(commands, media_events)))?;
-        Ok(Self { inbox })
+        Ok(Self {
+            inbox,
+            thread: Arc::new(std::sync::Mutex::new(Some(thread))),
+        })
     }
 
     /// A caller with a valid link arrived.
@@ -198,6 +204,22 @@ impl DeviceHandle {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Shutdown(tx)).await;
         let _ = rx.await;
+    }
+
+    /// Waits (at most `limit`) until the actor's thread has ended, and with it
+    /// the media engine (its pipeline stopped): the process must not exit
+    /// while GStreamer is still tearing down.
+    pub async fn stopped(&self, limit: Duration) {
+        let thread = self
+            .thread
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let Some(thread) = thread else { return };
+        let joined = tokio::task::spawn_blocking(move || thread.join());
+        if tokio::time::timeout(limit, joined).await.is_err() {
+            tracing::warn!("the media engine did not stop in time");
+        }
     }
 
     async fn send(&self, command: Command) {

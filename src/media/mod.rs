@@ -217,6 +217,9 @@ pub struct MediaEngine {
     bus_task: tokio::task::JoinHandle<()>,
     /// Tears branches down on its own thread (see `reaper`).
     reaper: Reaper,
+    /// The warm-up thread, joined before the pipeline goes: a process that
+    /// exits while it still loads plugins crashes in GStreamer's exit handlers.
+    warming: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl MediaEngine {
@@ -242,7 +245,7 @@ impl MediaEngine {
         let reaper = Reaper::start()
             .map_err(|e| MediaError::Init(format!("cannot start the teardown thread: {e}")))?;
         let bus_task = tokio::spawn(watch_bus(bus, events.clone()));
-        warm_up();
+        let warming = Mutex::new(Some(warm_up()));
         Ok(Self {
             pipeline,
             settings,
@@ -253,6 +256,7 @@ impl MediaEngine {
             latest_remote: Mutex::new(Arc::default()),
             bus_task,
             reaper,
+            warming,
         })
     }
 
@@ -443,6 +447,10 @@ impl MediaEngine {
 
 impl Drop for MediaEngine {
     fn drop(&mut self) {
+        if let Some(warming) = lock(&self.warming).take() {
+            let _ = warming.join();
+        }
+        self.reaper.flush();
         let _ = self.pipeline.set_state(gst::State::Null);
         self.bus_task.abort();
     }
@@ -475,7 +483,7 @@ fn output_pipeline(
 /// call: GStreamer's DTLS elements share one certificate per process, made
 /// when the first one is created (an RSA key: a few hundred milliseconds),
 /// and each plugin's library loads when its first element is made.
-fn warm_up() {
+fn warm_up() -> std::thread::JoinHandle<()> {
     std::thread::spawn(|| {
         let started = std::time::Instant::now();
         for factory in [
@@ -492,7 +500,7 @@ fn warm_up() {
             let _ = gst::ElementFactory::make(factory).build();
         }
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "media warmed up");
-    });
+    })
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
