@@ -14,4 +14,6 @@ echo
 echo "Call the box by opening this link in a browser on this machine:"
 target/release/homecall link create --config "$config" --label "Family" | tail -n 1
 echo
+# As the appliance runs it (systemd/homecall.service says why).
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 exec target/release/homecall run --config "$config"
