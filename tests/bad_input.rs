@@ -146,6 +146,10 @@ async fn bad_messages_during_a_call_end_it_with_a_reason() {
             "an answer that is not SDP",
             json!({"type": "answer", "sdp": "not sdp at all"}),
         ),
+        (
+            "an answer GStreamer reads with a third media section",
+            json!({"type": "answer", "sdp": "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n m=x 9 RTP 0\r\n"}),
+        ),
     ];
     for (what, message) in cases {
         let (mut socket, _, _) = join(&b, token_of(&link)).await;

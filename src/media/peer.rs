@@ -173,6 +173,16 @@ impl Peer {
     pub fn set_answer(&self, sdp: &str) -> Result<(), MediaError> {
         let message =
             gst_sdp::SDPMessage::parse_buffer(sdp.as_bytes()).map_err(|_| MediaError::BadSdp)?;
+        // An answer has the offer's media sections, as GStreamer reads them
+        // (the device counted `m=` lines, which a crafted answer can make
+        // differ): anything else is the caller's fault, not a failed call.
+        let offered = self
+            .webrtc
+            .property::<Option<WebRTCSessionDescription>>("local-description")
+            .map(|offer| offer.sdp().medias_len());
+        if offered != Some(message.medias_len()) {
+            return Err(MediaError::BadSdp);
+        }
         let answer = WebRTCSessionDescription::new(WebRTCSDPType::Answer, message);
         // webrtcbin may still refuse it (no common codec, a bad fingerprint):
         // then the call has failed, and the device must hear so.
