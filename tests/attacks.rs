@@ -16,12 +16,49 @@ use std::time::{Duration, Instant};
 use futures::{SinkExt, StreamExt};
 use serde_json::json;
 use support::http::Request;
-use support::ws::{join, recv, send};
+use support::ws::{join, send};
 use support::{token_of, TestBox};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
 
 const OTHER_SOURCE: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+
+/// Sends `frames` as fast as the socket takes them while reading what the
+/// box says, as an attacker's client would; stops when the box closes.
+/// Returns how many were sent, the box's error message and its close code.
+async fn flood(
+    socket: support::ws::Socket,
+    frames: impl Iterator<Item = String>,
+) -> (usize, Option<String>, Option<CloseCode>) {
+    let (mut tx, mut rx) = socket.split();
+    let reader = tokio::spawn(async move {
+        let mut refusal = None;
+        while let Ok(Some(Ok(frame))) =
+            tokio::time::timeout(Duration::from_secs(60), rx.next()).await
+        {
+            match frame {
+                Message::Text(text) if text.contains("\"error\"") => {
+                    refusal = Some(text.to_string())
+                }
+                Message::Close(frame) => return (refusal, frame.map(|f| f.code)),
+                _ => {}
+            }
+        }
+        (refusal, None)
+    });
+    let mut sent = 0;
+    for frame in frames {
+        if reader.is_finished() || tx.send(Message::Text(frame.into())).await.is_err() {
+            break;
+        }
+        sent += 1;
+    }
+    let (refusal, close) = tokio::time::timeout(Duration::from_secs(30), reader)
+        .await
+        .expect("the box closes the socket")
+        .expect("reader task");
+    (sent, refusal, close)
+}
 
 /// `GET /api/status` from `from`, and how long it took; the box must answer within 5 s.
 async fn status_from(b: &TestBox, from: IpAddr) -> (u16, Duration) {
@@ -151,7 +188,7 @@ async fn a_flood_of_candidates_ends_the_call_and_the_box_keeps_answering() {
     let waiting_elements = b.status()["pipelineElements"]
         .as_u64()
         .expect("element count");
-    let (mut socket, _, _) = join(&b, token_of(&link)).await;
+    let (socket, _, _) = join(&b, token_of(&link)).await;
     let in_call_elements = b.status()["pipelineElements"]
         .as_u64()
         .expect("element count");
@@ -159,38 +196,12 @@ async fn a_flood_of_candidates_ends_the_call_and_the_box_keeps_answering() {
         in_call_elements > waiting_elements,
         "a call adds its branches: {waiting_elements} → {in_call_elements}"
     );
-    let flood = async {
-        for n in 0..100_000u32 {
-            let candidate = json!({"type": "ice", "sdpMLineIndex": 0,
-                "candidate": format!("candidate:{n} 1 udp 2122260223 10.0.{}.{} 9 typ host", n / 250 % 250, n % 250)});
-            if socket
-                .send(Message::Text(candidate.to_string().into()))
-                .await
-                .is_err()
-            {
-                return n;
-            }
-        }
-        100_000
-    };
-    let sent = tokio::time::timeout(Duration::from_secs(60), flood)
-        .await
-        .expect("the flood ends: the box closes the socket");
-    // The box's last words: why, then a close code.
-    let mut refusal = None;
-    let mut close = None;
-    while let Ok(Some(Ok(frame))) =
-        tokio::time::timeout(Duration::from_secs(5), socket.next()).await
-    {
-        match frame {
-            Message::Text(text) if text.contains("\"error\"") => refusal = Some(text.to_string()),
-            Message::Close(frame) => {
-                close = frame.map(|f| f.code);
-                break;
-            }
-            _ => {}
-        }
-    }
+    let candidates = (0..100_000u32).map(|n| {
+        json!({"type": "ice", "sdpMLineIndex": 0,
+            "candidate": format!("candidate:{n} 1 udp 2122260223 10.0.{}.{} 9 typ host", n / 250 % 250, n % 250)})
+        .to_string()
+    });
+    let (sent, refusal, close) = flood(socket, candidates).await;
     eprintln!("candidates sent before the box closed the socket: {sent}; close {close:?}");
     assert_eq!(
         refusal.as_deref(),
@@ -224,32 +235,22 @@ async fn huge_candidates_before_the_answer_are_refused_not_kept() {
     let b = TestBox::start("");
     let link = b.create_link("Anna");
     let rss_before = b.rss_kib();
-    let (mut socket, _, _) = join(&b, token_of(&link)).await;
+    let (socket, _, _) = join(&b, token_of(&link)).await;
     let huge = "x".repeat(60 * 1024);
-    let mut sent = 0;
-    for n in 0..8_000u32 {
-        let candidate = json!({"type": "ice", "sdpMLineIndex": 0,
-            "candidate": format!("candidate:{n} 1 udp 1 10.0.0.1 9 typ host {huge}")});
-        if socket
-            .send(Message::Text(candidate.to_string().into()))
-            .await
-            .is_err()
-        {
-            break;
-        }
-        sent += 1;
-    }
-    let mut reply = recv(&mut socket).await;
-    while reply.as_ref().is_some_and(|m| m["type"] == "ice") {
-        reply = recv(&mut socket).await;
-    }
+    let candidates = (0..8_000u32).map(|n| {
+        json!({"type": "ice", "sdpMLineIndex": 0,
+            "candidate": format!("candidate:{n} 1 udp 1 10.0.0.1 9 typ host {huge}")})
+        .to_string()
+    });
+    let (sent, refusal, close) = flood(socket, candidates).await;
     let growth_mib = b.rss_kib().saturating_sub(rss_before) / 1024;
     eprintln!("60 KB candidates sent before the box closed the socket: {sent}; resident memory +{growth_mib} MiB");
     assert_eq!(
-        reply,
-        Some(json!({"type": "error", "code": "badMessage"})),
+        refusal.as_deref(),
+        Some(r#"{"type":"error","code":"badMessage"}"#),
         "the first oversized candidate ends the call"
     );
+    assert_eq!(close, Some(CloseCode::Policy));
     assert!(
         growth_mib < 100,
         "the box kept what was uploaded: +{growth_mib} MiB"
