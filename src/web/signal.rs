@@ -42,9 +42,10 @@ const LINGER: Duration = Duration::from_secs(1);
 const LINGER_FRAMES: usize = 10_000;
 /// How long a new socket may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
-/// How often the box pings the caller, and how long silence means it is gone.
-const PING_EVERY: Duration = Duration::from_secs(5);
-const SILENCE_LIMIT: Duration = Duration::from_secs(20);
+/// How often the box (or the relay, for a caller it passes through) pings
+/// the caller, and how long silence means it is gone.
+pub(super) const PING_EVERY: Duration = Duration::from_secs(5);
+pub(super) const SILENCE_LIMIT: Duration = Duration::from_secs(20);
 
 pub async fn upgrade(
     State(state): State<AppState>,

@@ -1,7 +1,9 @@
 //! A relative's signalling socket on the relay: passed through the box's
 //! tunnel message by message, unread. The box decides everything (the link,
 //! busy, the call); the relay only limits what passes: sockets per source,
-//! callers per box, message size and rate.
+//! callers per box, message size and rate. It also keeps the socket alive as
+//! the box does its own (pings; silence means the caller is gone), since the
+//! box cannot ping through the tunnel.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -18,6 +20,7 @@ use crate::protocol::{ErrorCode, ServerMessage};
 use crate::relay::directory::{OpenError, ToCaller};
 use crate::relay::BoxId;
 use crate::web::gate::{Bucket, Pass};
+use crate::web::signal::{PING_EVERY, SILENCE_LIMIT};
 use crate::web::Transport;
 
 pub async fn upgrade(
@@ -79,8 +82,18 @@ async fn pass_through(
     };
     let rate = f64::from(state.limits.messages_per_second);
     let mut bucket = Bucket::new(rate, 2.0 * rate, Instant::now());
+    let mut ping = tokio::time::interval(PING_EVERY);
+    let mut last_heard = tokio::time::Instant::now();
     loop {
         tokio::select! {
+            _ = ping.tick() => {
+                if last_heard.elapsed() > SILENCE_LIMIT
+                    || tx.send(Message::Ping(Default::default())).await.is_err()
+                {
+                    // Dropping the channel tells the box the caller is gone.
+                    break;
+                }
+            }
             from_box = channel.from_box.recv() => match from_box {
                 Some(ToCaller::Text(text)) => {
                     if tx.send(Message::Text(text.into())).await.is_err() {
@@ -106,33 +119,27 @@ async fn pass_through(
                     break;
                 }
             },
-            from_caller = rx.next() => match from_caller {
-                Some(Ok(Message::Text(text))) => {
-                    if !bucket.take(Instant::now()) {
-                        let _ = tx
-                            .send(Message::Close(Some(CloseFrame {
-                                code: close_code::POLICY,
-                                reason: "too many messages".into(),
-                            })))
-                            .await;
-                        break;
+            from_caller = rx.next() => {
+                last_heard = tokio::time::Instant::now();
+                let refusal = match from_caller {
+                    Some(Ok(Message::Text(text))) => {
+                        if !bucket.take(Instant::now()) {
+                            (close_code::POLICY, "too many messages")
+                        } else if channel.send(text.to_string()).await.is_err() {
+                            break;
+                        } else {
+                            continue;
+                        }
                     }
-                    if channel.send(text.to_string()).await.is_err() {
-                        break;
-                    }
-                }
-                Some(Ok(Message::Binary(_))) => {
-                    let _ = tx
-                        .send(Message::Close(Some(CloseFrame {
-                            code: close_code::UNSUPPORTED,
-                            reason: "text messages only".into(),
-                        })))
-                        .await;
-                    break;
-                }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
-            },
+                    Some(Ok(Message::Binary(_))) => (close_code::UNSUPPORTED, "text messages only"),
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                };
+                let (code, reason) = refusal;
+                let close = CloseFrame { code, reason: reason.into() };
+                let _ = tx.send(Message::Close(Some(close))).await;
+                break;
+            }
         }
     }
 }
