@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fatal, waitUntil, withTimeout } from './wait.mjs';
+import { killOnExit } from './children.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root (tests/e2e/lib → ../../..). */
@@ -29,17 +30,6 @@ export async function freePort() {
   return port;
 }
 
-/** Boxes still running, killed if this process exits without stopping them. */
-const live = new Set();
-process.on('exit', () => {
-  for (const child of live) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
 
 function toml(value) {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
@@ -57,7 +47,6 @@ export class Box {
     this.exit = null; // { code, signal } once it has exited
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        live.delete(child);
         this.exit = { code, signal };
         this.note(`box exited: code=${code} signal=${signal}`);
         resolve(this.exit);
@@ -211,7 +200,7 @@ export async function startBox({ bin = boxBinary(), readyTimeoutMs = 15_000, med
     env: { NO_COLOR: '1', ...process.env, ...env },
   });
   fs.closeSync(logFd);
-  live.add(child);
+  killOnExit(child);
   const spawnError = new Promise((_, reject) => child.once('error', reject));
   spawnError.catch(() => {});
   const box = new Box({ bin, dir, port, configPath, logPath, child });

@@ -13,21 +13,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './box.mjs';
 import { fatal, waitUntil, withTimeout } from './wait.mjs';
+import { killOnExit } from './children.mjs';
 
 export const TURNSERVER = process.env.HOMECALL_TURNSERVER || '/usr/bin/turnserver';
 export const REALM = 'homecall.test';
 
-/** coturns still running, killed if this process exits without stopping them. */
-const live = new Set();
-process.on('exit', () => {
-  for (const child of live) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
 
 export class Coturn {
   constructor({ child, port, relayPorts, dir, logPath, secret }) {
@@ -40,7 +30,6 @@ export class Coturn {
     this.exit = null;
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        live.delete(child);
         this.exit = { code, signal };
         resolve(this.exit);
       });
@@ -145,7 +134,7 @@ export async function startCoturn({ secret, bin = TURNSERVER } = {}) {
   const out = fs.openSync(path.join(dir, 'turnserver.out'), 'a');
   const child = spawn(bin, args, { stdio: ['ignore', out, out] });
   fs.closeSync(out);
-  live.add(child);
+  killOnExit(child);
   const coturn = new Coturn({ child, port, relayPorts, dir, logPath, secret });
   try {
     await coturn.waitForLine([`UDP listener opened on: 127.0.0.1:${port}`]);

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { boxBinary, freePort } from './box.mjs';
 import { waitUntil } from './wait.mjs';
+import { killOnExit } from './children.mjs';
 
 export class Relay {
   constructor({ bin, dir, port, configPath, logPath, child }) {
@@ -43,7 +44,7 @@ export async function startRelay({ bin = boxBinary() } = {}) {
   fs.writeFileSync(configPath, `[relay]\nlisten = "127.0.0.1:${port}"\nstate_dir = "${path.join(dir, 'state')}"\n`);
   const logPath = path.join(dir, 'relay.log');
   const log = fs.openSync(logPath, 'a');
-  const child = spawn(bin, ['relay', '--config', configPath], { stdio: ['ignore', log, log] });
+  const child = killOnExit(spawn(bin, ['relay', '--config', configPath], { stdio: ['ignore', log, log] }));
   const relay = new Relay({ bin, dir, port, configPath, logPath, child });
   await waitUntil(
     'the relay to answer',
