@@ -40,6 +40,12 @@ pub struct Config {
     pub state_dir: PathBuf,
     pub media: MediaConfig,
     pub max_participants: usize,
+    /// How long a caller's place is held while its socket is gone (a reload,
+    /// a network loss, a phone in the background).
+    pub reconnect_grace_secs: u64,
+    /// How long after that, or after the box restarted, a page may still
+    /// take its call up again without the TV announcing it anew.
+    pub resume_window_secs: u64,
     /// What the admin can change, as the box leaves the factory.
     pub factory_settings: Settings,
     pub turn: Option<TurnConfig>,
@@ -269,6 +275,8 @@ struct RawCalls {
     max_participants: Spanned<usize>,
     auto_answer: bool,
     countdown_secs: Spanned<u32>,
+    reconnect_grace_secs: Spanned<u64>,
+    resume_window_secs: Spanned<u64>,
 }
 
 impl Default for RawCalls {
@@ -278,6 +286,8 @@ impl Default for RawCalls {
             max_participants: Spanned::new(0..0, 2),
             auto_answer: factory.enabled,
             countdown_secs: Spanned::new(0..0, factory.countdown_secs),
+            reconnect_grace_secs: Spanned::new(0..0, 20),
+            resume_window_secs: Spanned::new(0..0, 300),
         }
     }
 }
@@ -444,6 +454,21 @@ impl Config {
             ));
         }
 
+        let reconnect_grace_secs = *raw.calls.reconnect_grace_secs.get_ref();
+        if !(1..=300).contains(&reconnect_grace_secs) {
+            return Err(invalid(
+                at(raw.calls.reconnect_grace_secs.span()),
+                "reconnect_grace_secs must be between 1 and 300 seconds".into(),
+            ));
+        }
+        let resume_window_secs = *raw.calls.resume_window_secs.get_ref();
+        if resume_window_secs > 3600 {
+            return Err(invalid(
+                at(raw.calls.resume_window_secs.span()),
+                "resume_window_secs must be at most 3600 seconds (an hour)".into(),
+            ));
+        }
+
         let auto_answer = AutoAnswer {
             enabled: raw.calls.auto_answer,
             countdown_secs: *raw.calls.countdown_secs.get_ref(),
@@ -520,6 +545,8 @@ impl Config {
                 ice_local_addresses,
             },
             max_participants,
+            reconnect_grace_secs,
+            resume_window_secs,
             factory_settings: Settings {
                 auto_answer,
                 quality: Some(Quality {

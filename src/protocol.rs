@@ -14,6 +14,12 @@
 //!  │◄─► ice {candidate, sdpMLineIndex} ◄─►│  trickled both ways
 //!  │── hangUp ───────────────────────────►│  or ◄── ended {reason}
 //! ```
+//! A call outlives its socket: a page whose socket drops (a reload, a
+//! network loss) says `hello` again with `resume` and is welcomed back to
+//! the same call (`resumed`), with a fresh offer unless `keepsMedia` (its
+//! media connection still works). Any later `offer` replaces the media
+//! connection: the box rebuilt its side. `leaving` (the page is closing or
+//! reloading) shortens how long the box holds the call for it.
 //! A refusal is one `error {code}` and the socket closes; the page turns the
 //! code into a sentence in the caller's language.
 
@@ -27,13 +33,16 @@ pub const PROTOCOL_VERSION: u32 = 1;
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
 pub enum ClientMessage {
     /// First message on a socket: the link's token, and the session of a call
-    /// this page had before a reload or network loss, to take it over.
+    /// this page had before a reload or network loss, to take it up again
+    /// (`keepsMedia`: the page's media connection to that call still works).
     #[serde(rename_all = "camelCase")]
     Hello {
         version: u32,
         token: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resume: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        keeps_media: bool,
     },
     /// The page's SDP answer to the box's offer.
     Answer { sdp: String },
@@ -41,6 +50,11 @@ pub enum ClientMessage {
     Ice(IceCandidate),
     /// The caller hung up.
     HangUp,
+    /// The page is being closed or reloaded (`pagehide`): it may not come back.
+    Leaving,
+    /// The browser cannot take the box's offer (no codec or transport in
+    /// common, or no WebRTC at all): another try would not help.
+    CannotCall,
 }
 
 /// A message from the box to the call page.
@@ -50,11 +64,14 @@ pub enum ServerMessage {
     /// The box is announcing the caller on the TV and answers in `seconds`.
     Ringing { seconds: u32 },
     /// The caller is admitted: the session id and the ICE servers to use.
+    /// `resumed`: the call existed before this socket (see `Hello::resume`).
     #[serde(rename_all = "camelCase")]
     Welcome {
         version: u32,
         session: String,
         ice_servers: Vec<IceServer>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        resumed: bool,
     },
     /// The box's SDP offer.
     Offer { sdp: String },
@@ -102,6 +119,9 @@ pub enum EndReason {
     TakenOver,
     /// The family revoked the link this call came through.
     LinkRevoked,
+    /// The caller's browser and the box have no way to talk (it could not
+    /// take the box's offer, or the box could not take its answer).
+    Incompatible,
 }
 
 /// Why a request was refused. The page maps each code to a sentence.
@@ -151,6 +171,7 @@ mod tests {
                 version: 1,
                 token: "abc".into(),
                 resume: None,
+                keeps_media: false,
             },
         );
         client(
@@ -159,6 +180,16 @@ mod tests {
                 version: 1,
                 token: "abc".into(),
                 resume: Some("s1".into()),
+                keeps_media: false,
+            },
+        );
+        client(
+            json!({"type": "hello", "version": 1, "token": "abc", "resume": "s1", "keepsMedia": true}),
+            ClientMessage::Hello {
+                version: 1,
+                token: "abc".into(),
+                resume: Some("s1".into()),
+                keeps_media: true,
             },
         );
     }
@@ -177,6 +208,8 @@ mod tests {
             }),
         );
         client(json!({"type": "hangUp"}), ClientMessage::HangUp);
+        client(json!({"type": "leaving"}), ClientMessage::Leaving);
+        client(json!({"type": "cannotCall"}), ClientMessage::CannotCall);
     }
 
     #[test]
@@ -201,6 +234,16 @@ mod tests {
                         credential: Some("pw".into()),
                     },
                 ],
+                resumed: false,
+            },
+        );
+        server(
+            json!({"type": "welcome", "version": 1, "session": "5f2a", "iceServers": [], "resumed": true}),
+            ServerMessage::Welcome {
+                version: 1,
+                session: "5f2a".into(),
+                ice_servers: vec![],
+                resumed: true,
             },
         );
     }
@@ -227,6 +270,7 @@ mod tests {
             ("connectionFailed", EndReason::ConnectionFailed),
             ("takenOver", EndReason::TakenOver),
             ("linkRevoked", EndReason::LinkRevoked),
+            ("incompatible", EndReason::Incompatible),
         ] {
             server(
                 json!({"type": "ended", "reason": raw}),

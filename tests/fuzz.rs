@@ -107,6 +107,11 @@ fn message_of_json(value: &Value) -> Option<ClientMessage> {
         Some(Value::String(s)) => Some(Some(s.clone())),
         Some(_) => None,
     };
+    let keeps_media = |v: Option<&Value>| match v {
+        None => Some(false),
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => None,
+    };
     match value {
         Value::Object(map) => {
             let only = |allowed: &[&str]| {
@@ -114,11 +119,14 @@ fn message_of_json(value: &Value) -> Option<ClientMessage> {
                     .all(|k| k == "type" || allowed.contains(&k.as_str()))
             };
             match map.get("type")?.as_str()? {
-                "hello" if only(&["version", "token", "resume"]) => Some(ClientMessage::Hello {
-                    version: number(map.get("version")?)?,
-                    token: string(map.get("token")?)?,
-                    resume: resume(map.get("resume"))?,
-                }),
+                "hello" if only(&["version", "token", "resume", "keepsMedia"]) => {
+                    Some(ClientMessage::Hello {
+                        version: number(map.get("version")?)?,
+                        token: string(map.get("token")?)?,
+                        resume: resume(map.get("resume"))?,
+                        keeps_media: keeps_media(map.get("keepsMedia"))?,
+                    })
+                }
                 "answer" if only(&["sdp"]) => Some(ClientMessage::Answer {
                     sdp: string(map.get("sdp")?)?,
                 }),
@@ -128,18 +136,18 @@ fn message_of_json(value: &Value) -> Option<ClientMessage> {
                         sdp_m_line_index: number(map.get("sdpMLineIndex")?)?,
                     }))
                 }
-                "hangUp" => Some(ClientMessage::HangUp),
-                _ => None,
+                unit => unit_message(unit),
             }
         }
         Value::Array(items) => {
             let (tag, fields) = items.split_first()?;
             match (tag.as_str()?, fields) {
-                ("hello", [version, token, rest @ ..]) if rest.len() <= 1 => {
+                ("hello", [version, token, rest @ ..]) if rest.len() <= 2 => {
                     Some(ClientMessage::Hello {
                         version: number(version)?,
                         token: string(token)?,
                         resume: resume(rest.first())?,
+                        keeps_media: keeps_media(rest.get(1))?,
                     })
                 }
                 ("answer", [sdp]) => Some(ClientMessage::Answer { sdp: string(sdp)? }),
@@ -147,10 +155,20 @@ fn message_of_json(value: &Value) -> Option<ClientMessage> {
                     candidate: string(candidate)?,
                     sdp_m_line_index: number(index)?,
                 })),
-                ("hangUp", _) => Some(ClientMessage::HangUp),
-                _ => None,
+                (unit, _) => unit_message(unit),
             }
         }
+        _ => None,
+    }
+}
+
+/// The messages without fields, by their tag (serde takes them whatever
+/// else comes with the tag).
+fn unit_message(tag: &str) -> Option<ClientMessage> {
+    match tag {
+        "hangUp" => Some(ClientMessage::HangUp),
+        "leaving" => Some(ClientMessage::Leaving),
+        "cannotCall" => Some(ClientMessage::CannotCall),
         _ => None,
     }
 }
@@ -290,6 +308,7 @@ enum Meaning {
     Str(String),
     U32(u32),
     Null,
+    Bool(bool),
     /// Anything else: another type, a number no u32 holds, deep nesting,
     /// or text that is not JSON at all.
     Other,
@@ -329,6 +348,13 @@ fn json_str(s: &str, escape: bool) -> Json {
             serde_json::to_string(s).expect("a string serialises")
         },
         meaning: Meaning::Str(s.to_owned()),
+    }
+}
+
+fn json_bool(b: bool) -> Json {
+    Json {
+        text: b.to_string(),
+        meaning: Meaning::Bool(b),
     }
 }
 
@@ -374,8 +400,9 @@ fn any_json() -> impl Strategy<Value = Json> {
         2 => field_u32().prop_map(json_u32),
         1 => (u64::from(u32::MAX) + 1..=u64::MAX).prop_map(move |n| other(n.to_string())),
         1 => Just(Json { text: "null".into(), meaning: Meaning::Null }),
+        1 => any::<bool>().prop_map(json_bool),
         2 => select(vec![
-            "true", "false", "[]", "{}", "[1,\"a\"]", "{\"type\":\"hangUp\"}", "-1", "-0", "1.0",
+            "[]", "{}", "[1,\"a\"]", "{\"type\":\"hangUp\"}", "-1", "-0", "1.0",
             "0.0", "1e2", "1E0", "0e0", "-4294967296", "18446744073709551616",
             "123456789012345678901234567890", "1e999", "-1e999",
             // Not JSON.
@@ -393,11 +420,12 @@ fn any_json() -> impl Strategy<Value = Json> {
 
 fn client_message() -> impl Strategy<Value = ClientMessage> {
     prop_oneof![
-        (field_u32(), field_text(), option::of(field_text())).prop_map(
-            |(version, token, resume)| ClientMessage::Hello {
+        (field_u32(), field_text(), option::of(field_text()), any::<bool>()).prop_map(
+            |(version, token, resume, keeps_media)| ClientMessage::Hello {
                 version,
                 token,
-                resume
+                resume,
+                keeps_media,
             }
         ),
         field_text().prop_map(|sdp| ClientMessage::Answer { sdp }),
@@ -408,6 +436,8 @@ fn client_message() -> impl Strategy<Value = ClientMessage> {
             })
         }),
         Just(ClientMessage::HangUp),
+        Just(ClientMessage::Leaving),
+        Just(ClientMessage::CannotCall),
     ]
 }
 
@@ -424,6 +454,7 @@ fn fields_of(message: &ClientMessage, escape: bool) -> Vec<Field> {
             version,
             token,
             resume,
+            keeps_media,
         } => {
             let mut fields = vec![
                 tag("hello"),
@@ -432,6 +463,9 @@ fn fields_of(message: &ClientMessage, escape: bool) -> Vec<Field> {
             ];
             if let Some(resume) = resume {
                 fields.push(field("resume", json_str(resume, escape)));
+            }
+            if *keeps_media {
+                fields.push(field("keepsMedia", json_bool(true)));
             }
             fields
         }
@@ -442,6 +476,8 @@ fn fields_of(message: &ClientMessage, escape: bool) -> Vec<Field> {
             field("sdpMLineIndex", json_u32(c.sdp_m_line_index)),
         ],
         ClientMessage::HangUp => vec![tag("hangUp")],
+        ClientMessage::Leaving => vec![tag("leaving")],
+        ClientMessage::CannotCall => vec![tag("cannotCall")],
     }
 }
 
@@ -463,6 +499,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
             "version",
             "token",
             "resume",
+            "keepsMedia",
             "sdp",
             "candidate",
             "sdpMLineIndex",
@@ -533,11 +570,11 @@ fn expected(fields: &[Field]) -> Expect {
     let [Meaning::Str(tag)] = tags.as_slice() else {
         return Expect::Refuse;
     };
-    if tag == "hangUp" {
+    if let Some(unit) = unit_message(tag) {
         return if fields.len() == 1 {
-            Expect::Accept(ClientMessage::HangUp)
+            Expect::Accept(unit)
         } else {
-            Expect::Lenient(ClientMessage::HangUp)
+            Expect::Lenient(unit)
         };
     }
     let mut keys = HashSet::new();
@@ -545,7 +582,7 @@ fn expected(fields: &[Field]) -> Expect {
         return Expect::Refuse;
     }
     let allowed: &[&str] = match tag.as_str() {
-        "hello" => &["version", "token", "resume"],
+        "hello" => &["version", "token", "resume", "keepsMedia"],
         "answer" => &["sdp"],
         "ice" => &["candidate", "sdpMLineIndex"],
         _ => return Expect::Refuse,
@@ -578,6 +615,11 @@ fn expected(fields: &[Field]) -> Expect {
                 resume: match get("resume") {
                     None | Some(Meaning::Null) => None,
                     Some(Meaning::Str(s)) => Some(s.clone()),
+                    Some(_) => return None,
+                },
+                keeps_media: match get("keepsMedia") {
+                    None => false,
+                    Some(Meaning::Bool(b)) => *b,
                     Some(_) => return None,
                 },
             })
@@ -770,6 +812,13 @@ fn device_event() -> impl Strategy<Value = Event> {
         1 => session().prop_map(|session| Event::MediaFailed { session }),
         1 => session().prop_map(|session| Event::CallerHungUp { session }),
         1 => session().prop_map(|session| Event::CallerGone { session }),
+        1 => session().prop_map(|session| Event::CallerLeaving { session }),
+        1 => (session(), 0u32..3)
+            .prop_map(|(session, absence)| Event::GraceElapsed { session, absence }),
+        1 => (session(), 0u32..4)
+            .prop_map(|(session, try_number)| Event::ConnectDeadline { session, try_number }),
+        1 => session().prop_map(|session| Event::AnswerRefused { session }),
+        1 => session().prop_map(|session| Event::CallerCannotCall { session }),
         1 => Just(Event::Shutdown),
     ]
 }
@@ -781,8 +830,9 @@ fn arrival() -> impl Strategy<Value = Event> {
         one_time,
     });
     let answering = prop_oneof![
-        12 => Just(Answering::Now),
+        12 => Just(Answering::AfterCountdown { seconds: 0 }),
         4 => (0u32..3).prop_map(|seconds| Answering::AfterCountdown { seconds }),
+        1 => Just(Answering::Restored),
         1 => Just(Answering::Resting { until: "08:00".into() }),
         1 => Just(Answering::Declined),
     ];
@@ -790,14 +840,17 @@ fn arrival() -> impl Strategy<Value = Event> {
     (
         session(),
         resume,
+        any::<bool>(),
         prop::bool::weighted(0.05),
         link,
         answering,
     )
         .prop_map(
-            |(session, resume, resume_only, link, answering)| Event::CallerArrived {
+            |(session, resume, keeps_media, resume_only, link, answering)| Event::CallerArrived {
+                socket: session.clone(),
                 session,
                 resume,
+                keeps_media,
                 resume_only,
                 link,
                 answering,
@@ -820,7 +873,7 @@ fn sdp_with(n: usize) -> String {
 fn call_script(session: &'static str) -> impl Strategy<Value = Vec<Event>> {
     let offer = prop_oneof![3 => (1usize..4).prop_map(sdp_with), 1 => sdp_text()];
     let answer = prop_oneof![3 => Just(None), 1 => sdp_text().prop_map(Some)];
-    let end = option::of(select(vec![0u8, 1, 2]));
+    let end = option::of(select(vec![0u8, 1, 2, 3, 4]));
     let session = prop_oneof![3 => Just(SessionId::new(session)), 1 => self::session()];
     (
         (arrival(), session),
@@ -834,12 +887,16 @@ fn call_script(session: &'static str) -> impl Strategy<Value = Vec<Event>> {
         .prop_map(
             |((mut arrival, id), offer, answer, early, late, connects, end)| {
                 let Event::CallerArrived {
-                    session, answering, ..
+                    socket,
+                    session,
+                    answering,
+                    ..
                 } = &mut arrival
                 else {
                     unreachable!("an arrival")
                 };
                 *session = id.clone();
+                *socket = id.clone();
                 let session = id;
                 let ringing =
                     matches!(answering, Answering::AfterCountdown { seconds } if *seconds > 0);
@@ -876,11 +933,27 @@ fn call_script(session: &'static str) -> impl Strategy<Value = Vec<Event>> {
                         session: session.clone(),
                     });
                 }
-                events.extend(end.map(|end| match end {
-                    0 => Event::CallerHungUp { session },
-                    1 => Event::CallerGone { session },
-                    _ => Event::MediaFailed { session },
-                }));
+                match end {
+                    Some(0) => events.push(Event::CallerHungUp { session }),
+                    Some(1) => events.push(Event::CallerGone { session }),
+                    Some(2) => events.extend([
+                        Event::CallerGone {
+                            session: session.clone(),
+                        },
+                        Event::GraceElapsed {
+                            session,
+                            absence: 1,
+                        },
+                    ]),
+                    Some(3) => events.extend([
+                        Event::CallerLeaving {
+                            session: session.clone(),
+                        },
+                        Event::CallerGone { session },
+                    ]),
+                    Some(_) => events.push(Event::MediaFailed { session }),
+                    None => {}
+                }
                 events
             },
         )
@@ -988,7 +1061,12 @@ fn session_of(event: &Event) -> Option<&SessionId> {
         | Event::MediaConnected { session }
         | Event::MediaFailed { session }
         | Event::CallerHungUp { session }
-        | Event::CallerGone { session } => Some(session),
+        | Event::CallerGone { session }
+        | Event::CallerLeaving { session }
+        | Event::GraceElapsed { session, .. }
+        | Event::ConnectDeadline { session, .. }
+        | Event::AnswerRefused { session }
+        | Event::CallerCannotCall { session } => Some(session),
         Event::CallerArrived { .. } | Event::LinkRevoked { .. } | Event::Shutdown => None,
     }
 }
@@ -1085,15 +1163,19 @@ fn check_device(
         }
         for effect in &effects {
             match effect {
-                Effect::Welcome { session } => {
-                    prop_assert!(!live.contains_key(session), "welcomed twice: {:?}", effect);
-                    live.insert(session.clone(), CallModel::default());
+                Effect::Welcome {
+                    session, resumed, ..
+                } => {
+                    // A page back at its call is welcomed again; a new call once.
+                    let known = live.contains_key(session);
+                    prop_assert!(*resumed || !known, "welcomed twice: {:?}", effect);
+                    live.entry(session.clone()).or_default();
                 }
-                Effect::Refuse { session, .. } => {
-                    prop_assert!(!live.contains_key(session), "refused a live call");
+                Effect::Refuse { socket, .. } => {
+                    prop_assert!(!live.contains_key(socket), "refused a live call");
                 }
                 Effect::End { session, .. }
-                | Effect::Forget { session }
+                | Effect::Forget { session, .. }
                 | Effect::Expel { session, .. } => {
                     tally.expelled += u64::from(matches!(effect, Effect::Expel { .. }));
                     prop_assert!(live.remove(session).is_some(), "ended twice: {:?}", effect);
@@ -1132,8 +1214,15 @@ fn check_device(
                     prop_assert!(*n <= limits.per_mline, "{} on m-line {}", n, index);
                     prop_assert!(call.total <= limits.per_call, "{} in the call", call.total);
                 }
+                // A new media try: the caller's candidates count afresh.
+                Effect::StartPeer { session, .. } => {
+                    let call = live
+                        .get_mut(session)
+                        .ok_or_else(|| fail(format!("{effect:?} after the call")))?;
+                    *call = CallModel::default();
+                }
                 Effect::Announce { session, .. }
-                | Effect::StartPeer { session }
+                | Effect::HoldPlace { session, .. }
                 | Effect::StopPeer { session }
                 | Effect::SendCandidate { session, .. }
                 | Effect::ApplyAnswer { session, .. }

@@ -5,27 +5,46 @@
 //! the pure state machine, and the resulting effects are performed here, in
 //! order: talking to the media engine and to each caller's outbox. The task
 //! is the only owner of the state, so nothing here is locked.
+//!
+//! Sockets and calls are told apart: a call outlives the socket that started
+//! it, and a page coming back joins its call on a new socket. The actor
+//! knows which socket speaks for which call (an old socket's last words are
+//! ignored), queues what a call has to say while its caller is away, and
+//! names each media try's branch so that a torn-down try's late events are
+//! dropped.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::state::{transition, Call, Effect, Event, LinkRef, Phase, SessionId, State, Summary};
+use super::branches::Branches;
+use super::callers::{Callers, Delivery};
+use super::recent::RecentCalls;
+use super::state::{
+    transition, Answering, Call, Effect, Event, LinkRef, Phase, SessionId, State, Summary,
+};
 use crate::clock::unix_now;
 use crate::config::TurnConfig;
 use crate::history::{CallHistory, CallRecord};
 use crate::limits::CandidateLimits;
 use crate::media::{CallStats, CaptureChoice, MediaEngine, MediaEvent, RemoteStats, TvCamera};
-use crate::protocol::{ClientMessage, ErrorCode, IceCandidate, ServerMessage, PROTOCOL_VERSION};
+use crate::protocol::{ClientMessage, EndReason, IceCandidate, ServerMessage, PROTOCOL_VERSION};
 use crate::settings::{local_time_of_day, SettingsStore};
 use crate::turn::TurnCredentials;
 
-/// How long an answered call may take to get its media through (ICE, DTLS)
-/// before the box gives up on it; the page starts again by itself.
-const CONNECT_LIMIT: Duration = Duration::from_secs(30);
+/// How long a media try may take to connect (ICE, DTLS) before the box
+/// builds another (or, after the last, gives the call up).
+const CONNECT_LIMIT: Duration = Duration::from_secs(20);
+/// How long the box holds the call of a page that said it was leaving (a
+/// closed tab never comes back; a reload does, within a second or two).
+const LEAVING_GRACE: Duration = Duration::from_secs(10);
+/// Messages queued for an away caller; a caller that comes back to more has
+/// its media rebuilt anyway.
+pub(super) const PENDING_LIMIT: usize = 256;
 
 /// What the device sends down a caller's socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +57,8 @@ pub enum ToCaller {
 /// A caller's socket, as the device sees it.
 #[derive(Debug)]
 pub struct CallerLink {
-    pub session: SessionId,
+    /// The socket's own id (random): a new call takes it as its session.
+    pub socket: SessionId,
     pub outbox: mpsc::Sender<ToCaller>,
 }
 
@@ -64,6 +84,8 @@ pub struct Arrival {
     pub caller: CallerLink,
     /// The call this page had before a reload or a network loss.
     pub resume: Option<SessionId>,
+    /// The page's media connection to `resume` still works.
+    pub keeps_media: bool,
     /// The link is spent (one-time, used): only `resume` may come back.
     pub resume_only: bool,
     pub link: LinkRef,
@@ -71,16 +93,16 @@ pub struct Arrival {
 
 enum Command {
     Arrive(Arrival),
-    CountdownElapsed(SessionId),
-    ConnectDeadline(SessionId),
+    /// A timer the actor set went off.
+    Timer(Event),
     LinkRevoked(String),
     Notice(Option<String>),
     FromCaller {
-        session: SessionId,
+        socket: SessionId,
         message: ClientMessage,
     },
     Gone {
-        session: SessionId,
+        socket: SessionId,
     },
     Status(oneshot::Sender<Status>),
     CallStats(oneshot::Sender<Option<CallStats>>),
@@ -111,6 +133,12 @@ pub struct DeviceSettings {
     pub settings: SettingsStore,
     /// What a caller may send of ICE candidates.
     pub candidates: CandidateLimits,
+    /// How long a caller's place is held while its socket is gone.
+    pub reconnect_grace: Duration,
+    /// How long after that a page may still take its call up, unannounced.
+    pub resume_window_secs: u64,
+    /// Where the calls of a moment ago are kept (`None`: in memory).
+    pub state_dir: Option<PathBuf>,
 }
 
 impl DeviceHandle {
@@ -125,11 +153,17 @@ impl DeviceHandle {
         media_events: mpsc::UnboundedReceiver<MediaEvent>,
     ) -> std::io::Result<Self> {
         let (inbox, commands) = mpsc::channel(256);
+        let recent = match &settings.state_dir {
+            Some(dir) => RecentCalls::open(dir, settings.resume_window_secs, unix_now()),
+            None => RecentCalls::in_memory(settings.resume_window_secs),
+        };
         let actor = Actor {
             state: State::with_limits(settings.max_participants, settings.candidates),
             settings,
             media,
-            outboxes: HashMap::new(),
+            callers: Callers::default(),
+            branches: Branches::default(),
+            recent,
             calls_started: false,
             inbox: inbox.downgrade(),
             notice: None,
@@ -165,14 +199,14 @@ impl DeviceHandle {
         self.send(Command::Notice(notice)).await;
     }
 
-    /// A message from an admitted caller.
-    pub async fn from_caller(&self, session: SessionId, message: ClientMessage) {
-        self.send(Command::FromCaller { session, message }).await;
+    /// A message from an admitted caller's socket.
+    pub async fn from_caller(&self, socket: SessionId, message: ClientMessage) {
+        self.send(Command::FromCaller { socket, message }).await;
     }
 
-    /// The caller's socket closed.
-    pub async fn gone(&self, session: SessionId) {
-        self.send(Command::Gone { session }).await;
+    /// A caller's socket closed.
+    pub async fn gone(&self, socket: SessionId) {
+        self.send(Command::Gone { socket }).await;
     }
 
     /// What the TV shows now, as a PNG: `None` when the box has no screen.
@@ -233,15 +267,19 @@ struct Actor {
     state: State,
     settings: DeviceSettings,
     media: MediaEngine,
-    outboxes: HashMap<SessionId, mpsc::Sender<ToCaller>>,
+    callers: Callers,
+    branches: Branches,
+    /// Calls of a moment ago whose pages may come back unannounced.
+    recent: RecentCalls,
     calls_started: bool,
     /// The actor's own inbox, for timers it sets (weak: it must not keep itself alive).
     inbox: mpsc::WeakSender<Command>,
     notice: Option<String>,
     /// What the TV's text says now.
     tv_text: String,
-    /// When each admitted call began, for the record of calls.
-    started: HashMap<SessionId, (SystemTime, String)>,
+    /// When each admitted call began (unix seconds, and a monotonic instant
+    /// for its length), and its label, for the record of calls.
+    started: HashMap<SessionId, (u64, Instant, String)>,
     /// What each finished call's branch decoded, until the call is recorded.
     decoded: HashMap<SessionId, RemoteStats>,
     /// One-time links that made their call, known at once (the link book is
@@ -261,37 +299,28 @@ impl Actor {
             let event = tokio::select! {
                 Some(command) = commands.recv() => match command {
                     Command::Arrive(arrival) => self.arrival(arrival),
-                    Command::CountdownElapsed(session) => Event::CountdownElapsed { session },
-                    Command::ConnectDeadline(session) => {
-                        let stuck = self
-                            .state
-                            .calls()
-                            .iter()
-                            .any(|c| c.session == session && c.phase == Phase::Connecting);
-                        if !stuck {
-                            continue;
-                        }
-                        tracing::warn!(session = %session, "no media connection in time");
-                        Event::MediaFailed { session }
-                    }
+                    Command::Timer(event) => event,
                     Command::LinkRevoked(link_id) => Event::LinkRevoked { link_id },
                     Command::Notice(notice) => {
                         self.notice = notice;
                         self.show_on_tv();
                         continue;
                     }
-                    Command::FromCaller { session, message } => match caller_event(session, message) {
-                        Some(event) => event,
+                    Command::FromCaller { socket, message } => {
+                        let Some(session) = self.callers.call_of(&socket).cloned() else {
+                            tracing::debug!(socket = %socket, "message from a socket that no longer speaks for a call");
+                            continue;
+                        };
+                        match caller_event(session, message) {
+                            Some(event) => event,
+                            None => continue,
+                        }
+                    }
+                    Command::Gone { socket } => match self.callers.closed(&socket) {
+                        Some(session) => Event::CallerGone { session },
+                        // Refused, replaced or its call ended: nothing more to do.
                         None => continue,
                     },
-                    Command::Gone { session } => {
-                        if self.state.calls().iter().all(|c| c.session != session) {
-                            // Refused or already ended: only its outbox is left.
-                            self.outboxes.remove(&session);
-                            continue;
-                        }
-                        Event::CallerGone { session }
-                    }
                     Command::Status(reply) => {
                         let _ = reply.send(self.status());
                         continue;
@@ -301,8 +330,14 @@ impl Actor {
                         continue;
                     }
                     Command::CallStats(reply) => {
-                        match self.state.calls().iter().find(|c| c.phase == Phase::InCall) {
-                            Some(call) => self.media.call_stats(call.session.as_str(), move |s| {
+                        let branch = self
+                            .state
+                            .calls()
+                            .iter()
+                            .find(|c| c.phase == Phase::InCall)
+                            .and_then(|c| self.branches.name(&c.session));
+                        match branch {
+                            Some(branch) => self.media.call_stats(branch, move |s| {
                                 let _ = reply.send(s);
                             }),
                             None => {
@@ -317,7 +352,10 @@ impl Actor {
                         return;
                     }
                 },
-                Some(event) = media_events.recv() => media_event(event),
+                Some(event) = media_events.recv() => match self.media_event(event) {
+                    Some(event) => event,
+                    None => continue,
+                },
                 else => return,
             };
             self.handle(event);
@@ -330,11 +368,32 @@ impl Actor {
         let Arrival {
             caller,
             resume,
+            keeps_media,
             resume_only,
             link,
         } = arrival;
-        self.outboxes.insert(caller.session.clone(), caller.outbox);
+        let socket = caller.socket;
+        self.callers.opened(socket.clone(), caller.outbox);
         let resume_only = resume_only || self.spent_links.contains(&link.id);
+        // A call of a moment ago (the box restarted, or its page was away
+        // longer than the grace period) comes back as it was.
+        let restored = resume
+            .as_ref()
+            .filter(|r| self.state.call(r).is_none())
+            .filter(|r| self.recent.may_return(r, &link.id, unix_now()))
+            .cloned();
+        if let Some(session) = restored {
+            tracing::info!(socket = %socket, session = %session, "a call of a moment ago comes back");
+            return Event::CallerArrived {
+                socket,
+                session,
+                resume: None,
+                keeps_media: false,
+                resume_only: false,
+                link,
+                answering: Answering::Restored,
+            };
+        }
         let answering = match self.settings.settings.load() {
             Ok(settings) => settings.auto_answer.answering(local_time_of_day()),
             Err(e) => {
@@ -343,8 +402,10 @@ impl Actor {
             }
         };
         Event::CallerArrived {
-            session: caller.session,
+            session: socket.clone(),
+            socket,
             resume,
+            keeps_media,
             resume_only,
             link,
             answering,
@@ -395,44 +456,19 @@ impl Actor {
     /// Carries out one effect; a failure may cause a follow-up event.
     fn perform(&mut self, effect: Effect) -> Option<Event> {
         match effect {
-            Effect::Welcome { session } => {
-                tracing::info!(session = %session, "call admitted");
-                self.calls_started = true;
-                let link = self
-                    .state
-                    .calls()
-                    .iter()
-                    .find(|c| c.session == session)
-                    .map(|c| c.link.clone());
-                if let Some(link) = link.as_ref().filter(|l| l.one_time) {
-                    self.spent_links.insert(link.id.clone());
-                }
-                let label = link.map(|l| l.label).unwrap_or_default();
-                self.started
-                    .insert(session.clone(), (SystemTime::now(), label));
-                let ice_servers = self
-                    .settings
-                    .turn
-                    .iter()
-                    .map(|t| TurnCredentials::issue(t, "caller", unix_now()).ice_server(t))
-                    .collect();
-                self.tell(
-                    &session,
-                    ServerMessage::Welcome {
-                        version: PROTOCOL_VERSION,
-                        session: session.to_string(),
-                        ice_servers,
-                    },
-                );
-            }
-            Effect::Refuse {
+            Effect::Welcome {
+                socket,
                 session,
+                resumed,
+            } => self.welcome(&socket, &session, resumed),
+            Effect::Refuse {
+                socket,
                 code,
                 until,
             } => {
-                tracing::info!(session = %session, ?code, "caller refused");
-                self.tell(&session, ServerMessage::Error { code, until });
-                self.close(&session);
+                tracing::info!(socket = %socket, ?code, "caller refused");
+                self.tell(&socket, ServerMessage::Error { code, until });
+                self.callers.close(&socket);
             }
             Effect::Announce { session, seconds } => {
                 tracing::info!(session = %session, seconds, "call ringing");
@@ -440,55 +476,21 @@ impl Actor {
                 self.media.chime();
                 self.after(
                     Duration::from_secs(u64::from(seconds)),
-                    Command::CountdownElapsed(session),
+                    Event::CountdownElapsed { session },
                 );
             }
-            Effect::StartCapture => {
-                let choice = match self.settings.settings.load() {
-                    Ok(s) => {
-                        self.media.choose_speaker(s.devices.speaker.clone());
-                        CaptureChoice {
-                            quality: s
-                                .quality
-                                .map(|q| (q.width, q.height, q.framerate, q.max_bitrate_kbps)),
-                            camera: s.devices.camera,
-                            microphone: s.devices.microphone,
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot read the settings; capturing as configured");
-                        CaptureChoice::default()
-                    }
-                };
-                if let Err(e) = self.media.start_capture(choice) {
-                    tracing::error!(error = %e, "cannot start the camera and microphone");
-                }
-            }
+            Effect::StartCapture => self.start_capture(),
             Effect::StopCapture => self.media.stop_capture(),
-            Effect::StartPeer { session } => {
-                let turn_url = self
-                    .settings
-                    .turn
-                    .as_ref()
-                    .map(|t| TurnCredentials::issue(t, "box", unix_now()).webrtcbin_url(t));
-                // `[turn] relay_only`: the box's side uses relayed candidates only.
-                let relay_only = self.settings.turn.as_ref().is_some_and(|t| t.relay_only);
-                self.after(CONNECT_LIMIT, Command::ConnectDeadline(session.clone()));
-                let extra_ips = self.ice_addresses();
-                if let Err(e) = self.media.start_peer(
-                    session.as_str(),
-                    turn_url.as_deref(),
-                    relay_only,
-                    &extra_ips,
-                ) {
-                    tracing::error!(session = %session, error = %e, "cannot start the call's media");
-                    self.refuse(&session, ErrorCode::Unavailable);
-                    return Some(Event::MediaFailed { session });
-                }
-            }
+            Effect::StartPeer {
+                session,
+                try_number,
+            } => return self.start_peer(session, try_number),
             Effect::StopPeer { session } => {
-                if let Some(decoded) = self.media.stop_peer(session.as_str()) {
-                    self.decoded.insert(session, decoded);
+                self.callers.drop_pending(&session);
+                if let Some(branch) = self.branches.stop(&session) {
+                    if let Some(decoded) = self.media.stop_peer(&branch) {
+                        self.decoded.insert(session, decoded);
+                    }
                 }
             }
             Effect::SendOffer { session, sdp } => {
@@ -499,68 +501,189 @@ impl Actor {
                 self.tell(&session, ServerMessage::Ice(candidate));
             }
             Effect::ApplyAnswer { session, sdp } => {
-                if let Err(e) = self.media.set_answer(session.as_str(), &sdp) {
+                let applied = match self.branches.name(&session) {
+                    Some(branch) => self.media.set_answer(branch, &sdp),
+                    None => return None,
+                };
+                if let Err(e) = applied {
                     tracing::warn!(session = %session, error = %e, "caller's answer refused");
-                    self.refuse(&session, ErrorCode::BadMessage);
-                    return Some(Event::MediaFailed { session });
+                    return Some(Event::AnswerRefused { session });
                 }
             }
             Effect::ApplyCandidate { session, candidate } => {
-                let _ = self.media.add_candidate(
-                    session.as_str(),
-                    candidate.sdp_m_line_index,
-                    &candidate.candidate,
-                );
+                if let Some(branch) = self.branches.name(&session) {
+                    let _ = self.media.add_candidate(
+                        branch,
+                        candidate.sdp_m_line_index,
+                        &candidate.candidate,
+                    );
+                }
             }
             Effect::RequestKeyframe { session } => {
                 tracing::info!(session = %session, "in call");
-                let _ = self.media.peer_connected(session.as_str());
+                if let Some(branch) = self.branches.name(&session) {
+                    let _ = self.media.peer_connected(branch);
+                }
+            }
+            Effect::HoldPlace {
+                session,
+                absence,
+                leaving,
+            } => {
+                let grace = if leaving {
+                    self.settings.reconnect_grace.min(LEAVING_GRACE)
+                } else {
+                    self.settings.reconnect_grace
+                };
+                tracing::info!(session = %session, grace_secs = grace.as_secs(), leaving, "caller away: its place is held");
+                self.after(grace, Event::GraceElapsed { session, absence });
             }
             Effect::End { session, reason } => {
                 tracing::info!(session = %session, ?reason, "call ended");
                 self.tell(&session, ServerMessage::Ended { reason });
-                self.close(&session);
-                self.record(&session, &format!("{reason:?}"));
+                self.callers.close(&session);
+                let may_return = matches!(reason, EndReason::BoxShutdown);
+                self.record(&session, &format!("{reason:?}"), may_return);
             }
-            Effect::Forget { session } => {
-                tracing::info!(session = %session, "call ended by the caller");
-                self.close(&session);
-                self.record(&session, "HungUp");
+            Effect::Forget {
+                session,
+                may_return,
+            } => {
+                // A caller that hung up is gone for good; one whose place was
+                // held in vain may still come back for a while.
+                tracing::info!(session = %session, may_return, "call ended by the caller");
+                self.callers.close(&session);
+                self.record(
+                    &session,
+                    if may_return { "Gone" } else { "HungUp" },
+                    may_return,
+                );
             }
             Effect::Expel { session, code, why } => {
                 tracing::warn!(session = %session, why, "caller expelled: it sent what no page sends");
-                self.refuse(&session, code);
-                self.record(&session, "Expelled");
+                self.tell(&session, ServerMessage::Error { code, until: None });
+                self.callers.close(&session);
+                self.record(&session, "Expelled", false);
             }
         }
         None
     }
 
-    /// Queues `message` for the caller. A caller whose queue is full is not
-    /// reading (a dead or hostile page): its outbox is dropped, so its socket
-    /// closes and the call ends when its `Gone` comes back.
-    fn tell(&mut self, session: &SessionId, message: ServerMessage) {
-        let Some(outbox) = self.outboxes.get(session) else {
-            return;
-        };
-        match outbox.try_send(ToCaller::Message(message)) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!(session = %session, "caller not reading its messages: closing its socket");
-                self.outboxes.remove(session);
+    /// Joins `socket` to its call and welcomes the caller.
+    fn welcome(&mut self, socket: &SessionId, session: &SessionId, resumed: bool) {
+        tracing::info!(socket = %socket, session = %session, resumed, "call admitted");
+        self.calls_started = true;
+        if let Some(replaced) = self.callers.join(socket, session) {
+            tracing::info!(session = %session, "another page took the call over");
+            let _ = replaced.try_send(ToCaller::Message(ServerMessage::Ended {
+                reason: EndReason::TakenOver,
+            }));
+            let _ = replaced.try_send(ToCaller::Close);
+        }
+        if !self.started.contains_key(session) {
+            let link = self.state.call(session).map(|c| c.link.clone());
+            if let Some(link) = link.as_ref().filter(|l| l.one_time) {
+                self.spent_links.insert(link.id.clone());
             }
-            // The socket is closing already; its Gone follows.
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
+            if let Some(link) = &link {
+                self.recent.began(session, &link.id);
+            }
+            let label = link.map(|l| l.label).unwrap_or_default();
+            self.started
+                .insert(session.clone(), (unix_now(), Instant::now(), label));
+        }
+        let ice_servers = self
+            .settings
+            .turn
+            .iter()
+            .map(|t| TurnCredentials::issue(t, "caller", unix_now()).ice_server(t))
+            .collect();
+        self.tell(
+            session,
+            ServerMessage::Welcome {
+                version: PROTOCOL_VERSION,
+                session: session.to_string(),
+                ice_servers,
+                resumed,
+            },
+        );
+        for message in self.callers.take_pending(session) {
+            self.tell(session, message);
         }
     }
 
-    /// Sends the actor `command` after `delay` (unless it has stopped).
-    fn after(&self, delay: Duration, command: Command) {
+    fn start_capture(&mut self) {
+        let choice = match self.settings.settings.load() {
+            Ok(s) => {
+                self.media.choose_speaker(s.devices.speaker.clone());
+                CaptureChoice {
+                    quality: s
+                        .quality
+                        .map(|q| (q.width, q.height, q.framerate, q.max_bitrate_kbps)),
+                    camera: s.devices.camera,
+                    microphone: s.devices.microphone,
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the settings; capturing as configured");
+                CaptureChoice::default()
+            }
+        };
+        if let Err(e) = self.media.start_capture(choice) {
+            tracing::error!(error = %e, "cannot start the camera and microphone");
+        }
+    }
+
+    /// Builds media try `try_number` of `session`, with its connect deadline.
+    fn start_peer(&mut self, session: SessionId, try_number: u32) -> Option<Event> {
+        let turn_url = self
+            .settings
+            .turn
+            .as_ref()
+            .map(|t| TurnCredentials::issue(t, "box", unix_now()).webrtcbin_url(t));
+        // `[turn] relay_only`: the box's side uses relayed candidates only.
+        let relay_only = self.settings.turn.as_ref().is_some_and(|t| t.relay_only);
+        self.after(
+            CONNECT_LIMIT,
+            Event::ConnectDeadline {
+                session: session.clone(),
+                try_number,
+            },
+        );
+        let extra_ips = self.ice_addresses();
+        let branch = self.branches.start(&session, try_number);
+        tracing::debug!(session = %session, try_number, "media try");
+        if let Err(e) = self
+            .media
+            .start_peer(&branch, turn_url.as_deref(), relay_only, &extra_ips)
+        {
+            tracing::error!(session = %session, error = %e, "cannot start the call's media");
+            self.branches.stop(&session);
+            return Some(Event::MediaFailed { session });
+        }
+        None
+    }
+
+    /// Queues `message` for the caller of `to` (a call, or a socket not yet
+    /// admitted); see [`Callers::tell`].
+    fn tell(&mut self, to: &SessionId, message: ServerMessage) {
+        let exists = self.state.call(to).is_some();
+        match self.callers.tell(to, message, exists) {
+            Delivery::Sent | Delivery::Queued => {}
+            Delivery::Dropped => {
+                tracing::warn!(session = %to, "caller not reading its messages: closing its socket")
+            }
+            Delivery::Lost => tracing::debug!(session = %to, "message for a caller who is gone"),
+        }
+    }
+
+    /// Reports `event` to the actor after `delay` (unless it has stopped).
+    fn after(&self, delay: Duration, event: Event) {
         let inbox = self.inbox.clone();
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
             if let Some(inbox) = inbox.upgrade() {
-                let _ = inbox.send(command).await;
+                let _ = inbox.send(Command::Timer(event)).await;
             }
         });
     }
@@ -577,10 +700,13 @@ impl Actor {
         }
     }
 
-    /// Writes a finished call to the record (off the actor's thread).
-    fn record(&mut self, session: &SessionId, ended: &str) {
+    /// Writes a finished call to the record (off the actor's thread), and
+    /// remembers for a while a call whose page `may_return`.
+    fn record(&mut self, session: &SessionId, ended: &str, may_return: bool) {
+        self.callers.drop_pending(session);
+        self.recent.ended(session, may_return, unix_now());
         let remote = self.decoded.remove(session).unwrap_or_default();
-        let Some((started, label)) = self.started.remove(session) else {
+        let Some((started, since, label)) = self.started.remove(session) else {
             return;
         };
         let mut ended = ended.to_owned();
@@ -588,10 +714,8 @@ impl Actor {
             first.make_ascii_lowercase();
         }
         let record = CallRecord {
-            started: started
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
-            duration_secs: started.elapsed().map_or(0, |d| d.as_secs()),
+            started,
+            duration_secs: since.elapsed().as_secs(),
             label,
             ended,
             video_frames: remote.video_frames,
@@ -607,16 +731,35 @@ impl Actor {
         });
     }
 
-    /// Tells the caller why it is refused and closes its socket.
-    fn refuse(&mut self, session: &SessionId, code: ErrorCode) {
-        self.tell(session, ServerMessage::Error { code, until: None });
-        self.close(session);
-    }
-
-    fn close(&mut self, session: &SessionId) {
-        if let Some(outbox) = self.outboxes.remove(session) {
-            let _ = outbox.try_send(ToCaller::Close);
+    /// The state-machine event for what the media engine reported, if it
+    /// concerns a call's current media try.
+    fn media_event(&self, event: MediaEvent) -> Option<Event> {
+        let (MediaEvent::Offer {
+            session: branch, ..
         }
+        | MediaEvent::Candidate {
+            session: branch, ..
+        }
+        | MediaEvent::Connected { session: branch }
+        | MediaEvent::Failed { session: branch }) = &event;
+        let Some(session) = self.branches.call(branch).cloned() else {
+            tracing::debug!(branch = %branch, "event from a media try that is over");
+            return None;
+        };
+        Some(match event {
+            MediaEvent::Offer { sdp, .. } => Event::OfferReady { session, sdp },
+            MediaEvent::Candidate {
+                mline, candidate, ..
+            } => Event::LocalCandidate {
+                session,
+                candidate: IceCandidate {
+                    candidate,
+                    sdp_m_line_index: mline,
+                },
+            },
+            MediaEvent::Connected { .. } => Event::MediaConnected { session },
+            MediaEvent::Failed { .. } => Event::MediaFailed { session },
+        })
     }
 
     fn status(&self) -> Status {
@@ -639,35 +782,11 @@ fn caller_event(session: SessionId, message: ClientMessage) -> Option<Event> {
         ClientMessage::Answer { sdp } => Event::AnswerReceived { session, sdp },
         ClientMessage::Ice(candidate) => Event::RemoteCandidate { session, candidate },
         ClientMessage::HangUp => Event::CallerHungUp { session },
+        ClientMessage::Leaving => Event::CallerLeaving { session },
+        ClientMessage::CannotCall => Event::CallerCannotCall { session },
         ClientMessage::Hello { .. } => {
             tracing::debug!(session = %session, "second hello ignored");
             return None;
         }
     })
-}
-
-fn media_event(event: MediaEvent) -> Event {
-    match event {
-        MediaEvent::Offer { session, sdp } => Event::OfferReady {
-            session: SessionId::new(session),
-            sdp,
-        },
-        MediaEvent::Candidate {
-            session,
-            mline,
-            candidate,
-        } => Event::LocalCandidate {
-            session: SessionId::new(session),
-            candidate: IceCandidate {
-                candidate,
-                sdp_m_line_index: mline,
-            },
-        },
-        MediaEvent::Connected { session } => Event::MediaConnected {
-            session: SessionId::new(session),
-        },
-        MediaEvent::Failed { session } => Event::MediaFailed {
-            session: SessionId::new(session),
-        },
-    }
 }

@@ -5,6 +5,10 @@
 //! Neither knows HTTP; neither touches GStreamer except through `media`'s API.
 
 mod actor;
+mod branches;
+mod callers;
+mod ice_tally;
+mod recent;
 pub mod state;
 
 pub use actor::{Arrival, CallerLink, DeviceHandle, DeviceSettings, Status, ToCaller};

@@ -10,22 +10,40 @@
 //! ```text
 //!            CallerArrived              CountdownElapsed              MediaConnected
 //! waiting ─────────────────► ringing ─────────────────► connecting ─────────────────► in call
-//!    ▲     (countdown 0 goes straight to connecting)      │  MediaFailed, CallerHungUp,   │
-//!    └─────────────── ended ◄─────────────────────────────┴─ CallerGone, LinkRevoked, ◄───┘
-//!                                                             Shutdown
+//!    ▲     (countdown 0 goes straight to connecting)      │ ▲  MediaFailed: rebuilt,    │
+//!    │                                                    │ └─ at most 3 tries ◄────────┘
+//!    └─────────────── ended ◄─────────────────────────────┴─ CallerHungUp, GraceElapsed,
+//!                                                            LinkRevoked, Shutdown, …
 //! ```
-//! Whether and how a caller is answered (now, after a countdown, not at all
-//! in quiet hours) is decided by the actor from the settings and the clock,
-//! and arrives with the event as an [`Answering`].
+//! A call outlives its caller's socket. A socket that closes without
+//! `hangUp` leaves the call *away*: its media keeps going and its place is
+//! held for a grace period (the actor's timer reports [`Event::GraceElapsed`]).
+//! A page that comes back with the call's session (a reload, a new socket
+//! after a network loss) takes the call up again: no announcement, no limit,
+//! no link spent; its media is rebuilt unless the page kept its own. A media
+//! path that fails is rebuilt for the same call, at most [`MAX_TRIES`] times
+//! in a row without connecting; then the call ends for good.
+//!
+//! Whether and how a caller is answered (after a countdown, not at all in
+//! quiet hours, at once for a call the box had before it restarted) is
+//! decided by the actor from the settings and the clock, and arrives with the
+//! event as an [`Answering`].
 //! With a participant limit above 2 several calls run side by side; the box is
 //! "waiting" when there is none.
 
 use std::fmt;
 
+pub use super::ice_tally::IceTally;
 use crate::limits::CandidateLimits;
 use crate::protocol::{EndReason, ErrorCode, IceCandidate};
 
+/// Media tries in a row that may fail (never connect) before a call ends.
+pub const MAX_TRIES: u32 = 3;
+
 /// A call's identity in logs and on the wire: random, never a person or a token.
+///
+/// A caller's socket is named the same way: a new call takes its first
+/// socket's id as its session; a socket that resumes a call keeps its own.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionId(String);
 
@@ -79,27 +97,34 @@ pub struct Call {
     pub link: LinkRef,
     /// What the caller has sent of ICE candidates, against the limits.
     pub ice: IceTally,
+    /// The caller's socket is open. An away call keeps its media and its
+    /// place until its page comes back or the grace period ends.
+    pub present: bool,
+    /// The page said it is leaving (closed or reloading): a shorter grace.
+    pub leaving: bool,
+    /// Counts the times the caller went away; names the grace timer of the
+    /// latest, so an older timer ends nothing.
+    pub absences: u32,
+    /// Counts the media branches built for this call; names the connect
+    /// deadline of the latest.
+    pub tries: u32,
+    /// Media tries in a row that failed (never connected).
+    pub failures: u32,
 }
 
-/// The m-lines the box offered and the candidates the caller sent for each.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IceTally {
-    /// Candidates received per m-line of the box's offer (empty before it).
-    per_mline: Vec<u32>,
-}
-
-impl IceTally {
-    /// Why `candidate` must not reach the media engine, if it must not: the
-    /// box offered no such m-line, the line is too long, or the caller sent
-    /// more than a browser ever gathers. A page never meets these.
-    fn refuses(&self, candidate: &IceCandidate, limits: &CandidateLimits) -> Option<&'static str> {
-        let total: u32 = self.per_mline.iter().sum();
-        match self.per_mline.get(candidate.sdp_m_line_index as usize) {
-            None => Some("candidate for an m-line the box did not offer"),
-            Some(_) if candidate.candidate.len() > limits.bytes => Some("candidate too long"),
-            Some(&n) if n >= limits.per_mline => Some("too many candidates for one m-line"),
-            Some(_) if total >= limits.per_call => Some("too many candidates for one call"),
-            Some(_) => None,
+impl Call {
+    /// A call just admitted: its caller present, no media try yet.
+    pub fn new(session: SessionId, phase: Phase, link: LinkRef) -> Self {
+        Self {
+            session,
+            phase,
+            link,
+            ice: IceTally::default(),
+            present: true,
+            leaving: false,
+            absences: 0,
+            tries: 0,
+            failures: 0,
         }
     }
 }
@@ -107,14 +132,16 @@ impl IceTally {
 /// How the box answers a new caller, decided from the settings and the clock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answering {
-    /// At once.
-    Now,
-    /// After announcing the caller on the TV for this many seconds.
+    /// After announcing the caller on the TV for this many seconds (0: at once).
     AfterCountdown { seconds: u32 },
     /// Not now: quiet hours until this time ("HH:MM").
     Resting { until: String },
     /// Not at all: automatic answering is off.
     Declined,
+    /// At once, unannounced, whatever the settings: a call this box had a
+    /// moment ago (before it restarted, or before the page was away longer
+    /// than the grace period) coming back.
+    Restored,
 }
 
 /// The whole device: the calls in progress and how many are allowed.
@@ -165,38 +192,46 @@ impl State {
         }
     }
 
+    /// The call `session`, if the box is in it.
+    pub fn call(&self, session: &SessionId) -> Option<&Call> {
+        self.calls.iter().find(|c| &c.session == session)
+    }
+
     fn capture_running(&self) -> bool {
         self.calls.iter().any(|c| c.phase.has_media())
     }
 
-    fn find(&self, session: &SessionId) -> Option<&Call> {
-        self.calls.iter().find(|c| &c.session == session)
-    }
-
     fn phase_of(&self, session: &SessionId) -> Option<Phase> {
-        self.find(session).map(|c| c.phase)
+        self.call(session).map(|c| c.phase)
     }
 
-    fn find_mut(&mut self, session: &SessionId) -> Option<&mut Call> {
+    fn call_mut(&mut self, session: &SessionId) -> Option<&mut Call> {
         self.calls.iter_mut().find(|c| &c.session == session)
     }
 }
 
-/// Something that happened, from a caller's socket or from the media engine.
+/// Something that happened, from a caller's socket, a timer or the media engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// A caller with a valid link said hello; `resume` names the call it had
-    /// before a reload or a network loss. With `resume_only` (a one-time link
-    /// already used) only that call may be taken over.
+    /// A caller with a valid link said hello on socket `socket`. `session`
+    /// is the call it asks for: its socket's id for a new call, or a call the
+    /// box had before it restarted (with [`Answering::Restored`]). `resume`
+    /// names a call this page had before a reload or a network loss; with
+    /// `keeps_media` its media connection still works. With `resume_only`
+    /// (a one-time link already used) only that call may be taken up.
     CallerArrived {
+        socket: SessionId,
         session: SessionId,
         resume: Option<SessionId>,
+        keeps_media: bool,
         resume_only: bool,
         link: LinkRef,
         answering: Answering,
     },
     /// The announcement of a ringing call is over: answer it.
     CountdownElapsed { session: SessionId },
+    /// Media try `try_number` has had its time to connect.
+    ConnectDeadline { session: SessionId, try_number: u32 },
     /// The family revoked a link: calls through it end.
     LinkRevoked { link_id: String },
     /// The media engine made the offer for this call.
@@ -208,6 +243,8 @@ pub enum Event {
     },
     /// The caller answered the offer.
     AnswerReceived { session: SessionId, sdp: String },
+    /// The media engine refused the caller's answer.
+    AnswerRefused { session: SessionId },
     /// The caller sent an ICE candidate.
     RemoteCandidate {
         session: SessionId,
@@ -215,12 +252,18 @@ pub enum Event {
     },
     /// Media flows both ways.
     MediaConnected { session: SessionId },
-    /// The media connection could not be made or was lost for good.
+    /// The media connection could not be made or was lost.
     MediaFailed { session: SessionId },
+    /// The caller's browser cannot take the box's offer.
+    CallerCannotCall { session: SessionId },
     /// The caller pressed hang up.
     CallerHungUp { session: SessionId },
+    /// The caller's page is being closed or reloaded.
+    CallerLeaving { session: SessionId },
     /// The caller's socket closed.
     CallerGone { session: SessionId },
+    /// The grace period of absence `absence` is over.
+    GraceElapsed { session: SessionId, absence: u32 },
     /// The box is stopping.
     Shutdown,
 }
@@ -228,11 +271,18 @@ pub enum Event {
 /// Something the actor must do. Effects are carried out in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Tell the caller it is admitted (session id and ICE servers).
-    Welcome { session: SessionId },
-    /// Refuse the caller with this reason and close its socket.
-    Refuse {
+    /// Join `socket` to the call `session` and tell the caller it is in
+    /// (session id and ICE servers). `resumed`: the call existed before this
+    /// socket; any socket it had before is told it was taken over, and what
+    /// was queued for the caller while it was away goes out now.
+    Welcome {
+        socket: SessionId,
         session: SessionId,
+        resumed: bool,
+    },
+    /// Refuse the caller on `socket` with this reason and close its socket.
+    Refuse {
+        socket: SessionId,
         code: ErrorCode,
         until: Option<String>,
     },
@@ -243,9 +293,10 @@ pub enum Effect {
     StartCapture,
     /// Stop them: nobody is calling.
     StopCapture,
-    /// Build the media branch for this call; it will make the offer.
-    StartPeer { session: SessionId },
-    /// Tear the call's media branch down.
+    /// Build media try `try_number` for this call; it will make the offer.
+    /// The actor reports [`Event::ConnectDeadline`] if it never connects.
+    StartPeer { session: SessionId, try_number: u32 },
+    /// Tear the call's media branch down (and drop what was queued for it).
     StopPeer { session: SessionId },
     /// Send the offer to the caller.
     SendOffer { session: SessionId, sdp: String },
@@ -263,13 +314,24 @@ pub enum Effect {
     },
     /// Ask the shared encoder for a keyframe: a caller just connected.
     RequestKeyframe { session: SessionId },
+    /// Hold an away caller's place; report [`Event::GraceElapsed`] for
+    /// `absence` after the grace period (shorter when it said it was leaving).
+    HoldPlace {
+        session: SessionId,
+        absence: u32,
+        leaving: bool,
+    },
     /// Tell the caller the call is over and close its socket.
     End {
         session: SessionId,
         reason: EndReason,
     },
-    /// Close the caller's socket without a word (it left already).
-    Forget { session: SessionId },
+    /// Close the caller's socket without a word: it hung up, or (with
+    /// `may_return`) it was away longer than the grace period.
+    Forget {
+        session: SessionId,
+        may_return: bool,
+    },
     /// Tell the caller `code` and close its socket: it sent what no page
     /// sends (its call is over; `why` is for the log).
     Expel {
@@ -294,118 +356,68 @@ impl fmt::Display for Illegal {
 
 /// The next state and what to do, or why the event is illegal now.
 pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), Illegal> {
-    let illegal = |event, why| {
-        Err(Illegal {
-            event: Box::new(event),
-            why,
-        })
-    };
     let mut next = state.clone();
     let mut effects = Vec::new();
-    match &event {
+    match step(state, &mut next, &mut effects, &event) {
+        Ok(()) => Ok((next, effects)),
+        Err(why) => Err(Illegal {
+            event: Box::new(event),
+            why,
+        }),
+    }
+}
+
+/// Works out `event`: `next` starts as a copy of `state`.
+fn step(
+    state: &State,
+    next: &mut State,
+    effects: &mut Vec<Effect>,
+    event: &Event,
+) -> Result<(), &'static str> {
+    match event {
         Event::CallerArrived {
+            socket,
             session,
             resume,
+            keeps_media,
             resume_only,
             link,
             answering,
         } => {
-            if state.find(session).is_some() {
-                return illegal(event, "session already exists");
+            if state.call(session).is_some() || state.call(socket).is_some() {
+                return Err("session already exists");
             }
-            let refuse = |code, until| {
-                Ok((
-                    state.clone(),
-                    vec![Effect::Refuse {
-                        session: session.clone(),
-                        code,
-                        until,
-                    }],
-                ))
-            };
-            // Only a page of the same link may take a call over.
-            let taken_over = resume
+            // Only a page of the same link may take a call up again.
+            let resumed = resume
                 .as_ref()
-                .and_then(|r| state.find(r))
-                .filter(|c| c.link.id == link.id)
-                .cloned();
-            let Some(old) = taken_over else {
-                if *resume_only {
-                    return refuse(ErrorCode::LinkNoLongerValid, None);
-                }
-                match answering {
-                    Answering::Resting { until } => {
-                        return refuse(ErrorCode::Resting, Some(until.clone()))
-                    }
-                    Answering::Declined => return refuse(ErrorCode::NotAnswering, None),
-                    Answering::Now | Answering::AfterCountdown { .. } => {}
-                }
-                if state.calls.len() >= state.max_callers {
-                    return refuse(ErrorCode::Busy, None);
-                }
-                effects.push(Effect::Welcome {
-                    session: session.clone(),
-                });
-                let phase = match answering {
-                    Answering::AfterCountdown { seconds } if *seconds > 0 => {
-                        effects.push(Effect::Announce {
-                            session: session.clone(),
-                            seconds: *seconds,
-                        });
-                        Phase::Ringing
-                    }
-                    _ => {
-                        answer(state, &mut effects, session);
-                        Phase::Connecting
-                    }
-                };
-                next.calls.push(Call {
-                    session: session.clone(),
-                    phase,
-                    link: link.clone(),
-                    ice: IceTally::default(),
-                });
-                return Ok((next, effects));
-            };
-            // A reload or a reconnection takes its call over at once: no
-            // announcement, no limit (it frees its own place), camera kept.
-            next.calls.retain(|c| c.session != old.session);
-            if old.phase.has_media() {
-                effects.push(Effect::StopPeer {
-                    session: old.session.clone(),
-                });
+                .and_then(|r| state.call(r))
+                .filter(|c| c.link.id == link.id);
+            match resumed {
+                Some(call) => take_up(next, effects, socket, &call.session, *keeps_media),
+                None if *resume_only => effects.push(Effect::Refuse {
+                    socket: socket.clone(),
+                    code: ErrorCode::LinkNoLongerValid,
+                    until: None,
+                }),
+                None => admit(state, next, effects, socket, session, link, answering),
             }
-            effects.push(Effect::End {
-                session: old.session.clone(),
-                reason: EndReason::TakenOver,
-            });
-            effects.push(Effect::Welcome {
-                session: session.clone(),
-            });
-            if !next.capture_running() && !old.phase.has_media() {
-                effects.push(Effect::StartCapture);
-            }
-            effects.push(Effect::StartPeer {
-                session: session.clone(),
-            });
-            next.calls.push(Call {
-                session: session.clone(),
-                phase: Phase::Connecting,
-                link: link.clone(),
-                ice: IceTally::default(),
-            });
         }
         Event::CountdownElapsed { session } => match state.phase_of(session) {
             Some(Phase::Ringing) => {
-                answer(state, &mut effects, session);
-                for call in &mut next.calls {
-                    if &call.session == session {
-                        call.phase = Phase::Connecting;
-                    }
-                }
+                answer(state, next, effects, session);
             }
-            Some(_) => return illegal(event, "the call was answered already"),
-            None => return illegal(event, "no such call"),
+            Some(_) => return Err("the call was answered already"),
+            None => return Err("no such call"),
+        },
+        Event::ConnectDeadline {
+            session,
+            try_number,
+        } => match state.call(session) {
+            Some(c) if c.phase == Phase::Connecting && c.tries == *try_number => {
+                media_failed(next, effects, session);
+            }
+            Some(_) => return Err("that media try is over"),
+            None => return Err("no such call"),
         },
         Event::LinkRevoked { link_id } => {
             let ended: Vec<SessionId> = state
@@ -415,44 +427,31 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
                 .map(|c| c.session.clone())
                 .collect();
             for session in &ended {
-                end_call(
-                    &mut next,
-                    &mut effects,
-                    session,
-                    Some(EndReason::LinkRevoked),
-                )
-                .map_err(|why| Illegal {
-                    event: Box::new(event.clone()),
-                    why,
-                })?;
+                end_call(next, effects, session, Some(EndReason::LinkRevoked));
             }
         }
-        Event::OfferReady { session, sdp } => match state.phase_of(session) {
-            // The engine offers once per call; a second offer would restart
+        Event::OfferReady { session, sdp } => match state.call(session) {
+            // The engine offers once per try; a second offer would restart
             // the caller's candidate tally.
-            Some(Phase::Connecting)
-                if state
-                    .find(session)
-                    .is_some_and(|c| !c.ice.per_mline.is_empty()) =>
-            {
-                return illegal(event, "the box offered already")
+            Some(c) if c.phase == Phase::Connecting && c.ice.offered() => {
+                return Err("the box offered already")
             }
-            Some(Phase::Connecting) => {
-                if let Some(call) = next.find_mut(session) {
-                    call.ice.per_mline = vec![0; mline_count(sdp)];
+            Some(c) if c.phase == Phase::Connecting => {
+                if let Some(call) = next.call_mut(session) {
+                    call.ice = IceTally::for_offer(sdp);
                 }
                 effects.push(Effect::SendOffer {
                     session: session.clone(),
                     sdp: sdp.clone(),
                 });
             }
-            Some(Phase::InCall) => return illegal(event, "offer after the call connected"),
-            Some(Phase::Ringing) => return illegal(event, "offer before the call was answered"),
-            None => return illegal(event, "no such call"),
+            Some(c) if c.phase == Phase::InCall => return Err("offer after the call connected"),
+            Some(_) => return Err("offer before the call was answered"),
+            None => return Err("no such call"),
         },
         Event::LocalCandidate { session, candidate } => {
-            if state.find(session).is_none() {
-                return illegal(event, "no such call");
+            if state.call(session).is_none() {
+                return Err("no such call");
             }
             effects.push(Effect::SendCandidate {
                 session: session.clone(),
@@ -460,92 +459,98 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
             });
         }
         Event::AnswerReceived { session, sdp } => {
-            match state.find(session).map(|c| (c.phase, &c.ice)) {
-                Some((Phase::Connecting, ice)) if ice.per_mline.is_empty() => {
-                    expel(
-                        &mut next,
-                        &mut effects,
-                        session,
-                        "answer before the box offered",
-                    );
+            let Some(call) = state.call(session) else {
+                return Err("no such call");
+            };
+            let wrong = match call.phase {
+                Phase::Connecting if !call.ice.offered() => Some("answer before the box offered"),
+                // An answer has exactly the offer's m-lines (RFC 8829, 5.3.1).
+                Phase::Connecting if !call.ice.matches(sdp) => {
+                    Some("answer does not match the offer")
                 }
-                Some((Phase::Connecting, ice)) if mline_count(sdp) != ice.per_mline.len() => {
-                    // An answer has exactly the offer's m-lines (RFC 8829, 5.3.1).
-                    expel(
-                        &mut next,
-                        &mut effects,
-                        session,
-                        "answer does not match the offer",
-                    );
-                }
-                Some((Phase::Connecting, _)) => effects.push(Effect::ApplyAnswer {
+                Phase::Connecting => None,
+                Phase::InCall => Some("answer after the call connected"),
+                Phase::Ringing => Some("answer before the box offered"),
+            };
+            match wrong {
+                Some(why) => expel(next, effects, session, why),
+                None => effects.push(Effect::ApplyAnswer {
                     session: session.clone(),
                     sdp: sdp.clone(),
                 }),
-                Some((phase, _)) => {
-                    let why = match phase {
-                        Phase::InCall => "answer after the call connected",
-                        _ => "answer before the box offered",
-                    };
-                    expel(&mut next, &mut effects, session, why);
-                }
-                None => return illegal(event, "no such call"),
             }
         }
+        Event::AnswerRefused { session } | Event::CallerCannotCall { session } => {
+            if state.call(session).is_none() {
+                return Err("no such call");
+            }
+            // Nothing another try would change: this browser and this box
+            // have no way to talk.
+            end_call(next, effects, session, Some(EndReason::Incompatible));
+        }
         Event::RemoteCandidate { session, candidate } => {
-            let Some(call) = next.find_mut(session) else {
-                return illegal(event, "no such call");
+            let Some(call) = next.call_mut(session) else {
+                return Err("no such call");
             };
-            match call.ice.refuses(candidate, &state.candidates) {
-                Some(why) => expel(&mut next, &mut effects, session, why),
-                None => {
-                    if let Some(n) = call
-                        .ice
-                        .per_mline
-                        .get_mut(candidate.sdp_m_line_index as usize)
-                    {
-                        *n += 1;
-                    }
-                    effects.push(Effect::ApplyCandidate {
-                        session: session.clone(),
-                        candidate: candidate.clone(),
-                    });
-                }
+            match call.ice.take(candidate, &state.candidates) {
+                Err(why) => expel(next, effects, session, why),
+                Ok(()) => effects.push(Effect::ApplyCandidate {
+                    session: session.clone(),
+                    candidate: candidate.clone(),
+                }),
             }
         }
         Event::MediaConnected { session } => match state.phase_of(session) {
             Some(Phase::Connecting) => {
-                for call in &mut next.calls {
-                    if &call.session == session {
-                        call.phase = Phase::InCall;
-                    }
+                if let Some(call) = next.call_mut(session) {
+                    call.phase = Phase::InCall;
+                    call.failures = 0;
                 }
                 effects.push(Effect::RequestKeyframe {
                     session: session.clone(),
                 });
             }
-            Some(Phase::InCall) => return illegal(event, "already connected"),
-            Some(Phase::Ringing) => return illegal(event, "media before the call was answered"),
-            None => return illegal(event, "no such call"),
+            Some(Phase::InCall) => return Err("already connected"),
+            Some(Phase::Ringing) => return Err("media before the call was answered"),
+            None => return Err("no such call"),
         },
-        Event::MediaFailed { session } => {
-            end_call(
-                &mut next,
-                &mut effects,
-                session,
-                Some(EndReason::ConnectionFailed),
-            )
-            .map_err(|why| Illegal {
-                event: Box::new(event.clone()),
-                why,
-            })?;
+        Event::MediaFailed { session } => match state.phase_of(session) {
+            Some(Phase::Connecting | Phase::InCall) => media_failed(next, effects, session),
+            Some(Phase::Ringing) => return Err("media failed before the call was answered"),
+            None => return Err("no such call"),
+        },
+        Event::CallerHungUp { session } => {
+            if !end_call(next, effects, session, None) {
+                return Err("no such call");
+            }
         }
-        Event::CallerHungUp { session } | Event::CallerGone { session } => {
-            end_call(&mut next, &mut effects, session, None).map_err(|why| Illegal {
-                event: Box::new(event.clone()),
-                why,
-            })?;
-        }
+        Event::CallerLeaving { session } => match next.call_mut(session) {
+            Some(call) => call.leaving = true,
+            None => return Err("no such call"),
+        },
+        Event::CallerGone { session } => match next.call_mut(session) {
+            Some(call) if call.present => {
+                call.present = false;
+                call.absences += 1;
+                effects.push(Effect::HoldPlace {
+                    session: session.clone(),
+                    absence: call.absences,
+                    leaving: call.leaving,
+                });
+            }
+            Some(_) => return Err("the caller is away already"),
+            None => return Err("no such call"),
+        },
+        Event::GraceElapsed { session, absence } => match state.call(session) {
+            Some(c) if !c.present && c.absences == *absence => {
+                end_call_as(next, effects, session, |session| Effect::Forget {
+                    session,
+                    may_return: true,
+                });
+            }
+            Some(_) => return Err("the caller came back"),
+            None => return Err("no such call"),
+        },
         Event::Shutdown => {
             for call in std::mem::take(&mut next.calls) {
                 if call.phase.has_media() {
@@ -563,29 +568,138 @@ pub fn transition(state: &State, event: Event) -> Result<(State, Vec<Effect>), I
             }
         }
     }
-    Ok((next, effects))
+    Ok(())
+}
+
+/// A new call on `socket`, answered as `answering` says.
+fn admit(
+    state: &State,
+    next: &mut State,
+    effects: &mut Vec<Effect>,
+    socket: &SessionId,
+    session: &SessionId,
+    link: &LinkRef,
+    answering: &Answering,
+) {
+    let refuse = |code, until| Effect::Refuse {
+        socket: socket.clone(),
+        code,
+        until,
+    };
+    let countdown = match answering {
+        Answering::Resting { until } => {
+            return effects.push(refuse(ErrorCode::Resting, Some(until.clone())))
+        }
+        Answering::Declined => return effects.push(refuse(ErrorCode::NotAnswering, None)),
+        Answering::AfterCountdown { seconds } => *seconds,
+        Answering::Restored => 0,
+    };
+    if state.calls.len() >= state.max_callers {
+        return effects.push(refuse(ErrorCode::Busy, None));
+    }
+    effects.push(Effect::Welcome {
+        socket: socket.clone(),
+        session: session.clone(),
+        resumed: *answering == Answering::Restored,
+    });
+    next.calls
+        .push(Call::new(session.clone(), Phase::Ringing, link.clone()));
+    if countdown > 0 {
+        effects.push(Effect::Announce {
+            session: session.clone(),
+            seconds: countdown,
+        });
+    } else {
+        answer(state, next, effects, session);
+    }
+}
+
+/// A page came back to its call on a new socket: no announcement, no limit
+/// (it has its place), no link spent. Its media is rebuilt unless the page
+/// kept a working connection.
+fn take_up(
+    next: &mut State,
+    effects: &mut Vec<Effect>,
+    socket: &SessionId,
+    session: &SessionId,
+    keeps_media: bool,
+) {
+    let Some(call) = next.call_mut(session) else {
+        return;
+    };
+    call.present = true;
+    call.leaving = false;
+    let phase = call.phase;
+    let rebuild = phase == Phase::Connecting || (phase == Phase::InCall && !keeps_media);
+    if rebuild {
+        // What was queued belongs to the branch going away: drop it first.
+        effects.push(Effect::StopPeer {
+            session: session.clone(),
+        });
+    }
+    effects.push(Effect::Welcome {
+        socket: socket.clone(),
+        session: session.clone(),
+        resumed: true,
+    });
+    if rebuild {
+        // A page that could not keep its media is not a failed try, unless
+        // the try it abandons never connected.
+        if phase == Phase::Connecting {
+            call.failures += 1;
+        }
+        if call.failures >= MAX_TRIES {
+            end_call(next, effects, session, Some(EndReason::ConnectionFailed));
+        } else {
+            start_try(next, effects, session);
+        }
+    }
 }
 
 /// Answers `session`: the camera starts with the first call that needs it,
-/// then the call's media branch (which makes the offer).
-fn answer(state: &State, effects: &mut Vec<Effect>, session: &SessionId) {
+/// then the call's first media try.
+fn answer(state: &State, next: &mut State, effects: &mut Vec<Effect>, session: &SessionId) {
     if !state.capture_running() {
         effects.push(Effect::StartCapture);
     }
+    start_try(next, effects, session);
+}
+
+/// Builds a new media branch for `session` (its capture already runs).
+fn start_try(next: &mut State, effects: &mut Vec<Effect>, session: &SessionId) {
+    let Some(call) = next.call_mut(session) else {
+        return;
+    };
+    call.phase = Phase::Connecting;
+    call.ice = IceTally::default();
+    call.tries += 1;
     effects.push(Effect::StartPeer {
         session: session.clone(),
+        try_number: call.tries,
     });
 }
 
-/// How many media sections (`m=` lines) a session description has.
-fn mline_count(sdp: &str) -> usize {
-    sdp.lines().filter(|l| l.starts_with("m=")).count()
+/// The media of `session` failed (or never connected in time): another try
+/// while the caller is there and tries remain; the end after the last one.
+/// An away caller's call waits for its page, which rebuilds on its return.
+fn media_failed(next: &mut State, effects: &mut Vec<Effect>, session: &SessionId) {
+    let Some(call) = next.call_mut(session) else {
+        return;
+    };
+    call.failures += 1;
+    if call.failures >= MAX_TRIES {
+        end_call(next, effects, session, Some(EndReason::ConnectionFailed));
+    } else if call.present {
+        effects.push(Effect::StopPeer {
+            session: session.clone(),
+        });
+        start_try(next, effects, session);
+    }
 }
 
 /// Ends the call of a caller that sent what no page sends.
 fn expel(next: &mut State, effects: &mut Vec<Effect>, session: &SessionId, why: &'static str) {
-    // The call exists: the callers of this function found it.
-    let _ = end_call_as(next, effects, session, |session| Effect::Expel {
+    end_call_as(next, effects, session, |session| Effect::Expel {
         session,
         code: ErrorCode::BadMessage,
         why,
@@ -593,16 +707,20 @@ fn expel(next: &mut State, effects: &mut Vec<Effect>, session: &SessionId, why: 
 }
 
 /// Removes `session`, stopping its media, telling the caller `reason` (or
-/// nothing when the caller ended it) and stopping capture after the last call.
+/// nothing when the caller ended it) and stopping capture after the last
+/// call. False when there is no such call.
 fn end_call(
     next: &mut State,
     effects: &mut Vec<Effect>,
     session: &SessionId,
     reason: Option<EndReason>,
-) -> Result<(), &'static str> {
+) -> bool {
     end_call_as(next, effects, session, |session| match reason {
         Some(reason) => Effect::End { session, reason },
-        None => Effect::Forget { session },
+        None => Effect::Forget {
+            session,
+            may_return: false,
+        },
     })
 }
 
@@ -612,9 +730,9 @@ fn end_call_as(
     effects: &mut Vec<Effect>,
     session: &SessionId,
     farewell: impl FnOnce(SessionId) -> Effect,
-) -> Result<(), &'static str> {
-    let Some(call) = next.find(session).cloned() else {
-        return Err("no such call");
+) -> bool {
+    let Some(call) = next.call(session).cloned() else {
+        return false;
     };
     next.calls.retain(|c| &c.session != session);
     if call.phase.has_media() {
@@ -626,7 +744,7 @@ fn end_call_as(
     if call.phase.has_media() && !next.capture_running() {
         effects.push(Effect::StopCapture);
     }
-    Ok(())
+    true
 }
 
 #[cfg(test)]

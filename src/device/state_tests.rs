@@ -13,6 +13,9 @@ fn cand() -> IceCandidate {
     }
 }
 
+/// Answering at once: the factory's countdown set to 0.
+const NOW: Answering = Answering::AfterCountdown { seconds: 0 };
+
 fn step(state: &State, event: Event) -> (State, Vec<Effect>) {
     transition(state, event).expect("legal transition")
 }
@@ -27,8 +30,10 @@ fn link() -> LinkRef {
 
 fn arrival(id: &str, answering: Answering) -> Event {
     Event::CallerArrived {
+        socket: s(id),
         session: s(id),
         resume: None,
+        keeps_media: false,
         resume_only: false,
         link: link(),
         answering,
@@ -37,16 +42,31 @@ fn arrival(id: &str, answering: Answering) -> Event {
 
 fn resuming(id: &str, old: &str, resume_only: bool) -> Event {
     Event::CallerArrived {
+        socket: s(id),
         session: s(id),
         resume: Some(s(old)),
+        keeps_media: false,
         resume_only,
         link: link(),
-        answering: Answering::Now,
+        answering: NOW,
+    }
+}
+
+/// A page back on socket `id` whose media connection to `old` still works.
+fn kept(id: &str, old: &str) -> Event {
+    Event::CallerArrived {
+        socket: s(id),
+        session: s(id),
+        resume: Some(s(old)),
+        keeps_media: true,
+        resume_only: false,
+        link: link(),
+        answering: NOW,
     }
 }
 
 fn arrive(state: &State, id: &str) -> (State, Vec<Effect>) {
-    step(state, arrival(id, Answering::Now))
+    step(state, arrival(id, NOW))
 }
 
 /// An offer as webrtcbin makes it, reduced to its two m-lines.
@@ -93,9 +113,16 @@ fn first_caller_is_welcomed_and_capture_starts() {
     assert_eq!(
         effects,
         vec![
-            Effect::Welcome { session: s("a") },
+            Effect::Welcome {
+                socket: s("a"),
+                session: s("a"),
+                resumed: false
+            },
             Effect::StartCapture,
-            Effect::StartPeer { session: s("a") },
+            Effect::StartPeer {
+                session: s("a"),
+                try_number: 1
+            },
         ]
     );
 }
@@ -108,7 +135,7 @@ fn caller_beyond_the_limit_is_told_busy_and_nothing_changes() {
     assert_eq!(
         effects,
         vec![Effect::Refuse {
-            session: s("b"),
+            socket: s("b"),
             code: ErrorCode::Busy,
             until: None,
         }]
@@ -123,8 +150,15 @@ fn a_larger_limit_admits_a_second_caller_without_restarting_capture() {
     assert_eq!(
         effects,
         vec![
-            Effect::Welcome { session: s("b") },
-            Effect::StartPeer { session: s("b") },
+            Effect::Welcome {
+                socket: s("b"),
+                session: s("b"),
+                resumed: false
+            },
+            Effect::StartPeer {
+                session: s("b"),
+                try_number: 1
+            },
         ]
     );
     let (_, effects) = arrive(&state, "c");
@@ -241,32 +275,157 @@ fn media_connected_puts_the_call_in_call() {
 }
 
 #[test]
-fn hang_up_and_leaving_end_the_call_quietly_and_return_to_waiting() {
+fn hanging_up_ends_the_call_quietly_and_returns_to_waiting() {
     for phase in [Phase::Connecting, Phase::InCall] {
-        for event in [
-            Event::CallerHungUp { session: s("a") },
-            Event::CallerGone { session: s("a") },
-        ] {
-            let (state, effects) = step(&with_call(phase), event);
-            assert_eq!(state.summary(), Summary::Waiting);
-            assert_eq!(
-                effects,
-                vec![
-                    Effect::StopPeer { session: s("a") },
-                    Effect::Forget { session: s("a") },
-                    Effect::StopCapture,
-                ]
-            );
-        }
+        let (state, effects) = step(&with_call(phase), Event::CallerHungUp { session: s("a") });
+        assert_eq!(state.summary(), Summary::Waiting);
+        assert_eq!(
+            effects,
+            vec![
+                Effect::StopPeer { session: s("a") },
+                Effect::Forget {
+                    session: s("a"),
+                    may_return: false
+                },
+                Effect::StopCapture,
+            ]
+        );
     }
 }
 
 #[test]
-fn media_failure_ends_the_call_with_a_reason() {
+fn a_closed_socket_holds_the_callers_place_and_keeps_the_media() {
+    for phase in [Phase::Connecting, Phase::InCall] {
+        let (away, effects) = step(&with_call(phase), Event::CallerGone { session: s("a") });
+        assert_eq!(away.calls().len(), 1, "the call goes on");
+        assert_eq!(away.calls()[0].phase, phase, "its media too");
+        assert!(!away.calls()[0].present);
+        assert_eq!(
+            effects,
+            vec![Effect::HoldPlace {
+                session: s("a"),
+                absence: 1,
+                leaving: false
+            }]
+        );
+        assert_illegal(&away, Event::CallerGone { session: s("a") });
+        // Nobody came back: the call ends, and its page may still return a while.
+        let (state, effects) = step(
+            &away,
+            Event::GraceElapsed {
+                session: s("a"),
+                absence: 1,
+            },
+        );
+        assert_eq!(state.summary(), Summary::Waiting);
+        assert_eq!(
+            effects,
+            vec![
+                Effect::StopPeer { session: s("a") },
+                Effect::Forget {
+                    session: s("a"),
+                    may_return: true
+                },
+                Effect::StopCapture,
+            ]
+        );
+    }
+}
+
+#[test]
+fn a_page_that_said_it_is_leaving_is_held_for_less() {
     let (state, effects) = step(
-        &with_call(Phase::Connecting),
-        Event::MediaFailed { session: s("a") },
+        &with_call(Phase::InCall),
+        Event::CallerLeaving { session: s("a") },
     );
+    assert!(effects.is_empty());
+    let (_, effects) = step(&state, Event::CallerGone { session: s("a") });
+    assert_eq!(
+        effects,
+        vec![Effect::HoldPlace {
+            session: s("a"),
+            absence: 1,
+            leaving: true
+        }]
+    );
+}
+
+#[test]
+fn a_page_back_within_the_grace_period_keeps_its_call_and_an_old_timer_ends_nothing() {
+    let (away, _) = step(
+        &with_call(Phase::InCall),
+        Event::CallerGone { session: s("a") },
+    );
+    let (back, effects) = step(&away, kept("p2", "a"));
+    assert_eq!(
+        effects,
+        vec![Effect::Welcome {
+            socket: s("p2"),
+            session: s("a"),
+            resumed: true
+        }],
+        "media kept: nothing rebuilt, nothing announced"
+    );
+    assert_eq!(back.calls()[0].phase, Phase::InCall);
+    assert!(back.calls()[0].present);
+    assert_illegal(
+        &back,
+        Event::GraceElapsed {
+            session: s("a"),
+            absence: 1,
+        },
+    );
+    let (away_again, _) = step(&back, Event::CallerGone { session: s("a") });
+    assert_illegal(
+        &away_again,
+        Event::GraceElapsed {
+            session: s("a"),
+            absence: 1,
+        },
+    );
+    let (ended, _) = step(
+        &away_again,
+        Event::GraceElapsed {
+            session: s("a"),
+            absence: 2,
+        },
+    );
+    assert_eq!(ended.summary(), Summary::Waiting);
+}
+
+#[test]
+fn capture_stops_only_after_the_last_call() {
+    let (state, _) = arrive(&State::waiting(3), "a");
+    let (state, _) = arrive(&state, "b");
+    let (state, effects) = step(&state, Event::CallerHungUp { session: s("a") });
+    assert_eq!(state.calls().len(), 1);
+    assert!(!effects.contains(&Effect::StopCapture));
+    let (state, effects) = step(&state, Event::CallerHungUp { session: s("b") });
+    assert_eq!(state.summary(), Summary::Waiting);
+    assert!(effects.contains(&Effect::StopCapture));
+}
+
+/// The effects of building media try `n` of `a` again.
+fn rebuilt(n: u32) -> Vec<Effect> {
+    vec![
+        Effect::StopPeer { session: s("a") },
+        Effect::StartPeer {
+            session: s("a"),
+            try_number: n,
+        },
+    ]
+}
+
+#[test]
+fn failed_media_is_rebuilt_for_the_same_call_then_the_call_ends() {
+    let mut state = with_call(Phase::Connecting);
+    for n in 2..=MAX_TRIES {
+        let (next, effects) = step(&state, Event::MediaFailed { session: s("a") });
+        assert_eq!(effects, rebuilt(n), "try {n}");
+        assert_eq!(next.calls()[0].phase, Phase::Connecting);
+        state = offered(&next, "a");
+    }
+    let (state, effects) = step(&state, Event::MediaFailed { session: s("a") });
     assert_eq!(state.summary(), Summary::Waiting);
     assert_eq!(
         effects,
@@ -282,36 +441,180 @@ fn media_failure_ends_the_call_with_a_reason() {
 }
 
 #[test]
-fn capture_stops_only_after_the_last_call() {
-    let (state, _) = arrive(&State::waiting(3), "a");
-    let (state, _) = arrive(&state, "b");
-    let (state, effects) = step(&state, Event::CallerGone { session: s("a") });
-    assert_eq!(state.calls().len(), 1);
-    assert!(!effects.contains(&Effect::StopCapture));
-    let (state, effects) = step(&state, Event::CallerGone { session: s("b") });
-    assert_eq!(state.summary(), Summary::Waiting);
-    assert!(effects.contains(&Effect::StopCapture));
+fn a_call_that_connected_starts_counting_its_failures_afresh() {
+    let mut state = with_call(Phase::InCall);
+    for _ in 0..5 {
+        let (next, effects) = step(&state, Event::MediaFailed { session: s("a") });
+        assert!(matches!(
+            effects[..],
+            [Effect::StopPeer { .. }, Effect::StartPeer { .. }]
+        ));
+        state = step(
+            &offered(&next, "a"),
+            Event::MediaConnected { session: s("a") },
+        )
+        .0;
+    }
+    assert_eq!(state.summary(), Summary::InCall);
 }
 
 #[test]
-fn a_reloaded_page_takes_its_call_over_even_at_the_limit() {
+fn only_the_latest_tries_deadline_counts() {
+    let state = with_call(Phase::Connecting);
+    let (next, effects) = step(
+        &state,
+        Event::ConnectDeadline {
+            session: s("a"),
+            try_number: 1,
+        },
+    );
+    assert_eq!(effects, rebuilt(2));
+    assert_illegal(
+        &next,
+        Event::ConnectDeadline {
+            session: s("a"),
+            try_number: 1,
+        },
+    );
+    assert_illegal(
+        &with_call(Phase::InCall),
+        Event::ConnectDeadline {
+            session: s("a"),
+            try_number: 1,
+        },
+    );
+}
+
+#[test]
+fn an_away_callers_failed_media_waits_for_its_page() {
+    let (away, _) = step(
+        &with_call(Phase::InCall),
+        Event::CallerGone { session: s("a") },
+    );
+    let (state, effects) = step(&away, Event::MediaFailed { session: s("a") });
+    assert!(effects.is_empty(), "{effects:?}");
+    let (_, effects) = step(&state, resuming("p2", "a", false));
+    assert_eq!(
+        effects,
+        vec![
+            Effect::StopPeer { session: s("a") },
+            Effect::Welcome {
+                socket: s("p2"),
+                session: s("a"),
+                resumed: true
+            },
+            Effect::StartPeer {
+                session: s("a"),
+                try_number: 2
+            },
+        ]
+    );
+}
+
+#[test]
+fn a_browser_that_cannot_call_ends_the_call_at_once() {
+    for event in [
+        Event::CallerCannotCall { session: s("a") },
+        Event::AnswerRefused { session: s("a") },
+    ] {
+        let (state, effects) = step(&with_call(Phase::Connecting), event);
+        assert_eq!(state.summary(), Summary::Waiting);
+        assert_eq!(
+            effects,
+            vec![
+                Effect::StopPeer { session: s("a") },
+                Effect::End {
+                    session: s("a"),
+                    reason: EndReason::Incompatible
+                },
+                Effect::StopCapture,
+            ]
+        );
+    }
+}
+
+#[test]
+fn a_reloaded_page_takes_its_call_up_even_at_the_limit_with_new_media() {
     let state = with_call(Phase::InCall);
     let (next, effects) = step(&state, resuming("b", "a", false));
     assert_eq!(next.calls().len(), 1);
-    assert_eq!(next.calls()[0].session, s("b"));
+    assert_eq!(next.calls()[0].session, s("a"), "the same call");
     assert_eq!(next.calls()[0].phase, Phase::Connecting);
     assert_eq!(
         effects,
         vec![
             Effect::StopPeer { session: s("a") },
-            Effect::End {
+            Effect::Welcome {
+                socket: s("b"),
                 session: s("a"),
-                reason: EndReason::TakenOver
+                resumed: true
             },
-            Effect::Welcome { session: s("b") },
-            Effect::StartPeer { session: s("b") },
+            Effect::StartPeer {
+                session: s("a"),
+                try_number: 2
+            },
         ],
-        "capture keeps running across a take-over"
+        "capture keeps running, nothing is announced"
+    );
+}
+
+#[test]
+fn a_ringing_call_taken_up_goes_on_ringing() {
+    let (ringing, _) = step(
+        &State::waiting(2),
+        arrival("a", Answering::AfterCountdown { seconds: 3 }),
+    );
+    let (away, _) = step(&ringing, Event::CallerGone { session: s("a") });
+    let (back, effects) = step(&away, resuming("b", "a", true));
+    assert_eq!(back.summary(), Summary::Ringing);
+    assert_eq!(
+        effects,
+        vec![Effect::Welcome {
+            socket: s("b"),
+            session: s("a"),
+            resumed: true
+        }]
+    );
+}
+
+#[test]
+fn a_call_of_a_moment_ago_comes_back_unannounced_whatever_the_settings() {
+    let restored = Event::CallerArrived {
+        socket: s("p"),
+        session: s("old"),
+        resume: None,
+        keeps_media: false,
+        resume_only: false,
+        link: link(),
+        answering: Answering::Restored,
+    };
+    let (state, effects) = step(&State::waiting(2), restored.clone());
+    assert_eq!(state.calls()[0].session, s("old"));
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Welcome {
+                socket: s("p"),
+                session: s("old"),
+                resumed: true
+            },
+            Effect::StartCapture,
+            Effect::StartPeer {
+                session: s("old"),
+                try_number: 1
+            },
+        ]
+    );
+    let (_, effects) = step(&with_call(Phase::InCall), restored);
+    assert!(
+        matches!(
+            effects[..],
+            [Effect::Refuse {
+                code: ErrorCode::Busy,
+                ..
+            }]
+        ),
+        "it takes a place like any call: {effects:?}"
     );
 }
 
@@ -319,15 +622,17 @@ fn a_reloaded_page_takes_its_call_over_even_at_the_limit() {
 fn only_a_page_of_the_same_link_takes_a_call_over() {
     let state = with_call(Phase::InCall);
     let stranger = Event::CallerArrived {
+        socket: s("b"),
         session: s("b"),
         resume: Some(s("a")),
+        keeps_media: false,
         resume_only: false,
         link: LinkRef {
             id: "other".into(),
             label: "Eve".into(),
             one_time: false,
         },
-        answering: Answering::Now,
+        answering: NOW,
     };
     let (next, effects) = step(&state, stranger);
     assert_eq!(next, state, "the call stays");
@@ -357,13 +662,13 @@ fn a_spent_link_may_only_resume_its_call() {
     assert_eq!(
         effects,
         vec![Effect::Refuse {
-            session: s("b"),
+            socket: s("b"),
             code: ErrorCode::LinkNoLongerValid,
             until: None,
         }]
     );
     let (next, _) = step(&with_call(Phase::InCall), resuming("b", "a", true));
-    assert_eq!(next.calls()[0].session, s("b"));
+    assert_eq!(next.calls()[0].session, s("a"));
 }
 
 #[test]
@@ -376,7 +681,11 @@ fn a_countdown_rings_first_and_answers_when_it_elapses() {
     assert_eq!(
         effects,
         vec![
-            Effect::Welcome { session: s("a") },
+            Effect::Welcome {
+                socket: s("a"),
+                session: s("a"),
+                resumed: false
+            },
             Effect::Announce {
                 session: s("a"),
                 seconds: 3
@@ -388,7 +697,13 @@ fn a_countdown_rings_first_and_answers_when_it_elapses() {
     assert_eq!(state.summary(), Summary::Connecting);
     assert_eq!(
         effects,
-        vec![Effect::StartCapture, Effect::StartPeer { session: s("a") }]
+        vec![
+            Effect::StartCapture,
+            Effect::StartPeer {
+                session: s("a"),
+                try_number: 1
+            }
+        ]
     );
     assert_illegal(&state, Event::CountdownElapsed { session: s("a") });
 }
@@ -400,7 +715,10 @@ fn a_zero_countdown_answers_at_once() {
         arrival("a", Answering::AfterCountdown { seconds: 0 }),
     );
     assert_eq!(state.summary(), Summary::Connecting);
-    assert!(effects.contains(&Effect::StartPeer { session: s("a") }));
+    assert!(effects.contains(&Effect::StartPeer {
+        session: s("a"),
+        try_number: 1
+    }));
 }
 
 #[test]
@@ -409,9 +727,15 @@ fn hanging_up_while_ringing_stops_nothing_that_never_started() {
         &State::waiting(2),
         arrival("a", Answering::AfterCountdown { seconds: 5 }),
     );
-    let (state, effects) = step(&state, Event::CallerGone { session: s("a") });
+    let (state, effects) = step(&state, Event::CallerHungUp { session: s("a") });
     assert_eq!(state.summary(), Summary::Waiting);
-    assert_eq!(effects, vec![Effect::Forget { session: s("a") }]);
+    assert_eq!(
+        effects,
+        vec![Effect::Forget {
+            session: s("a"),
+            may_return: false
+        }]
+    );
     assert_illegal(&state, Event::CountdownElapsed { session: s("a") });
 }
 
@@ -430,7 +754,7 @@ fn quiet_hours_and_answering_off_refuse_with_a_reason() {
     assert_eq!(
         effects,
         vec![Effect::Refuse {
-            session: s("a"),
+            socket: s("a"),
             code: ErrorCode::Resting,
             until: Some("08:00".into()),
         }]
@@ -439,7 +763,7 @@ fn quiet_hours_and_answering_off_refuse_with_a_reason() {
     assert_eq!(
         effects,
         vec![Effect::Refuse {
-            session: s("a"),
+            socket: s("a"),
             code: ErrorCode::NotAnswering,
             until: None,
         }]
@@ -450,15 +774,17 @@ fn quiet_hours_and_answering_off_refuse_with_a_reason() {
 fn revoking_a_link_ends_its_calls_only() {
     let (state, _) = arrive(&State::waiting(3), "a");
     let other = Event::CallerArrived {
+        socket: s("b"),
         session: s("b"),
         resume: None,
+        keeps_media: false,
         resume_only: false,
         link: LinkRef {
             id: "L2".into(),
             label: "Ben".into(),
             one_time: false,
         },
-        answering: Answering::Now,
+        answering: NOW,
     };
     let (state, _) = step(&state, other);
     let (state, effects) = step(
@@ -562,7 +888,7 @@ fn events_at_the_wrong_moment_are_illegal() {
         },
     );
     assert_illegal(&in_call, Event::MediaConnected { session: s("a") });
-    assert_illegal(&in_call, arrival("a", Answering::Now));
+    assert_illegal(&in_call, arrival("a", NOW));
     let (ringing, _) = step(
         &State::waiting(2),
         arrival("r", Answering::AfterCountdown { seconds: 3 }),

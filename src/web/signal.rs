@@ -3,7 +3,8 @@
 //! The first message must be `hello` with a valid link; then the socket is a
 //! pipe between the caller and the device: messages in become device
 //! commands, the device's outbox goes out. A send half and a receive half run
-//! side by side; when either ends, the device hears the caller is gone.
+//! side by side; when either ends, the device hears the socket is gone (the
+//! call itself may wait for the page to come back: see `device::state`).
 //! Written over `Sink`/`Stream` of text frames, not axum's socket, so the
 //! logic does not depend on the transport.
 //!
@@ -241,16 +242,17 @@ where
 {
     let hello = tokio::time::timeout(HELLO_TIMEOUT, next_incoming(&mut rx)).await;
     drop(before_hello);
-    let (token, resume) = match hello {
+    let (token, resume, keeps_media) = match hello {
         Ok(Incoming::Message(ClientMessage::Hello {
             version,
             token,
             resume,
+            keeps_media,
         })) => {
             if version != PROTOCOL_VERSION {
                 return refuse(&mut tx, &mut rx, ErrorCode::UnsupportedVersion, None).await;
             }
-            (token, resume)
+            (token, resume, keeps_media)
         }
         Ok(Incoming::Message(_)) => {
             return refuse(
@@ -282,7 +284,8 @@ where
         Err(_) => return refuse(&mut tx, &mut rx, ErrorCode::Unavailable, None).await,
     };
 
-    let Some(session) = new_session_id() else {
+    // This socket's id: the session of the call it starts, if it starts one.
+    let Some(socket) = new_session_id() else {
         return refuse(&mut tx, &mut rx, ErrorCode::Unavailable, None).await;
     };
     let (outbox, mut inbox) = mpsc::channel(OUTBOX);
@@ -290,10 +293,11 @@ where
         .device
         .arrive(Arrival {
             caller: CallerLink {
-                session: session.clone(),
+                socket: socket.clone(),
                 outbox,
             },
             resume: resume.map(SessionId::new),
+            keeps_media,
             resume_only: link.spent,
             link: LinkRef {
                 id: link.id.clone(),
@@ -314,7 +318,10 @@ where
             out = inbox.recv() => match out {
                 Some(ToCaller::Message(message)) => {
                     match &message {
-                        ServerMessage::Welcome { .. } => record_call(state, link.id.clone()),
+                        // A call is counted on its link once, not at each return.
+                        ServerMessage::Welcome { resumed: false, .. } => {
+                            record_call(state, link.id.clone())
+                        }
                         ServerMessage::Error { code: ErrorCode::BadMessage, .. } => misbehaved = true,
                         _ => {}
                     }
@@ -336,18 +343,18 @@ where
                     _ if !bucket.take(Instant::now()) => Closing::TooFast,
                     Incoming::Message(ClientMessage::Hello { .. }) => Closing::NotUnderstood,
                     Incoming::Message(message) => {
-                        state.device.from_caller(session.clone(), message).await;
+                        state.device.from_caller(socket.clone(), message).await;
                         continue;
                     }
                     Incoming::Refuse(closing) => closing,
                 };
-                tracing::info!(session = %session, ?refusal, "caller's socket closed by the box");
+                tracing::info!(socket = %socket, ?refusal, "caller's socket closed by the box");
                 refuse(&mut tx, &mut rx, ErrorCode::BadMessage, Some(refusal)).await;
                 break;
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {
-                    tracing::info!(session = %session, "caller silent, connection dropped");
+                    tracing::info!(socket = %socket, "caller silent, connection dropped");
                     break;
                 }
                 if tx.send(Message::Ping(Default::default())).await.is_err() {
@@ -356,7 +363,7 @@ where
             }
         }
     }
-    state.device.gone(session).await;
+    state.device.gone(socket).await;
 }
 
 async fn send<Tx: Sink<Message> + Unpin>(tx: &mut Tx, message: &ServerMessage) -> Result<(), ()> {
@@ -404,7 +411,7 @@ fn record_call(state: &AppState, link_id: String) {
     });
 }
 
-/// 128 random bits, hex: unguessable, so only the page that had a call can resume it.
+/// 128 random bits, hex: unguessable, so only the page that had a call can take it up again.
 fn new_session_id() -> Option<SessionId> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).ok()?;

@@ -177,16 +177,15 @@ mod tests {
     fn status_json_is_pinned() {
         let status = || Status {
             summary: Summary::InCall,
-            calls: vec![Call {
-                session: SessionId::new("ab"),
-                phase: Phase::InCall,
-                link: LinkRef {
+            calls: vec![Call::new(
+                SessionId::new("ab"),
+                Phase::InCall,
+                LinkRef {
                     id: "L".into(),
                     label: "Anna".into(),
                     one_time: false,
                 },
-                ice: Default::default(),
-            }],
+            )],
             remote: None,
             encoder: "x264enc",
             gstreamer: "GStreamer 1.22.0".into(),
