@@ -51,6 +51,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             candidates: config.limits.candidates(),
             reconnect_grace: std::time::Duration::from_secs(config.reconnect_grace_secs),
             resume_window_secs: config.resume_window_secs,
+            connect_limit: std::time::Duration::from_secs(config.connect_timeout_secs),
             state_dir: Some(config.state_dir.clone()),
         },
         engine,

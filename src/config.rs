@@ -46,6 +46,8 @@ pub struct Config {
     /// How long after that, or after the box restarted, a page may still
     /// take its call up again without the TV announcing it anew.
     pub resume_window_secs: u64,
+    /// How long one media try may take to connect before the box builds another.
+    pub connect_timeout_secs: u64,
     /// What the admin can change, as the box leaves the factory.
     pub factory_settings: Settings,
     pub turn: Option<TurnConfig>,
@@ -277,6 +279,7 @@ struct RawCalls {
     countdown_secs: Spanned<u32>,
     reconnect_grace_secs: Spanned<u64>,
     resume_window_secs: Spanned<u64>,
+    connect_timeout_secs: Spanned<u64>,
 }
 
 impl Default for RawCalls {
@@ -288,6 +291,7 @@ impl Default for RawCalls {
             countdown_secs: Spanned::new(0..0, factory.countdown_secs),
             reconnect_grace_secs: Spanned::new(0..0, 20),
             resume_window_secs: Spanned::new(0..0, 300),
+            connect_timeout_secs: Spanned::new(0..0, 20),
         }
     }
 }
@@ -469,6 +473,14 @@ impl Config {
             ));
         }
 
+        let connect_timeout_secs = *raw.calls.connect_timeout_secs.get_ref();
+        if !(2..=120).contains(&connect_timeout_secs) {
+            return Err(invalid(
+                at(raw.calls.connect_timeout_secs.span()),
+                "connect_timeout_secs must be between 2 and 120 seconds".into(),
+            ));
+        }
+
         let auto_answer = AutoAnswer {
             enabled: raw.calls.auto_answer,
             countdown_secs: *raw.calls.countdown_secs.get_ref(),
@@ -547,6 +559,7 @@ impl Config {
             max_participants,
             reconnect_grace_secs,
             resume_window_secs,
+            connect_timeout_secs,
             factory_settings: Settings {
                 auto_answer,
                 quality: Some(Quality {

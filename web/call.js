@@ -1,31 +1,36 @@
 // The call page: HomeCall's caller side, served at /r/<token>.
 //
 // Owns one call as the relative sees it: this side's camera and microphone,
-// the signalling socket and the RTCPeerConnection it negotiates (class
-// Connection, one per try), reconnection and its backoff, the status on
-// screen, the controls and the diagnostics hook for tests. Wire shapes live
-// in protocol.js, words in i18n.js, looks in call.css.
+// the call's life across sockets and media connections (a socket that drops
+// is opened again and takes the call up; media that fails is rebuilt by the
+// box), when to give up and what to say then, the status on screen, the
+// controls and the diagnostics hook for tests. The socket is call-signal.js,
+// one media connection call-media.js; wire shapes live in protocol.js, words
+// in i18n.js, looks in call.css.
 
 import * as proto from './protocol.js';
 import { t, localize } from './i18n.js';
+import { Signal } from './call-signal.js';
+import { MediaLink } from './call-media.js';
 
 // ---------------------------------------------------------------- settings
 
 /** sessionStorage key of the box's session id, kept across a reload. */
 const SESSION_KEY = 'homecallSession';
-/** Delay before the first retry; doubles per retry (0.5, 1, 2, 4 s) up to the cap. */
-const FIRST_RETRY_MS = 500;
+/** Delay before the first reconnection; doubles per try up to the cap. */
+const FIRST_RETRY_MS = 250;
+/** The cap while the call was up (the box restarts in about a second), and before. */
+const MAX_RETRY_IN_CALL_MS = 1000;
 const MAX_RETRY_MS = 5000;
-/** How often to try again while the box is busy with another call. */
-const BUSY_RETRY_MS = 10_000;
 /** Socket opens that fail in a row before the page says it can't reach the box. */
 const UNREACHABLE_AFTER = 4;
-/** A socket still not open after this long counts as a failed open. */
-const SOCKET_OPEN_TIMEOUT_MS = 5000;
-/** Admitted (welcome) but no media connection after this long: start again. */
-const CONNECT_TIMEOUT_MS = 15_000;
-/** Media path lost (ICE disconnected) for this long: start again with a fresh offer. */
-const PROBLEMS_TIMEOUT_MS = 8000;
+/** How long the page keeps trying to reach the box before it stops and says so. */
+const GIVE_UP_UNREACHABLE_MS = 3 * 60_000;
+/** How often, and how many times, to try again while the box is busy. */
+const BUSY_RETRY_MS = 10_000;
+const BUSY_TRIES = 12;
+/** A socket open this long without a welcome (or a refusal) is dropped and opened again. */
+const WELCOME_TIMEOUT_MS = 10_000;
 
 const AUDIO_CONSTRAINTS = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
 const VIDEO_CONSTRAINTS = { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: 'user' };
@@ -59,14 +64,27 @@ let state = 'connecting';
 let finished = false;
 /** The media connection worked at least once on this page (a loss is then "problems"). */
 let wasInCall = false;
-/** The current try, or null between tries. */
-let connection = null;
-/** Tries since the call last worked; sets the backoff. */
+/** The socket to the box, or null between sockets. */
+let signal = null;
+/** The media connection the box's latest offer made, or null before it. */
+let media = null;
+/** The ICE servers of the latest welcome, for the next media connection. */
+let iceServers = [];
+/** This side's candidates for `media`, held until its answer went out. */
+let heldCandidates = [];
+/** The answer to the current offer has gone out. */
+let answered = false;
+/** What the box sent, handled strictly in order (an `ice` waits for the offer before it). */
+let inbox = Promise.resolve();
+/** Reconnections since the call last worked; sets the backoff. */
 let retries = 0;
-/** Socket opens that failed in a row. */
+/** Socket opens that failed in a row, and since when the box has been out of reach. */
 let failedOpens = 0;
+let unreachableSince = 0;
+/** Busy answers in a row. */
+let busyTries = 0;
 let retryTimer = 0;
-let watchdogTimer = 0;
+let welcomeTimer = 0;
 /** The box's session id for this call, to resume after a reload or a loss. */
 let session = loadSession();
 /** This side's camera and microphone, or null while asking or when refused. */
@@ -75,313 +93,217 @@ let localStream = null;
 let localMedia = 'none';
 /** The local stream, once getUserMedia has settled (it is asked for once per page load). */
 let localMediaReady = Promise.resolve(null);
+/** This side's media was let go (the box was busy): ask for it again when admitted. */
+let wantsLocalMediaAgain = false;
 /** The browser has answered the camera and microphone request (granted or not). */
 let localMediaSettled = false;
 /** performance.now() of the first decoded remote frame, once per page load. */
 let firstFrameMs = null;
 
-// ----------------------------------------------------------- one try
+// -------------------------------------------------------- the call's life
 
-/**
- * One try at the call: a signalling socket and the RTCPeerConnection it
- * negotiates. Server messages are handled strictly in order, so an `ice` that
- * arrives while the offer is still being applied waits for it. After close()
- * it reports nothing more; a new try is a new Connection.
- */
-class Connection {
-  /**
-   * @param {{token: string, resume: string | null, localMedia: Promise<MediaStream | null>}} call
-   *   the link's token, the session to take over, and this side's media once the browser answers
-   * @param {{
-   *   onWelcome(session: string): void,
-   *   onRinging(seconds: number): void,
-   *   onRemoteStream(stream: MediaStream): void,
-   *   onPeerState(health: 'connected' | 'disconnected'): void,
-   *   onEnded(reason: string): void,
-   *   onRefused(code: string, until?: string): void,
-   *   onLost(opened: boolean): void,
-   * }} events
-   */
-  constructor({ token, resume, localMedia }, events) {
-    this.localMedia = localMedia;
-    this.events = events;
-    this.closed = false;
-    this.opened = false;
-    /** @type {RTCPeerConnection | null} */
-    this.pc = null;
-    /** The box's media: one stream holding its audio and video tracks. */
-    this.remoteStream = new MediaStream();
-    /** The box's candidates that came before its offer was applied. */
-    this.remoteCandidates = [];
-    /** Our candidates gathered before the answer went out. */
-    this.localCandidates = [];
-    this.answered = false;
-    this.queue = Promise.resolve();
-    this.openTimer = 0;
-
-    try {
-      // Beside the page: /r/<token> → /signal; through a relay,
-      // /b/<box>/r/<token> → /b/<box>/signal.
-      const base = location.pathname.replace(/\/r\/[^/]*$/, '');
-      this.ws = new WebSocket(`${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${base}/signal`);
-    } catch (err) {
-      log('cannot open the socket:', err.name);
-      this.ws = null;
-      setTimeout(() => this.lose(), 0);
-      return;
-    }
-    this.openTimer = setTimeout(() => this.lose(), SOCKET_OPEN_TIMEOUT_MS);
-    this.ws.onopen = () => {
-      clearTimeout(this.openTimer);
-      this.opened = true;
-      this.send(proto.hello(token, resume));
-    };
-    this.ws.onmessage = (event) => this.receive(event.data);
-    // Queued like a message, so an `error` or `ended` just before the close is still read.
-    this.ws.onclose = () => this.enqueue(() => this.lose());
-  }
-
-  send(message) {
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
-  }
-
-  /** Sends hangUp (it goes out before the socket's close frame) and closes. */
-  hangUp() {
-    this.send(proto.hangUp());
-    this.close();
-  }
-
-  /** Stops this try quietly: no more events. */
-  close() {
-    if (this.closed) return;
-    this.closed = true;
-    clearTimeout(this.openTimer);
-    if (this.ws) {
-      this.ws.onopen = this.ws.onmessage = this.ws.onclose = null;
-      this.ws.close();
-    }
-    if (this.pc) this.pc.close();
-  }
-
-  /** The socket or the media path is gone: close and report it. */
-  lose() {
-    if (this.closed) return;
-    this.close();
-    this.events.onLost(this.opened);
-  }
-
-  receive(data) {
-    const message = proto.parseServerMessage(data);
-    if (message) this.enqueue(() => this.handle(message));
-    else log('ignored a message that is not protocol v1');
-  }
-
-  /** Runs `step` after every earlier one; a step that fails loses this try. */
-  enqueue(step) {
-    this.queue = this.queue
-      .then(() => (this.closed ? undefined : step()))
-      .catch((err) => {
-        log('signalling step failed:', err && err.name, err && err.message);
-        this.lose();
-      });
-  }
-
-  /** @param {import('./protocol.js').ServerMessage} message */
-  async handle(message) {
-    switch (message.type) {
-      case proto.ServerType.ringing:
-        return this.events.onRinging(message.seconds);
-      case proto.ServerType.welcome:
-        return this.welcome(message);
-      case proto.ServerType.offer:
-        return this.offer(message.sdp);
-      case proto.ServerType.ice:
-        return this.remoteIce({ candidate: message.candidate, sdpMLineIndex: message.sdpMLineIndex });
-      case proto.ServerType.ended:
-        this.close();
-        return this.events.onEnded(message.reason);
-      case proto.ServerType.error:
-        this.close();
-        return this.events.onRefused(message.code, message.until);
-    }
-  }
-
-  /** @param {import('./protocol.js').WelcomeMessage} message */
-  welcome(message) {
-    if (this.pc) throw new Error('a second welcome');
-    const pc = new RTCPeerConnection({ iceServers: message.iceServers, bundlePolicy: 'max-bundle' });
-    this.pc = pc;
-    pc.onicecandidate = ({ candidate }) => {
-      // null is the end of gathering, an empty string the end of a generation: neither goes out.
-      if (this.closed || !candidate || !candidate.candidate) return;
-      const out = proto.ice(candidate.candidate, candidate.sdpMLineIndex ?? 0);
-      if (this.answered) this.send(out);
-      else this.localCandidates.push(out);
-    };
-    pc.ontrack = ({ track }) => {
-      if (this.closed) return;
-      for (const old of this.remoteStream.getTracks()) {
-        if (old.kind === track.kind && old !== track) this.remoteStream.removeTrack(old);
-      }
-      if (!this.remoteStream.getTracks().includes(track)) this.remoteStream.addTrack(track);
-      this.events.onRemoteStream(this.remoteStream);
-    };
-    pc.onconnectionstatechange = pc.oniceconnectionstatechange = () => this.peerStateChanged();
-    this.events.onWelcome(message.session);
-  }
-
-  /** Answers the box's offer with this side's tracks on the transceivers it offered. */
-  async offer(sdp) {
-    const pc = this.pc;
-    if (!pc) throw new Error('an offer before welcome');
-    await pc.setRemoteDescription({ type: 'offer', sdp });
-    const stream = await this.localMedia;
-    if (this.closed) return;
-    if (stream) {
-      const sending = pc.getSenders().map((sender) => sender.track);
-      for (const track of stream.getTracks()) {
-        if (!sending.includes(track)) pc.addTrack(track, stream);
-      }
-    }
-    for (const candidate of this.remoteCandidates.splice(0)) await this.addRemoteCandidate(candidate);
-    const answer = await pc.createAnswer();
-    await pc.setLocalDescription(answer);
-    if (this.closed) return;
-    this.send(proto.answer(pc.localDescription.sdp));
-    this.answered = true;
-    for (const candidate of this.localCandidates.splice(0)) this.send(candidate);
-  }
-
-  async remoteIce(init) {
-    if (this.pc && this.pc.remoteDescription) await this.addRemoteCandidate(init);
-    else this.remoteCandidates.push(init);
-  }
-
-  async addRemoteCandidate(init) {
-    try {
-      await this.pc.addIceCandidate(init);
-    } catch (err) {
-      log('skipped a candidate the browser rejected:', err.name);
-    }
-  }
-
-  /** connectionState where the browser has it, iceConnectionState otherwise. */
-  peerStateChanged() {
-    if (this.closed) return;
-    const { connectionState: conn, iceConnectionState: ice } = this.pc;
-    if (conn === 'failed' || ice === 'failed') this.lose();
-    else if (conn === 'disconnected' || ice === 'disconnected') this.events.onPeerState('disconnected');
-    else if (conn === 'connected' || (conn === undefined && (ice === 'connected' || ice === 'completed'))) {
-      this.events.onPeerState('connected');
-    }
-  }
-}
-
-// ------------------------------------------------ tries, retries, the end
-
-/** What the current try reports, and how the page reacts. */
-const connectionEvents = {
-  onWelcome(id) {
-    rememberSession(id);
-    failedOpens = 0;
-    show(wasInCall ? 'problems' : 'connecting');
-    armWatchdog(CONNECT_TIMEOUT_MS);
-  },
-  onRinging(seconds) {
-    // The TV announces the caller first; the connection waits for it.
-    show('ringing');
-    armWatchdog(seconds * 1000 + CONNECT_TIMEOUT_MS);
-  },
-  onRemoteStream(stream) {
-    showRemote(stream);
-  },
-  onPeerState(health) {
-    if (health === 'connected') {
-      wasInCall = true;
-      retries = 0;
-      clearTimeout(watchdogTimer);
-      show('inCall');
-    } else {
-      show('problems');
-      armWatchdog(PROBLEMS_TIMEOUT_MS);
-    }
-  },
-  onEnded(reason) {
-    connection = null;
-    forgetSession();
-    const takenOver = reason === proto.EndReason.takenOver;
-    if (reason === proto.EndReason.linkRevoked) {
-      return stop('invalidLink', { title: t('linkNoLongerValid') });
-    }
-    if (reason === proto.EndReason.connectionFailed) {
-      // The media path failed (or took too long, e.g. while the browser asked
-      // for the camera): try again with a fresh connection, as after a loss.
-      return retry();
-    }
-    const detail = {
-      [proto.EndReason.boxShutdown]: 'endedBoxShutdown',
-    }[reason];
-    stop('ended', {
-      title: t(takenOver ? 'takenOver' : 'ended'),
-      detail: detail ? t(detail) : '',
-      action: { label: 'callAgain', run: () => location.reload() },
-    });
-  },
-  onRefused(code, until) {
-    connection = null;
-    refused(code, until);
-  },
-  onLost(opened) {
-    connection = null;
-    if (!opened) failedOpens++;
-    retry();
-  },
-};
-
+/** Opens a socket to the box, unless one is open or the call is over. */
 function connect() {
   clearTimeout(retryTimer);
-  if (finished || connection) return;
-  connection = new Connection({ token, resume: session, localMedia: localMediaReady }, connectionEvents);
+  if (finished || signal) return;
+  const socket = new Signal({
+    onOpen() {
+      // A page whose media still flows takes its call up as it is.
+      socket.send(proto.hello(token, session, Boolean(media && media.connected)));
+      clearTimeout(welcomeTimer);
+      welcomeTimer = setTimeout(() => dropSocket(socket), WELCOME_TIMEOUT_MS);
+    },
+    onMessage(message) {
+      receive(socket, () => handle(socket, message));
+    },
+    onClose(opened) {
+      receive(socket, () => socketLost(socket, opened));
+    },
+  });
+  signal = socket;
 }
 
-/** Drops the current try (if any) and schedules the next one with backoff. */
+/** Runs `step` after every earlier one, while `socket` is the page's socket. */
+function receive(socket, step) {
+  inbox = inbox
+    .then(() => (socket === signal && !finished ? step() : undefined))
+    .catch((err) => {
+      log('signalling step failed:', err && err.name, err && err.message);
+      dropSocket(socket);
+    });
+}
+
+/** @param {import('./protocol.js').ServerMessage} message */
+async function handle(socket, message) {
+  switch (message.type) {
+    case proto.ServerType.ringing:
+      return show('ringing');
+    case proto.ServerType.welcome:
+      return welcome(message);
+    case proto.ServerType.offer:
+      return offer(socket, message.sdp);
+    case proto.ServerType.ice:
+      if (media) await media.addRemote({ candidate: message.candidate, sdpMLineIndex: message.sdpMLineIndex });
+      return undefined;
+    case proto.ServerType.ended:
+      return ended(message.reason);
+    case proto.ServerType.error:
+      return refused(message.code, message.until);
+  }
+  return undefined;
+}
+
+/** @param {import('./protocol.js').WelcomeMessage} message */
+function welcome(message) {
+  clearTimeout(welcomeTimer);
+  rememberSession(message.session);
+  iceServers = message.iceServers;
+  failedOpens = 0;
+  unreachableSince = 0;
+  busyTries = 0;
+  if (media && media.connected) return show('inCall');
+  show(wasInCall ? 'problems' : 'connecting');
+  // Camera and microphone let go while the box was busy: take them again.
+  if (wantsLocalMediaAgain) {
+    wantsLocalMediaAgain = false;
+    localMediaReady = acquireLocalMedia();
+  }
+  return undefined;
+}
+
+/** The box's offer: a new media connection (the box rebuilt its side if there was one). */
+async function offer(socket, sdp) {
+  if (media) media.close();
+  answered = false;
+  heldCandidates = [];
+  const link = new MediaLink(iceServers, localMediaReady, {
+    onCandidate(candidate, sdpMLineIndex) {
+      if (link !== media) return;
+      const out = proto.ice(candidate, sdpMLineIndex);
+      if (answered) signal && signal.send(out);
+      else heldCandidates.push(out);
+    },
+    onRemoteStream(stream) {
+      if (link === media) showRemote(stream);
+    },
+    onHealth(health) {
+      if (link === media) mediaHealth(health);
+    },
+  });
+  media = link;
+  let answer;
+  try {
+    answer = await link.answer(sdp);
+  } catch (err) {
+    // The browser cannot take what the box offers: no retry would help.
+    log('the offer was refused:', err && err.name, err && err.message);
+    socket.send(proto.cannotCall());
+    return stop('error', { title: t('incompatible'), detail: t('incompatibleHelp') });
+  }
+  if (answer === null || link !== media) return undefined;
+  socket.send(proto.answer(answer));
+  answered = true;
+  for (const candidate of heldCandidates.splice(0)) socket.send(candidate);
+  return undefined;
+}
+
+/** @param {import('./call-media.js').Health} health */
+function mediaHealth(health) {
+  if (health === 'connected') {
+    wasInCall = true;
+    retries = 0;
+    show('inCall');
+  } else if (health === 'disconnected') {
+    // Often brief (a Wi-Fi hiccup): ICE comes back by itself.
+    show('problems');
+  } else {
+    // Lost for good on this path (a new network, a long outage): a new
+    // socket takes the call up and the box offers a new connection.
+    show('problems');
+    if (media) media.close();
+    media = null;
+    if (signal) dropSocket(signal);
+  }
+}
+
+/** The socket closed: open another, unless the call is over. */
+function socketLost(socket, opened) {
+  if (socket !== signal) return;
+  signal = null;
+  clearTimeout(welcomeTimer);
+  if (!opened) {
+    failedOpens++;
+    if (!unreachableSince) unreachableSince = Date.now();
+  }
+  retry();
+}
+
+/** Closes `socket` as lost: the next one follows. */
+function dropSocket(socket) {
+  if (socket !== signal) return;
+  socket.close();
+  socketLost(socket, socket.opened);
+}
+
+/** Schedules the next socket, with backoff; gives up when the box stays out of reach. */
 function retry() {
-  clearTimeout(watchdogTimer);
-  if (connection) connection.close();
-  connection = null;
-  if (finished) return;
-  if (failedOpens >= UNREACHABLE_AFTER) show('unreachable');
-  else show(wasInCall ? 'problems' : 'connecting');
-  const delay = Math.min(FIRST_RETRY_MS * 2 ** retries, MAX_RETRY_MS);
+  if (finished || signal) return;
+  if (failedOpens >= UNREACHABLE_AFTER) {
+    if (Date.now() - unreachableSince > GIVE_UP_UNREACHABLE_MS) {
+      return stop('unreachable', {
+        detail: t('unreachableGaveUp'),
+        action: { label: 'tryAgain', run: () => location.reload() },
+      });
+    }
+    show('unreachable');
+  } else if (!(media && media.connected)) {
+    show(wasInCall ? 'problems' : 'connecting');
+  }
+  const cap = wasInCall ? MAX_RETRY_IN_CALL_MS : MAX_RETRY_MS;
+  const delay = Math.min(FIRST_RETRY_MS * 2 ** retries, cap);
   retries++;
-  log(`next try in ${delay} ms`);
+  log(`next socket in ${delay} ms`);
   clearTimeout(retryTimer);
   retryTimer = setTimeout(connect, delay);
 }
 
-/**
- * Starts again from a fresh socket if the call is not (back) up in time.
- * Time the person spends on the browser's camera question does not count.
- */
-function armWatchdog(ms) {
-  clearTimeout(watchdogTimer);
-  watchdogTimer = setTimeout(() => {
-    if (!localMediaSettled) return armWatchdog(ms);
-    log('no media connection in time, starting again');
-    retry();
-  }, ms);
+/** The box ended the call. */
+function ended(reason) {
+  const again = { label: 'callAgain', run: () => location.reload() };
+  switch (reason) {
+    case proto.EndReason.boxShutdown:
+      // The box is restarting (an update, a power blip): it knows this call
+      // when it is back, and the page takes it up.
+      show('problems');
+      if (signal) dropSocket(signal);
+      return undefined;
+    case proto.EndReason.linkRevoked:
+      forgetSession();
+      return stop('invalidLink', { title: t('linkNoLongerValid') });
+    case proto.EndReason.connectionFailed:
+      forgetSession();
+      return stop('error', {
+        title: t('connectionFailed'),
+        detail: t('connectionFailedHelp'),
+        action: { label: 'tryAgain', run: () => location.reload() },
+      });
+    case proto.EndReason.incompatible:
+      forgetSession();
+      return stop('error', { title: t('incompatible'), detail: t('incompatibleHelp') });
+    case proto.EndReason.takenOver:
+      return stop('ended', { title: t('takenOver'), action: again });
+    default:
+      forgetSession();
+      return stop('ended', { action: again });
+  }
 }
 
 /** The box refused: wait and retry when busy, otherwise stop with its sentence. */
 function refused(code, until) {
-  clearTimeout(watchdogTimer);
   const reload = { label: 'reload', run: () => location.reload() };
   switch (code) {
     case proto.ErrorCode.busy:
-      show('busy', { detail: t('busyRetrying') });
-      clearTimeout(retryTimer);
-      retryTimer = setTimeout(connect, BUSY_RETRY_MS);
-      return;
+      return busy();
     case proto.ErrorCode.invalidLink:
       forgetSession();
       return stop('invalidLink', { detail: t('invalidLinkHelp') });
@@ -404,11 +326,31 @@ function refused(code, until) {
   }
 }
 
+/**
+ * The box has as many callers as it takes: try again every few seconds for
+ * a couple of minutes, with this side's camera off meanwhile, then stop.
+ */
+function busy() {
+  if (signal) signal.close();
+  signal = null;
+  busyTries++;
+  if (busyTries >= BUSY_TRIES) {
+    return stop('busy', {
+      detail: t('busyGaveUp'),
+      action: { label: 'tryAgain', run: () => location.reload() },
+    });
+  }
+  releaseLocalMedia();
+  show('busy', { detail: t('busyRetrying') });
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(connect, BUSY_RETRY_MS);
+  return undefined;
+}
+
 /** The caller pressed hang up (or Esc). */
 function hangUp() {
   if (finished) return;
-  if (connection) connection.hangUp();
-  connection = null;
+  if (signal) signal.send(proto.hangUp());
   forgetSession();
   stop('ended', { action: { label: 'callAgain', run: () => location.reload() } });
 }
@@ -417,9 +359,11 @@ function hangUp() {
 function stop(next, view) {
   finished = true;
   clearTimeout(retryTimer);
-  clearTimeout(watchdogTimer);
-  if (connection) connection.close();
-  connection = null;
+  clearTimeout(welcomeTimer);
+  if (signal) signal.close();
+  signal = null;
+  if (media) media.close();
+  media = null;
   if (localStream) for (const track of localStream.getTracks()) track.stop();
   ui.remote.srcObject = null;
   show(next, view);
@@ -499,6 +443,17 @@ async function acquireLocalMedia() {
   ui.note.hidden = !note || finished;
   renderControls();
   return stream;
+}
+
+/** Lets the camera and microphone go (their light off) until the next welcome. */
+function releaseLocalMedia() {
+  if (!localStream) return;
+  for (const track of localStream.getTracks()) track.stop();
+  localStream = null;
+  localMedia = 'none';
+  ui.self.srcObject = null;
+  wantsLocalMediaAgain = true;
+  renderControls();
 }
 
 async function askForMedia(constraints) {
@@ -630,9 +585,18 @@ function wireControls() {
   document.addEventListener('fullscreenchange', renderControls);
   document.addEventListener('webkitfullscreenchange', renderControls);
   document.addEventListener('keydown', onKeyDown);
-  // Back online while waiting for the next try: try now.
+  // Back online, or back in front (a phone unlocked): try now, not at the next backoff.
   window.addEventListener('online', () => {
-    if (!connection && !finished) connect();
+    if (!signal && !finished) connect();
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState !== 'visible' || finished) return;
+    if (!signal) connect();
+    if (ui.remote.srcObject && ui.remote.paused) playRemote();
+  });
+  // Closing or reloading: the box holds the call only a short while for it.
+  window.addEventListener('pagehide', () => {
+    if (signal && !finished) signal.send(proto.leaving());
   });
 }
 
@@ -663,7 +627,7 @@ window.homecall = Object.freeze({
     return session;
   },
   get peer() {
-    return connection ? connection.pc : null;
+    return media ? media.pc : null;
   },
   get firstFrameMs() {
     return firstFrameMs;
@@ -683,6 +647,10 @@ function start() {
   show('connecting');
   renderControls();
   if (!token) return stop('invalidLink', { detail: t('invalidLinkHelp') });
+  // No WebRTC at all (an old or in-app browser): say so before anything rings.
+  if (typeof window.RTCPeerConnection !== 'function') {
+    return stop('error', { title: t('noWebRTC'), detail: t('noWebRTCHelp') });
+  }
   // Ask for camera and microphone while the socket opens; the answer to the
   // box's offer waits for the browser's reply (see Connection.offer).
   localMediaReady = acquireLocalMedia();

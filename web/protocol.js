@@ -15,6 +15,8 @@ export const ClientType = Object.freeze({
   answer: 'answer',
   ice: 'ice',
   hangUp: 'hangUp',
+  leaving: 'leaving',
+  cannotCall: 'cannotCall',
 });
 
 /** `type` of each message the box sends (`ServerMessage`). */
@@ -45,6 +47,7 @@ export const EndReason = Object.freeze({
   connectionFailed: 'connectionFailed',
   takenOver: 'takenOver',
   linkRevoked: 'linkRevoked',
+  incompatible: 'incompatible',
 });
 
 /**
@@ -57,12 +60,14 @@ export const EndReason = Object.freeze({
 
 /**
  * First message on a socket: the link's token, and the session of a call this
- * page had before a reload or network loss, to take it over.
+ * page had before a reload or network loss, to take it up again
+ * (`keepsMedia`: the page's media connection to that call still works).
  * @typedef {object} HelloMessage
  * @property {'hello'} type
  * @property {number} version
  * @property {string} token
  * @property {string} [resume]
+ * @property {true} [keepsMedia]
  */
 
 /**
@@ -87,6 +92,18 @@ export const EndReason = Object.freeze({
  */
 
 /**
+ * The page is being closed or reloaded (`pagehide`): it may not come back.
+ * @typedef {object} LeavingMessage
+ * @property {'leaving'} type
+ */
+
+/**
+ * The browser cannot take the box's offer: another try would not help.
+ * @typedef {object} CannotCallMessage
+ * @property {'cannotCall'} type
+ */
+
+/**
  * The box is announcing the caller on the TV and answers in `seconds`.
  * @typedef {object} RingingMessage
  * @property {'ringing'} type
@@ -95,11 +112,13 @@ export const EndReason = Object.freeze({
 
 /**
  * The caller is admitted: the session id and the ICE servers to use.
+ * `resumed`: the call existed before this socket (a page come back to it).
  * @typedef {object} WelcomeMessage
  * @property {'welcome'} type
  * @property {number} version
  * @property {string} session
  * @property {IceServer[]} iceServers
+ * @property {true} [resumed]
  */
 
 /**
@@ -125,17 +144,19 @@ export const EndReason = Object.freeze({
  * @property {string} [until]
  */
 
-/** @typedef {HelloMessage | AnswerMessage | IceMessage | HangUpMessage} ClientMessage */
+/** @typedef {HelloMessage | AnswerMessage | IceMessage | HangUpMessage | LeavingMessage | CannotCallMessage} ClientMessage */
 /** @typedef {RingingMessage | WelcomeMessage | OfferMessage | IceMessage | EndedMessage | ErrorMessage} ServerMessage */
 
 /**
  * @param {string} token the link's token
- * @param {string | null} [resume] the session to take over, if any
+ * @param {string | null} [resume] the session to take up again, if any
+ * @param {boolean} [keepsMedia] the page's media connection to it still works
  * @returns {HelloMessage}
  */
-export function hello(token, resume) {
+export function hello(token, resume, keepsMedia) {
   const message = { type: ClientType.hello, version: PROTOCOL_VERSION, token };
   if (resume) message.resume = resume;
+  if (resume && keepsMedia) message.keepsMedia = true;
   return message;
 }
 
@@ -159,6 +180,16 @@ export function ice(candidate, sdpMLineIndex) {
 /** @returns {HangUpMessage} */
 export function hangUp() {
   return { type: ClientType.hangUp };
+}
+
+/** @returns {LeavingMessage} */
+export function leaving() {
+  return { type: ClientType.leaving };
+}
+
+/** @returns {CannotCallMessage} */
+export function cannotCall() {
+  return { type: ClientType.cannotCall };
 }
 
 /**

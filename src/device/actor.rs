@@ -36,9 +36,6 @@ use crate::protocol::{ClientMessage, EndReason, IceCandidate, ServerMessage, PRO
 use crate::settings::{local_time_of_day, SettingsStore};
 use crate::turn::TurnCredentials;
 
-/// How long a media try may take to connect (ICE, DTLS) before the box
-/// builds another (or, after the last, gives the call up).
-const CONNECT_LIMIT: Duration = Duration::from_secs(20);
 /// How long the box holds the call of a page that said it was leaving (a
 /// closed tab never comes back; a reload does, within a second or two).
 const LEAVING_GRACE: Duration = Duration::from_secs(10);
@@ -137,6 +134,9 @@ pub struct DeviceSettings {
     pub reconnect_grace: Duration,
     /// How long after that a page may still take its call up, unannounced.
     pub resume_window_secs: u64,
+    /// How long a media try may take to connect (ICE, DTLS) before the box
+    /// builds another (or, after the last, gives the call up).
+    pub connect_limit: Duration,
     /// Where the calls of a moment ago are kept (`None`: in memory).
     pub state_dir: Option<PathBuf>,
 }
@@ -644,7 +644,7 @@ impl Actor {
         // `[turn] relay_only`: the box's side uses relayed candidates only.
         let relay_only = self.settings.turn.as_ref().is_some_and(|t| t.relay_only);
         self.after(
-            CONNECT_LIMIT,
+            self.settings.connect_limit,
             Event::ConnectDeadline {
                 session: session.clone(),
                 try_number,

@@ -12,6 +12,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../web/call.js"),
     ),
     (
+        "call-signal.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/call-signal.js"),
+    ),
+    (
+        "call-media.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/call-media.js"),
+    ),
+    (
         "protocol.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/protocol.js"),

@@ -36,15 +36,30 @@ function toml(value) {
 }
 
 export class Box {
-  constructor({ bin, dir, port, configPath, logPath, child }) {
+  constructor({ bin, dir, port, configPath, logPath, env }) {
     this.bin = bin;
     this.dir = dir;
     this.port = port;
     this.url = `http://127.0.0.1:${port}`;
     this.configPath = configPath;
     this.logPath = logPath;
-    this.child = child;
+    this.env = env;
+    this.child = null;
     this.exit = null; // { code, signal } once it has exited
+  }
+
+  /** Starts the process on this box's config and state (again, after a stop). */
+  spawn() {
+    const logFd = fs.openSync(this.logPath, 'a');
+    const child = spawn(this.bin, ['run', '--config', this.configPath], {
+      stdio: ['ignore', logFd, logFd],
+      // Plain logs in the file (no colour codes), unless the caller chose.
+      env: { NO_COLOR: '1', ...process.env, ...this.env },
+    });
+    fs.closeSync(logFd);
+    killOnExit(child);
+    this.child = child;
+    this.exit = null;
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exit = { code, signal };
@@ -52,6 +67,44 @@ export class Box {
         resolve(this.exit);
       });
     });
+    this.spawnError = new Promise((_, reject) => child.once('error', reject));
+    this.spawnError.catch(() => {});
+    this.note(`started ${this.bin} run --config ${this.configPath} (pid ${child.pid})`);
+  }
+
+  /** Waits until /api/status answers (polled every 20 ms); returns the ms it took. */
+  async ready(timeoutMs = 15_000) {
+    const started = performance.now();
+    await Promise.race([
+      this.spawnError,
+      waitUntil(
+        `GET ${this.url}/api/status to answer`,
+        async () => {
+          if (!this.running) throw fatal(`the box exited before answering: ${JSON.stringify(this.exit)}`);
+          return this.status();
+        },
+        (s) => s && typeof s.state === 'string',
+        { timeoutMs, intervalMs: 20 },
+      ),
+    ]);
+    return performance.now() - started;
+  }
+
+  /**
+   * Kills the box with `signal` (as a crash or a power cut would, with
+   * SIGKILL) and starts it again on the same state, as systemd would.
+   * Returns the ms from the kill to the box answering again.
+   */
+  async restart({ signal = 'SIGKILL' } = {}) {
+    const started = performance.now();
+    if (this.running) {
+      this.note(`sending ${signal} to restart`);
+      this.child.kill(signal);
+      await withTimeout('the box to exit', this.exited, 10_000);
+    }
+    this.spawn();
+    await this.ready();
+    return performance.now() - started;
   }
 
   get running() {
@@ -193,31 +246,10 @@ export async function startBox({ bin = boxBinary(), readyTimeoutMs = 15_000, med
   const configPath = path.join(dir, 'homecall.toml');
   fs.writeFileSync(configPath, config);
   const logPath = path.join(dir, 'box.log');
-  const logFd = fs.openSync(logPath, 'a');
-  const child = spawn(bin, ['run', '--config', configPath], {
-    stdio: ['ignore', logFd, logFd],
-    // Plain logs in the file (no colour codes), unless the caller chose.
-    env: { NO_COLOR: '1', ...process.env, ...env },
-  });
-  fs.closeSync(logFd);
-  killOnExit(child);
-  const spawnError = new Promise((_, reject) => child.once('error', reject));
-  spawnError.catch(() => {});
-  const box = new Box({ bin, dir, port, configPath, logPath, child });
-  box.note(`started ${bin} run --config ${configPath} (pid ${child.pid})`);
+  const box = new Box({ bin, dir, port, configPath, logPath, env });
+  box.spawn();
   try {
-    await Promise.race([
-      spawnError,
-      waitUntil(
-        `GET ${box.url}/api/status to answer`,
-        async () => {
-          if (!box.running) throw fatal(`the box exited before answering: ${JSON.stringify(box.exit)}`);
-          return box.status();
-        },
-        (s) => s && typeof s.state === 'string',
-        { timeoutMs: readyTimeoutMs, intervalMs: 20 },
-      ),
-    ]);
+    await box.ready(readyTimeoutMs);
   } catch (err) {
     const details = await box.describe(60);
     await box.stop(1000).catch(() => {});

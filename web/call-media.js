@@ -1,0 +1,115 @@
+// One media connection to the box: an RTCPeerConnection for one offer.
+//
+// Owns the peer connection the box's offer asks for: answering it with this
+// side's tracks, the box's candidates that come before the offer is applied,
+// the remote stream, and the connection's health. It knows no socket: what
+// it must send goes out through the callbacks. A new offer from the box (it
+// rebuilt its side) is a new MediaLink; after close() it reports nothing.
+
+/** @typedef {'connected' | 'disconnected' | 'failed'} Health */
+
+export class MediaLink {
+  /**
+   * @param {RTCIceServer[]} iceServers from the box's welcome
+   * @param {Promise<MediaStream | null>} localMedia this side's media, once the browser answers
+   * @param {{
+   *   onCandidate(candidate: string, sdpMLineIndex: number): void,
+   *   onRemoteStream(stream: MediaStream): void,
+   *   onHealth(health: Health): void,
+   * }} events
+   */
+  constructor(iceServers, localMedia, events) {
+    this.localMedia = localMedia;
+    this.events = events;
+    this.closed = false;
+    /** The box's audio and video tracks, in one stream. */
+    this.remoteStream = new MediaStream();
+    /** The box's candidates that came before its offer was applied. */
+    this.early = [];
+    this.health = /** @type {Health | null} */ (null);
+    this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
+    this.pc.onicecandidate = ({ candidate }) => {
+      // null ends gathering, an empty string ends a generation: neither goes out.
+      if (this.closed || !candidate || !candidate.candidate) return;
+      this.events.onCandidate(candidate.candidate, candidate.sdpMLineIndex ?? 0);
+    };
+    this.pc.ontrack = ({ track }) => {
+      if (this.closed) return;
+      for (const old of this.remoteStream.getTracks()) {
+        if (old.kind === track.kind && old !== track) this.remoteStream.removeTrack(old);
+      }
+      if (!this.remoteStream.getTracks().includes(track)) this.remoteStream.addTrack(track);
+      this.events.onRemoteStream(this.remoteStream);
+    };
+    this.pc.onconnectionstatechange = this.pc.oniceconnectionstatechange = () => this.changed();
+  }
+
+  /** Media flows (and has not been lost since). */
+  get connected() {
+    return this.health === 'connected';
+  }
+
+  /**
+   * Applies the box's offer with this side's tracks on the transceivers it
+   * offered, and returns the answer. Throws when the browser cannot take the
+   * offer (no codec or transport in common).
+   * @param {string} sdp
+   * @returns {Promise<string | null>} the answer, or null if closed meanwhile
+   */
+  async answer(sdp) {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp });
+    const stream = await this.localMedia;
+    if (this.closed) return null;
+    if (stream) {
+      const sending = this.pc.getSenders().map((sender) => sender.track);
+      for (const track of stream.getTracks()) {
+        if (!sending.includes(track)) this.pc.addTrack(track, stream);
+      }
+    }
+    for (const init of this.early.splice(0)) await this.add(init);
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(answer);
+    return this.closed ? null : this.pc.localDescription.sdp;
+  }
+
+  /** One of the box's candidates; kept until the offer is applied. */
+  async addRemote(init) {
+    if (this.pc.remoteDescription) await this.add(init);
+    else this.early.push(init);
+  }
+
+  async add(init) {
+    try {
+      await this.pc.addIceCandidate(init);
+    } catch (err) {
+      console.debug('[homecall] skipped a candidate the browser rejected:', err.name);
+    }
+  }
+
+  /** Replaces the track of `kind` this side sends (or stops sending it: null). */
+  async replaceTrack(kind, track) {
+    const sender = this.pc.getSenders().find((s) => s.track ? s.track.kind === kind : false);
+    if (sender) await sender.replaceTrack(track);
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.pc.close();
+  }
+
+  /** connectionState where the browser has it, iceConnectionState otherwise. */
+  changed() {
+    if (this.closed) return;
+    const { connectionState: conn, iceConnectionState: ice } = this.pc;
+    let health = null;
+    if (conn === 'failed' || ice === 'failed') health = 'failed';
+    else if (conn === 'disconnected' || ice === 'disconnected') health = 'disconnected';
+    else if (conn === 'connected' || (conn === undefined && (ice === 'connected' || ice === 'completed'))) {
+      health = 'connected';
+    }
+    if (!health || health === this.health) return;
+    this.health = health;
+    this.events.onHealth(health);
+  }
+}
