@@ -1,0 +1,173 @@
+// A call that survives: a reload, the box killed mid-call, and the ends that
+// must come quickly and in words (a browser without WebRTC, a browser that
+// refuses the box's offer, media that never connects). Each scenario has a
+// box of its own, set up as the factory sets it (a 3 s announcement) unless
+// it says otherwise; the TV's announcements are counted in the box's log.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
+import { startBox } from '../lib/box.mjs';
+import { launchBrowser, pageState, pageText, remoteStats, stateHistory } from '../lib/browser.mjs';
+import { FINAL_PAGE_STATES, openCall, waitBoxMedia, waitBoxState, waitBrowserMedia, waitPageState } from '../lib/call.mjs';
+import { waitUntil } from '../lib/wait.mjs';
+
+let fixtures;
+let browser;
+const boxes = [];
+
+before(async () => {
+  fixtures = makeFixtures();
+  browser = await launchBrowser(fixtures);
+});
+
+after(async () => {
+  await browser?.close();
+  for (const box of boxes) {
+    if (box.running) await box.stop();
+    console.log(`box log: ${box.logPath}`);
+  }
+  removeFixtures(fixtures);
+});
+
+/** A box for one scenario: the factory's countdown unless `calls` says otherwise. */
+async function boxFor(calls = {}) {
+  const box = await startBox({ calls: { countdown_secs: 3, ...calls } });
+  boxes.push(box);
+  return box;
+}
+
+/** How many lines of the box's log (after `from` bytes) match `pattern`. */
+function logCount(box, pattern, from = 0) {
+  const text = fs.readFileSync(box.logPath, 'utf8').slice(from);
+  return text.split('\n').filter((line) => pattern.test(line)).length;
+}
+
+const RINGING = /call ringing/;
+const CAPTURE_ON = /camera and microphone on/;
+
+/** Waits until the page decodes frames beyond `after` (a count of frames). */
+async function framesBeyond(page, after, timeoutMs = 10_000) {
+  return waitUntil(
+    `video frames beyond ${after}`,
+    () => remoteStats(page),
+    (s) => s?.video && s.video.framesDecoded > after,
+    { timeoutMs, intervalMs: 20 },
+  );
+}
+
+test('a reload takes the call up: media back, no second announcement, a one-time link not spent', { timeout: 90_000 }, async () => {
+  const box = await boxFor();
+  const link = await box.createLink('Anna');
+  const oneTime = await (async () => {
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(box.bin, ['link', 'create', '--config', box.configPath, '--label', 'Anna', '--one-time'], { encoding: 'utf8' });
+    return out.trim().split('\n').at(-1);
+  })();
+  for (const url of [link, oneTime]) {
+    const page = await openCall(browser, url, { label: 'reloading' });
+    await waitBrowserMedia(page, { minFrames: 10 });
+    const session = await page.evaluate(() => window.homecall.session);
+    assert.equal(logCount(box, RINGING), url === link ? 1 : 2, 'announced once for this call');
+    const reloaded = performance.now();
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await waitPageState(page, 'inCall', { timeoutMs: 10_000, failOn: FINAL_PAGE_STATES });
+    await framesBeyond(page, 0);
+    const ms = Math.round(performance.now() - reloaded);
+    console.log(`reload_to_media_ms=${ms} (${url === link ? 'lasting' : 'one-time'} link)`);
+    const history = (await stateHistory(page)).map((s) => s.state);
+    assert.ok(!history.includes('ringing'), `the reloaded page never rang: ${history.join(' → ')}`);
+    assert.equal(await page.evaluate(() => window.homecall.session), session, 'the same call');
+    assert.equal(logCount(box, RINGING), url === link ? 1 : 2, 'the TV did not announce the caller again');
+    const status = await box.status();
+    assert.equal(status.calls.length, 1, JSON.stringify(status));
+    await waitBoxMedia(box, { expectedRgb: fixtures.expectedRgb, toneHz: fixtures.toneHz });
+    await page.click('#hang-up');
+    await waitBoxState(box, 'waiting', { timeoutMs: 5000 });
+    await page.close();
+  }
+  // The one-time link made its call: it opens no other.
+  const again = await browser.newPage('one-time-again');
+  await again.goto(oneTime, { waitUntil: 'domcontentloaded' });
+  await waitPageState(again, 'invalidLink', { timeoutMs: 10_000 });
+  await again.close();
+});
+
+test('the box killed mid-call is back at once and the page takes the call up unannounced', { timeout: 90_000 }, async () => {
+  const box = await boxFor();
+  const link = await box.createLink('Anna');
+  const page = await openCall(browser, link, { label: 'caller' });
+  const before = await waitBrowserMedia(page, { minFrames: 10 });
+  const mark = fs.statSync(box.logPath).size;
+  const killed = performance.now();
+  const answeringMs = await box.restart({ signal: 'SIGKILL' });
+  await waitPageState(page, 'inCall', { timeoutMs: 15_000, failOn: FINAL_PAGE_STATES });
+  await waitUntil('the box to be in the call again', () => box.status(), (s) => s.state === 'inCall', { timeoutMs: 10_000 });
+  await framesBeyond(page, 0);
+  const mediaMs = Math.round(performance.now() - killed);
+  console.log(`kill_to_answering_ms=${Math.round(answeringMs)} kill_to_media_ms=${mediaMs} (frames before: ${before.video.framesDecoded})`);
+  assert.equal(logCount(box, RINGING, mark), 0, 'the restarted box did not announce the call again');
+  await waitBoxMedia(box, { expectedRgb: fixtures.expectedRgb, toneHz: fixtures.toneHz });
+  await page.close();
+});
+
+test('a browser without WebRTC is told so, and the box never starts its camera', { timeout: 60_000 }, async () => {
+  const box = await boxFor();
+  const link = await box.createLink('Anna');
+  const page = await browser.newPage('no-webrtc');
+  await page.addInitScript(() => {
+    delete window.RTCPeerConnection;
+    delete window.webkitRTCPeerConnection;
+  });
+  await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await waitPageState(page, 'error', { timeoutMs: 5000 });
+  await waitUntil('the page to say what to do', () => pageText(page), (t) => /cannot make video calls/.test(t) && /Safari or Chrome/.test(t), { timeoutMs: 3000 });
+  // Long enough for a retry loop to show itself in the log.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.equal(logCount(box, /call admitted|caller refused/), 0, 'the page never reached the box');
+  assert.equal(logCount(box, CAPTURE_ON), 0, 'the camera never started');
+  assert.equal((await box.status()).state, 'waiting');
+  await page.close();
+});
+
+test('a browser that refuses the offer is told so at once, and nothing retries', { timeout: 60_000 }, async () => {
+  const box = await boxFor({ countdown_secs: 0 });
+  const link = await box.createLink('Anna');
+  const page = await browser.newPage('incompatible');
+  await page.addInitScript(() => {
+    RTCPeerConnection.prototype.setRemoteDescription = function refuse() {
+      return Promise.reject(new DOMException('no codec in common', 'InvalidAccessError'));
+    };
+  });
+  await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await waitPageState(page, 'error', { timeoutMs: 10_000 });
+  await waitUntil('the page to name another browser', () => pageText(page), (t) => /cannot make this call/.test(t) && /Chrome, Safari or Firefox/.test(t), { timeoutMs: 3000 });
+  await waitBoxState(box, 'waiting', { timeoutMs: 3000 });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.equal(logCount(box, /call admitted/), 1, 'one call, no retries');
+  assert.equal(logCount(box, CAPTURE_ON), 1, 'the camera started once');
+  assert.equal(logCount(box, /reason=Incompatible/), 1, 'the box ended it as incompatible');
+  await page.close();
+});
+
+test('media that never connects ends after three tries with a sentence, the camera kept on meanwhile', { timeout: 90_000 }, async () => {
+  const box = await boxFor({ countdown_secs: 0, connect_timeout_secs: 3 });
+  const link = await box.createLink('Anna');
+  const page = await browser.newPage('no-path');
+  // Relayed candidates only, and no TURN server: no ICE pair can form.
+  await page.addInitScript(() => {
+    const Original = RTCPeerConnection;
+    window.RTCPeerConnection = function RelayOnly(config) {
+      return new Original({ ...config, iceTransportPolicy: 'relay' });
+    };
+    window.RTCPeerConnection.prototype = Original.prototype;
+  });
+  await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await waitPageState(page, 'error', { timeoutMs: 30_000, failOn: ['inCall'] });
+  await waitUntil('the page to say what to try', () => pageText(page), (t) => /could not be connected/.test(t) && /another network/.test(t), { timeoutMs: 3000 });
+  await waitBoxState(box, 'waiting', { timeoutMs: 3000 });
+  assert.equal(logCount(box, CAPTURE_ON), 1, 'the camera stayed on across the tries');
+  assert.equal(logCount(box, /reason=ConnectionFailed/), 1);
+  await page.close();
+});
