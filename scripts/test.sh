@@ -51,6 +51,11 @@ step "reachable from anywhere: the box and a phone behind NATs, through the rela
 REACH_NAT=cone tests/reach/run.sh
 REACH_NAT=symmetric tests/reach/run.sh
 
+# Two namespaces joined by one veth pair: the link taken down mid-call for
+# 15 s and brought back; the call must come back by itself.
+step "never stuck: a network outage mid-call"
+tests/outage/run.sh
+
 step "systemd unit"
 scripts/check-systemd.sh
 

@@ -304,6 +304,16 @@ for _ in $(seq 50); do grep_journal "Watchdog timeout" && seen=1 && break; sleep
 [[ -n "$seen" ]] || die "the journal has no \"Watchdog timeout\" for homecall.service"
 say "journal: homecall.service: Watchdog timeout, restarted (pid $pid -> $new_pid)"
 
+# ---- 4b. a crash: SIGKILL, and systemd has the box waiting again at once -----------------
+say "SIGKILL to the box (host pid $new_pid)"
+t_kill=$(now_ms)
+kill -KILL "$new_pid"
+wait_waiting $(( t_kill + 10000 )) || die "the box was not \"waiting\" again within 10 s of SIGKILL"
+killed_pid=$new_pid
+new_pid=$(box_pid) || die "no homecall process after the crash"
+[[ "$new_pid" != "$killed_pid" ]] || die "the box answers again but from the killed process ($killed_pid)"
+echo "kill_to_waiting_ms=$(( $(now_ms) - t_kill ))"
+
 # ---- 5. the upgrade path: dpkg -i in the running system restarts the service -------------
 say "reinstalling the .deb inside the running container (nsenter into PID 1 $init_pid)"
 t_re=$(now_ms)

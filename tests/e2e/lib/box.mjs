@@ -36,11 +36,11 @@ function toml(value) {
 }
 
 export class Box {
-  constructor({ bin, dir, port, configPath, logPath, env }) {
+  constructor({ bin, dir, port, url, configPath, logPath, env }) {
     this.bin = bin;
     this.dir = dir;
     this.port = port;
-    this.url = `http://127.0.0.1:${port}`;
+    this.url = url;
     this.configPath = configPath;
     this.logPath = logPath;
     this.env = env;
@@ -208,7 +208,7 @@ export class Box {
  * /api/status answers (polled every 20 ms, up to `readyTimeoutMs`).
  * `turn`, when given, becomes the `[turn]` table (server, secret, relay_only…).
  */
-export async function startBox({ bin = boxBinary(), readyTimeoutMs = 15_000, media = {}, calls = {}, turn = null, env = {} } = {}) {
+export async function startBox({ bin = boxBinary(), host = '127.0.0.1', readyTimeoutMs = 15_000, media = {}, calls = {}, turn = null, env = {} } = {}) {
   if (!fs.existsSync(bin)) {
     throw new Error(`no box binary at ${bin}: build it (cargo build) or set HOMECALL_BIN`);
   }
@@ -216,6 +216,8 @@ export async function startBox({ bin = boxBinary(), readyTimeoutMs = 15_000, med
   const stateDir = path.join(dir, 'state');
   fs.mkdirSync(stateDir);
   const port = await freePort();
+  // Beyond loopback the box serves HTTPS with its own certificate (tls auto).
+  const url = `${host === '127.0.0.1' ? 'http' : 'https'}://${host}:${port}`;
   const mediaConfig = {
     video_source: 'test',
     audio_source: 'test',
@@ -229,8 +231,8 @@ export async function startBox({ bin = boxBinary(), readyTimeoutMs = 15_000, med
   const callsConfig = { max_participants: 2, countdown_secs: 0, ...calls };
   const config = [
     '[web]',
-    `listen = ${toml(`127.0.0.1:${port}`)}`,
-    `public_url = ${toml(`http://127.0.0.1:${port}`)}`,
+    `listen = ${toml(`${host}:${port}`)}`,
+    `public_url = ${toml(url)}`,
     '',
     '[state]',
     `dir = ${toml(stateDir)}`,
@@ -246,7 +248,7 @@ export async function startBox({ bin = boxBinary(), readyTimeoutMs = 15_000, med
   const configPath = path.join(dir, 'homecall.toml');
   fs.writeFileSync(configPath, config);
   const logPath = path.join(dir, 'box.log');
-  const box = new Box({ bin, dir, port, configPath, logPath, env });
+  const box = new Box({ bin, dir, port, url, configPath, logPath, env });
   box.spawn();
   try {
     await box.ready(readyTimeoutMs);
