@@ -55,6 +55,9 @@ pub enum ClientMessage {
     /// The browser cannot take the box's offer (no codec or transport in
     /// common, or no WebRTC at all): another try would not help.
     CannotCall,
+    /// For another browser in a group call (`to`: its participant id): the
+    /// box passes it on unread.
+    ToPeer { to: String, signal: PeerSignal },
 }
 
 /// A message from the box to the call page.
@@ -75,6 +78,16 @@ pub enum ServerMessage {
     },
     /// The box's SDP offer.
     Offer { sdp: String },
+    /// Who else is in the call (group calls): this caller's participant id
+    /// and the other browsers', with their links' labels. Sent whenever it
+    /// changes; a browser connects to each other browser directly (mesh):
+    /// the one with the smaller id offers.
+    Participants {
+        you: String,
+        others: Vec<Participant>,
+    },
+    /// From another browser in the call (see `ClientMessage::ToPeer`).
+    FromPeer { from: String, signal: PeerSignal },
     /// One ICE candidate gathered by the box.
     Ice(IceCandidate),
     /// The call is over, and why.
@@ -86,6 +99,26 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         until: Option<String>,
     },
+}
+
+/// What browsers in a group call tell each other, through the box.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+pub enum PeerSignal {
+    Offer { sdp: String },
+    Answer { sdp: String },
+    Ice(IceCandidate),
+    /// "Offer me a connection again" (from the browser that answers, after a
+    /// reload or a failure).
+    Restart,
+}
+
+/// Another browser in a group call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Participant {
+    pub id: String,
+    pub label: String,
 }
 
 /// An ICE candidate as `RTCIceCandidateInit` carries it.
@@ -210,6 +243,51 @@ mod tests {
         client(json!({"type": "hangUp"}), ClientMessage::HangUp);
         client(json!({"type": "leaving"}), ClientMessage::Leaving);
         client(json!({"type": "cannotCall"}), ClientMessage::CannotCall);
+    }
+
+    #[test]
+    fn group_call_json() {
+        client(
+            json!({"type": "toPeer", "to": "b7", "signal": {"kind": "offer", "sdp": "v=0"}}),
+            ClientMessage::ToPeer {
+                to: "b7".into(),
+                signal: PeerSignal::Offer { sdp: "v=0".into() },
+            },
+        );
+        client(
+            json!({"type": "toPeer", "to": "b7", "signal": {"kind": "ice", "candidate": "c", "sdpMLineIndex": 1}}),
+            ClientMessage::ToPeer {
+                to: "b7".into(),
+                signal: PeerSignal::Ice(IceCandidate {
+                    candidate: "c".into(),
+                    sdp_m_line_index: 1,
+                }),
+            },
+        );
+        client(
+            json!({"type": "toPeer", "to": "b7", "signal": {"kind": "restart"}}),
+            ClientMessage::ToPeer {
+                to: "b7".into(),
+                signal: PeerSignal::Restart,
+            },
+        );
+        server(
+            json!({"type": "fromPeer", "from": "a1", "signal": {"kind": "answer", "sdp": "v=0"}}),
+            ServerMessage::FromPeer {
+                from: "a1".into(),
+                signal: PeerSignal::Answer { sdp: "v=0".into() },
+            },
+        );
+        server(
+            json!({"type": "participants", "you": "a1", "others": [{"id": "b7", "label": "Ben"}]}),
+            ServerMessage::Participants {
+                you: "a1".into(),
+                others: vec![Participant {
+                    id: "b7".into(),
+                    label: "Ben".into(),
+                }],
+            },
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::branches::Branches;
 use super::callers::{Callers, Delivery};
 use super::recent::RecentCalls;
+use super::roster::Roster;
 use super::state::{
     transition, Answering, Call, Effect, Event, LinkRef, Phase, SessionId, State, Summary,
 };
@@ -32,7 +33,9 @@ use crate::config::TurnConfig;
 use crate::history::{CallHistory, CallRecord};
 use crate::limits::CandidateLimits;
 use crate::media::{CallStats, CaptureChoice, MediaEngine, MediaEvent, RemoteStats, TvCamera};
-use crate::protocol::{ClientMessage, EndReason, IceCandidate, ServerMessage, PROTOCOL_VERSION};
+use crate::protocol::{
+    ClientMessage, EndReason, IceCandidate, PeerSignal, ServerMessage, PROTOCOL_VERSION,
+};
 use crate::settings::{local_time_of_day, SettingsStore};
 use crate::turn::TurnCredentials;
 
@@ -163,6 +166,7 @@ impl DeviceHandle {
             media,
             callers: Callers::default(),
             branches: Branches::default(),
+            roster: Roster::default(),
             recent,
             calls_started: false,
             inbox: inbox.downgrade(),
@@ -269,6 +273,8 @@ struct Actor {
     media: MediaEngine,
     callers: Callers,
     branches: Branches,
+    /// Who is in a group call, as its browsers see each other.
+    roster: Roster,
     /// Calls of a moment ago whose pages may come back unannounced.
     recent: RecentCalls,
     calls_started: bool,
@@ -311,6 +317,10 @@ impl Actor {
                             tracing::debug!(socket = %socket, "message from a socket that no longer speaks for a call");
                             continue;
                         };
+                        if let ClientMessage::ToPeer { to, signal } = message {
+                            self.pass_on(&session, &to, signal);
+                            continue;
+                        }
                         match caller_event(session, message) {
                             Some(event) => event,
                             None => continue,
@@ -359,7 +369,48 @@ impl Actor {
                 else => return,
             };
             self.handle(event);
+            self.share_roster();
             self.show_on_tv();
+        }
+    }
+
+    /// Tells each browser in a call who else is in it, when that changed.
+    fn share_roster(&mut self) {
+        let members: Vec<(SessionId, String)> = self
+            .state
+            .calls()
+            .iter()
+            .filter(|c| c.phase != Phase::Ringing)
+            .map(|c| (c.session.clone(), c.link.label.clone()))
+            .collect();
+        for (session, message) in self.roster.changes(&members) {
+            self.tell(&session, message);
+        }
+    }
+
+    /// Passes a group call's signalling from `from` to the browser `to`
+    /// names, unread; only between browsers both in the call.
+    fn pass_on(&mut self, from: &SessionId, to: &str, signal: PeerSignal) {
+        let in_call = |s: &SessionId| {
+            self.state
+                .call(s)
+                .is_some_and(|c| c.phase != Phase::Ringing)
+        };
+        let (Some(target), Some(sender)) = (
+            self.roster.session_of(to).cloned(),
+            self.roster.id(from).map(str::to_owned),
+        ) else {
+            tracing::debug!(session = %from, "signalling for a browser not in the call");
+            return;
+        };
+        if in_call(from) && in_call(&target) && &target != from {
+            self.tell(
+                &target,
+                ServerMessage::FromPeer {
+                    from: sender,
+                    signal,
+                },
+            );
         }
     }
 
@@ -610,6 +661,7 @@ impl Actor {
         for message in self.callers.take_pending(session) {
             self.tell(session, message);
         }
+        self.roster.resend(session);
     }
 
     fn start_capture(&mut self) {
@@ -704,6 +756,7 @@ impl Actor {
     /// remembers for a while a call whose page `may_return`.
     fn record(&mut self, session: &SessionId, ended: &str, may_return: bool) {
         self.callers.drop_pending(session);
+        self.roster.forget(session);
         self.recent.ended(session, may_return, unix_now());
         let remote = self.decoded.remove(session).unwrap_or_default();
         let Some((started, since, label)) = self.started.remove(session) else {
@@ -784,6 +837,8 @@ fn caller_event(session: SessionId, message: ClientMessage) -> Option<Event> {
         ClientMessage::HangUp => Event::CallerHungUp { session },
         ClientMessage::Leaving => Event::CallerLeaving { session },
         ClientMessage::CannotCall => Event::CallerCannotCall { session },
+        // Passed on by the actor before it comes here.
+        ClientMessage::ToPeer { .. } => return None,
         ClientMessage::Hello { .. } => {
             tracing::debug!(session = %session, "second hello ignored");
             return None;

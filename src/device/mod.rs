@@ -9,6 +9,7 @@ mod branches;
 mod callers;
 mod ice_tally;
 mod recent;
+mod roster;
 pub mod state;
 
 pub use actor::{Arrival, CallerLink, DeviceHandle, DeviceSettings, Status, ToCaller};
