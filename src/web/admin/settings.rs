@@ -57,6 +57,7 @@ pub async fn status(
     let call = state.device.call_stats().await;
     Ok(Json(StatusView::for_admin(
         status,
+        &state.capture,
         call,
         state.admin.certificate_fingerprint.clone(),
     )))
