@@ -39,6 +39,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
     let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
     let engine = MediaEngine::start(media_settings(&config)?, events_tx)?;
+    let capture = engine.capture_health();
     let settings = SettingsStore::open(&config.state_dir, config.factory_settings.clone());
     let history = CallHistory::open(&config.state_dir);
     let device = DeviceHandle::spawn(
@@ -96,6 +97,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         public_url: config.web.public_url.clone(),
         relay: relay.clone(),
         limits: config.limits.clone(),
+        capture,
     });
     tokio::spawn(web::tunnel_client::keep_connected(relay, state.clone()));
 
@@ -186,8 +188,8 @@ fn media_settings(config: &Config) -> anyhow::Result<MediaSettings> {
                 CaptureSource::Device(camera.path)
             }
             None => {
-                tracing::warn!("no camera found: sending a test pattern instead");
-                CaptureSource::Test
+                tracing::warn!("no camera found: sending a still picture instead");
+                CaptureSource::Missing
             }
         },
     };
@@ -200,8 +202,8 @@ fn media_settings(config: &Config) -> anyhow::Result<MediaSettings> {
                 CaptureSource::Device(mic.name)
             }
             None => {
-                tracing::warn!("no microphone found: sending a test tone instead");
-                CaptureSource::Test
+                tracing::warn!("no microphone found: sending silence instead");
+                CaptureSource::Missing
             }
         },
     };

@@ -237,16 +237,26 @@ impl SettingsStore {
     /// as "as configured", so a later change of the file still applies and
     /// a configured size outside the admin's choices never blocks a save.
     pub fn save(&self, settings: &Settings) -> Result<(), SettingsError> {
+        self.check(settings)?;
+        self.file.write(&self.as_stored(settings))?;
+        Ok(())
+    }
+
+    /// Whether [`SettingsStore::save`] would take `settings`, touching nothing.
+    pub fn check(&self, settings: &Settings) -> Result<(), SettingsError> {
         settings.auto_answer.validate()?;
+        if let Some(quality) = &self.as_stored(settings).quality {
+            quality.validate()?;
+        }
+        Ok(())
+    }
+
+    fn as_stored(&self, settings: &Settings) -> Settings {
         let mut stored = settings.clone();
         if stored.quality == self.factory.quality {
             stored.quality = None;
         }
-        if let Some(quality) = &stored.quality {
-            quality.validate()?;
-        }
-        self.file.write(&stored)?;
-        Ok(())
+        stored
     }
 }
 

@@ -419,6 +419,19 @@ async fn settings_are_validated_and_kept() {
     .await;
     assert_eq!(no_speaker.status, 400);
     assert_eq!(no_speaker.json()["error"], "No speaker found on the box.");
+    // Everything is checked before the speaker's volume is touched: a save
+    // refused for its countdown is refused for that, before the mixer is
+    // opened (which would have answered "No speaker found" here).
+    let bad_countdown = put(
+        json!({"autoAnswer": {"enabled": true, "countdownSecs": 11, "quietHours": null},
+        "devices": {"camera": null, "microphone": null, "volumePercent": 50}}),
+    )
+    .await;
+    assert_eq!(bad_countdown.status, 400);
+    assert_eq!(
+        bad_countdown.json()["error"],
+        "The countdown can be 0 to 10 seconds."
+    );
 
     let factory = get(&b, "/api/admin/settings", &cookie).await.json();
     assert_eq!(

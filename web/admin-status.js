@@ -1,8 +1,9 @@
 // The admin page's Status tab: how the box is doing, live.
 //
 // Owns asking the box every few seconds while the tab is on screen (and only
-// then): its state, the numbers of the call in progress, the picture on the
-// TV and the last calls; and the network check, run when the admin asks.
+// then): its state, how its camera and microphone are doing, the numbers of
+// the call in progress and the last calls; a small picture of the TV now and
+// then (or when the admin asks); and the network check, run when the admin asks.
 
 import { t, formatDateTime, formatTimeNow, localize } from './admin-i18n.js';
 import { API, REQUEST_TIMEOUT_MS, authed } from './admin-api.js';
@@ -11,6 +12,8 @@ import { refreshRelay, resetRelay } from './admin-relay.js';
 
 /** How often the Status tab asks the box, while it is on screen. */
 const STATUS_EVERY_MS = 2000;
+/** How often it fetches the TV's picture (an encoded image: costly for the box). */
+const TV_EVERY_MS = 10_000;
 
 /** How a call ended (CallRecord.ended) → the words for it. */
 const CALL_END_WORDS = Object.freeze({
@@ -19,6 +22,17 @@ const CALL_END_WORDS = Object.freeze({
   connectionFailed: 'endedConnectionFailed',
   takenOver: 'endedTakenOver',
   boxShutdown: 'endedBoxShutdown',
+});
+
+/** A camera's or microphone's state (InputView.state) → the words for it. */
+const INPUT_WORDS = Object.freeze({
+  test: 'inputTest',
+  notFound: 'inputNotFound',
+  idle: 'inputIdle',
+  starting: 'inputStarting',
+  working: 'inputWorking',
+  missing: 'inputMissing',
+  failed: 'inputFailed',
 });
 
 /** The box's state (Status.state) → the sentence for it. */
@@ -41,6 +55,8 @@ const ui = Object.freeze({
     sent: [byId('status-sent-row'), byId('status-sent')],
     received: [byId('status-received-row'), byId('status-received')],
   }),
+  statusCamera: byId('status-camera'),
+  statusMicrophone: byId('status-microphone'),
   statusEncoder: byId('status-encoder'),
   statusVersion: byId('status-version'),
   statusCertificateRow: byId('status-certificate-row'),
@@ -49,6 +65,7 @@ const ui = Object.freeze({
   statusUpdated: byId('status-updated'),
   tvPicture: /** @type {HTMLImageElement} */ (byId('tv-picture')),
   tvMessage: byId('tv-message'),
+  tvRefresh: /** @type {HTMLButtonElement} */ (byId('tv-refresh')),
   callsMessage: byId('calls-message'),
   callsEmpty: byId('calls-empty'),
   callsList: byId('calls-list'),
@@ -75,6 +92,8 @@ export function watchPage(where) {
 let noScreen = false;
 /** A picture of the TV is on its way (a slow one is not asked for twice). */
 let tvLoading = false;
+/** When the last picture of the TV was asked for (ms since the epoch). */
+let tvAskedAt = 0;
 /** The last calls as last shown (their JSON), so an unchanged list is not redrawn. */
 let shownCalls = '';
 /** The Status tab's next refresh, while it is on screen. */
@@ -87,6 +106,8 @@ export function resetStatus() {
   say(ui.statusMessage, '');
   say(ui.callsMessage, '');
   noScreen = false;
+  tvAskedAt = 0;
+  ui.tvRefresh.hidden = false;
   shownCalls = '';
   say(ui.networkMessage, '');
   ui.networkFacts.hidden = true;
@@ -102,6 +123,16 @@ export function resetStatus() {
  * @property {string} [certificateFingerprint] SHA-256 of the box's HTTPS certificate
  * @property {null | {videoFrames: number, width: number, height: number, framerate: number, audioBuffers: number}} remote
  * @property {null | CallStats} [call] how the call in progress is going
+ * @property {{camera: InputView, microphone: InputView}} [capture] what the camera and microphone send
+ */
+
+/**
+ * @typedef {object} InputView
+ * @property {'test' | 'notFound' | 'idle' | 'starting' | 'working' | 'missing' | 'failed'} state
+ * @property {string} [device] `/dev/video0`, `hw:1`
+ * @property {string} [reason] why it failed, in the device's words
+ * @property {boolean} placeholder callers get a still picture or silence instead
+ * @property {string} message the same in one English sentence
  */
 
 /**
@@ -133,7 +164,7 @@ export function startStatus() {
         if (round !== statusRound) return;
         renderStatus(status);
         say(ui.statusMessage, '');
-        refreshTv();
+        if (Date.now() - tvAskedAt >= TV_EVERY_MS) refreshTv();
         loadCalls(round);
         refreshRelay();
       } catch (err) {
@@ -200,6 +231,11 @@ function renderStatus(status) {
     row.hidden = !call;
     if (call) setText(cell, typeof value === 'number' && Number.isFinite(value) ? t(words, { n: value }) : t('notMeasured'));
   }
+  setText(ui.statusCamera, inputWords(status?.capture?.camera, 'standInCamera'));
+  setText(ui.statusMicrophone, inputWords(status?.capture?.microphone, 'standInMicrophone'));
+  for (const [cell, input] of [[ui.statusCamera, status?.capture?.camera], [ui.statusMicrophone, status?.capture?.microphone]]) {
+    cell.dataset.state = String(input?.state ?? '');
+  }
   setText(ui.statusEncoder, String(status?.encoder ?? '—'));
   setText(ui.statusVersion, String(status?.version ?? '—'));
   const fingerprint = status?.certificateFingerprint;
@@ -209,13 +245,29 @@ function renderStatus(status) {
 }
 
 /**
+ * What a camera or microphone is doing, in the page's language.
+ * @param {InputView | undefined} input
+ * @param {string} standIn the words for its placeholder
+ */
+function inputWords(input, standIn) {
+  const words = INPUT_WORDS[input?.state];
+  if (!words) return '—';
+  return t(words, { device: String(input.device ?? ''), reason: String(input.reason ?? '').replace(/\.$/, ''), standIn: t(standIn) });
+}
+
+ui.tvRefresh.addEventListener('click', () => refreshTv());
+
+/**
  * Asks for a fresh picture of the TV (a new address each time, so no cache
  * answers) and shows it once it has arrived, so the old one stays until then.
- * A 404 means the box has no screen: say so and stop asking.
+ * The box makes it small; the tab asks every TV_EVERY_MS while on screen,
+ * or when the admin presses the button. A 404 means the box has no screen:
+ * say so and stop asking.
  */
 function refreshTv() {
   if (noScreen || tvLoading) return;
   tvLoading = true;
+  tvAskedAt = Date.now();
   const url = `${API}/tv.png?t=${Date.now()}`;
   const next = new Image();
   next.addEventListener('load', () => {
@@ -235,7 +287,10 @@ function refreshTv() {
       status = 0;
     }
     tvLoading = false;
-    if (status === 404) noScreen = true;
+    if (status === 404) {
+      noScreen = true;
+      ui.tvRefresh.hidden = true;
+    }
     if (status === 404 || !ui.tvPicture.getAttribute('src')) ui.tvPicture.hidden = true;
     setText(ui.tvMessage, status === 404 ? t('tvNoScreen') : t('tvTrouble'));
   });

@@ -1,7 +1,9 @@
 //! The box's hardware: cameras (V4L2), microphones and speakers (ALSA), and
 //! the network interfaces ICE can use.
 //!
-//! Owns discovery only; it decides nothing. `app` turns what is found and
+//! Owns discovery only; it decides nothing. Each enumeration reads from a
+//! root it is given (a fixture directory under test), through the kernel's
+//! own lists. `app` turns what is found and
 //! what the configuration asks for into the media engine's settings.
 
 mod audio;

@@ -1,24 +1,52 @@
 //! The box's own camera and microphone, encoded once for every caller.
 //!
 //! Owns the capture branch, built when the first call starts and torn down
-//! after the last (no camera light, no encoder load while waiting):
+//! after the last (no camera light, no encoder load while waiting). Each
+//! input goes through a `fallback`: a placeholder (a still, calm picture;
+//! silence) stands in whenever the device is missing or fails, so a call
+//! never ends for a camera or a microphone.
 //!
 //! ```text
-//! v4l2src | videotestsrc ─ videoconvert ─ videoscale ─ videorate ─ I420 WxH@F ─ queue(leaky)
+//! videotestsrc(still) ─ I420 WxH@F ─┐
+//! v4l2src ─ convert/scale/rate ─ I420 WxH@F ─┴─ input-selector ─ queue(leaky)
 //!     ─ H.264 encoder ─ constrained-baseline ─ h264parse ─ tee "video" ─► one branch per peer
-//! alsasrc | audiotestsrc ─ audioconvert ─ audioresample ─ 48 kHz mono ─ opusenc ─ tee "audio" ─► …
+//! audiotestsrc(silence) ─ S16 48 kHz mono ─┐
+//! alsasrc ─ convert/resample ─ S16 48 kHz mono ─┴─ input-selector ─ opusenc ─ tee "audio" ─► …
 //! ```
+//!
+//! A configured test source (`CaptureSource::Test`) is the placeholder
+//! itself: SMPTE bars and a 440 Hz tone, which the tests measure.
+
+use std::sync::Arc;
 
 use gst::prelude::*;
 
 use super::encoder::{output_caps, EncoderKind};
+use super::fallback::{Device, Fallback};
+use super::health::{CaptureHealth, Input, InputHealth};
 use super::{make, MediaError};
 
 /// Where the picture and sound come from, decided at start-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaptureSource {
+    /// A test pattern and tone, on purpose.
     Test,
+    /// None was found: a still picture and silence.
+    Missing,
     Device(String),
+}
+
+impl CaptureSource {
+    /// What the status says before the device is first opened.
+    pub(super) fn health(&self) -> InputHealth {
+        match self {
+            CaptureSource::Test => InputHealth::Test,
+            CaptureSource::Missing => InputHealth::NotFound,
+            CaptureSource::Device(device) => InputHealth::Idle {
+                device: device.clone(),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -32,28 +60,54 @@ pub struct CaptureSettings {
     pub encoder: EncoderKind,
 }
 
+/// The calm colour that stands in for a missing camera (ARGB).
+const STILL_COLOUR: u32 = 0xff2f_4f6f;
+
 /// The running capture branch inside the pipeline.
 pub(super) struct Capture {
     elements: Vec<gst::Element>,
+    inputs: [Fallback; 2],
     pub video_tee: gst::Element,
     pub audio_tee: gst::Element,
 }
 
 impl Capture {
-    /// Builds the branch into `pipeline` and starts it.
-    pub fn start(pipeline: &gst::Pipeline, s: &CaptureSettings) -> Result<Self, MediaError> {
-        let video_src = match &s.video {
-            CaptureSource::Test => make("videotestsrc")?
-                .tap(|e| e.set_property("is-live", true))
-                .tap(|e| e.set_property_from_str("pattern", "smpte")),
-            CaptureSource::Device(path) => make("v4l2src")?.tap(|e| e.set_property("device", path)),
-        };
-        let raw_caps = gst::Caps::builder("video/x-raw")
-            .field("format", "I420")
-            .field("width", s.width as i32)
-            .field("height", s.height as i32)
-            .field("framerate", gst::Fraction::new(s.framerate as i32, 1))
+    /// Builds the branch into `pipeline` and starts it; the devices are
+    /// opened right after, each by its supervisor, which reports to `health`.
+    pub fn start(
+        pipeline: &gst::Pipeline,
+        s: &CaptureSettings,
+        health: &CaptureHealth,
+    ) -> Result<Self, MediaError> {
+        let raw_video = raw_video_caps(s);
+        let raw_audio = gst::Caps::builder("audio/x-raw")
+            .field("format", "S16LE")
+            .field("layout", "interleaved")
+            .field("rate", 48_000i32)
+            .field("channels", 1i32)
             .build();
+
+        let still = make("videotestsrc")?;
+        still.set_property("is-live", true);
+        if s.video == CaptureSource::Test {
+            still.set_property_from_str("pattern", "smpte");
+        } else {
+            still.set_property_from_str("pattern", "solid-color");
+            still.set_property("foreground-color", STILL_COLOUR);
+        }
+        let video_in = Fallback::new(pipeline, vec![still, capsfilter(raw_video.clone())?])?;
+
+        let quiet = make("audiotestsrc")?;
+        quiet.set_property("is-live", true);
+        quiet.set_property("samplesperbuffer", 480i32);
+        if s.audio == CaptureSource::Test {
+            quiet.set_property("freq", 440.0f64);
+            quiet.set_property("volume", 0.2f64);
+        } else {
+            quiet.set_property_from_str("wave", "silence");
+        }
+        let audio_in = Fallback::new(pipeline, vec![quiet, capsfilter(raw_audio.clone())?])?;
+
         let video_queue = make("queue")?;
         video_queue.set_property("max-size-buffers", 2u32);
         video_queue.set_property("max-size-bytes", 0u32);
@@ -65,11 +119,6 @@ impl Capture {
         let video_tee = make("tee")?;
         video_tee.set_property("allow-not-linked", true);
         let video = vec![
-            video_src,
-            make("videoconvert")?,
-            make("videoscale")?,
-            make("videorate")?,
-            capsfilter(raw_caps)?,
             video_queue,
             encoder,
             capsfilter(output_caps())?,
@@ -77,17 +126,6 @@ impl Capture {
             video_tee.clone(),
         ];
 
-        let audio_src = match &s.audio {
-            CaptureSource::Test => make("audiotestsrc")?
-                .tap(|e| e.set_property("is-live", true))
-                .tap(|e| e.set_property("freq", 440.0f64))
-                .tap(|e| e.set_property("volume", 0.2f64))
-                .tap(|e| e.set_property("samplesperbuffer", 480i32)),
-            CaptureSource::Device(name) => make("alsasrc")?
-                .tap(|e| e.set_property("device", name))
-                .tap(|e| e.set_property("buffer-time", 40_000i64))
-                .tap(|e| e.set_property("latency-time", 10_000i64)),
-        };
         let opus = make("opusenc")?;
         opus.set_property("bitrate", 48_000i32);
         opus.set_property("inband-fec", true);
@@ -95,42 +133,50 @@ impl Capture {
         opus.set_property_from_str("frame-size", "20");
         let audio_tee = make("tee")?;
         audio_tee.set_property("allow-not-linked", true);
-        let audio = vec![
-            audio_src,
-            make("audioconvert")?,
-            make("audioresample")?,
-            capsfilter(
-                gst::Caps::builder("audio/x-raw")
-                    .field("rate", 48_000i32)
-                    .field("channels", 1i32)
-                    .build(),
-            )?,
-            opus,
-            audio_tee.clone(),
-        ];
+        let audio = vec![opus, audio_tee.clone()];
 
         let elements: Vec<_> = video.iter().chain(&audio).cloned().collect();
-        pipeline.add_many(&elements)?;
-        let capture = Self {
+        let mut capture = Self {
             elements,
+            inputs: [video_in, audio_in],
             video_tee,
             audio_tee,
         };
         let started = (|| {
-            for chain in [&video, &audio] {
+            pipeline.add_many(&capture.elements)?;
+            for (input, chain) in capture.inputs.iter().zip([&video, &audio]) {
                 gst::Element::link_many(chain)?;
+                input.selector.link(&chain[0])?;
             }
             // Downstream first: a source started before its consumers pushes
             // into a stopped element, gets "flushing" and stops for good.
             for e in capture.elements.iter().rev() {
                 e.sync_state_with_parent()?;
             }
+            for input in &capture.inputs {
+                for e in input.elements.iter().rev() {
+                    e.sync_state_with_parent()?;
+                }
+            }
+            for (which, source, input) in [
+                (Input::Camera, &s.video, 0),
+                (Input::Microphone, &s.audio, 1),
+            ] {
+                health.set(which, source.health());
+                if let CaptureSource::Device(name) = source {
+                    let device = match which {
+                        Input::Camera => camera(name, raw_video.clone()),
+                        Input::Microphone => microphone(name, raw_audio.clone()),
+                    };
+                    capture.inputs[input].supervise(pipeline, which, device, health.clone())?;
+                }
+            }
             Ok::<_, MediaError>(())
         })();
         match started {
             Ok(()) => Ok(capture),
             Err(e) => {
-                // A busy or unplugged camera: leave nothing half-started behind.
+                // Leave nothing half-started behind.
                 capture.stop(pipeline);
                 Err(e)
             }
@@ -138,11 +184,77 @@ impl Capture {
     }
 
     /// Stops the branch and takes it out of `pipeline`.
-    pub fn stop(self, pipeline: &gst::Pipeline) {
-        for e in &self.elements {
+    pub fn stop(mut self, pipeline: &gst::Pipeline) {
+        for input in &mut self.inputs {
+            input.stop();
+        }
+        let all: Vec<_> = self
+            .inputs
+            .iter()
+            .flat_map(|i| i.elements.iter())
+            .chain(&self.elements)
+            .cloned()
+            .collect();
+        for e in &all {
             let _ = e.set_state(gst::State::Null);
         }
-        let _ = pipeline.remove_many(&self.elements);
+        for e in &all {
+            if e.parent().is_some() {
+                let _ = pipeline.remove(e);
+            }
+        }
+    }
+}
+
+fn raw_video_caps(s: &CaptureSettings) -> gst::Caps {
+    gst::Caps::builder("video/x-raw")
+        .field("format", "I420")
+        .field("width", s.width as i32)
+        .field("height", s.height as i32)
+        .field("framerate", gst::Fraction::new(s.framerate as i32, 1))
+        .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
+        .build()
+}
+
+/// A V4L2 camera, converted to the placeholder's caps; tried while its node exists.
+fn camera(path: &str, caps: gst::Caps) -> Device {
+    let device = path.to_owned();
+    let node = std::path::PathBuf::from(path);
+    Device {
+        name: path.to_owned(),
+        build: Arc::new(move || {
+            let src = make("v4l2src")?;
+            src.set_property("device", &device);
+            Ok(vec![
+                src,
+                make("videoconvert")?,
+                make("videoscale")?,
+                make("videorate")?,
+                capsfilter(caps.clone())?,
+            ])
+        }),
+        present: Box::new(move || node.exists()),
+    }
+}
+
+/// An ALSA microphone, converted to the placeholder's caps.
+fn microphone(name: &str, caps: gst::Caps) -> Device {
+    let device = name.to_owned();
+    Device {
+        name: name.to_owned(),
+        build: Arc::new(move || {
+            let src = make("alsasrc")?;
+            src.set_property("device", &device);
+            src.set_property("buffer-time", 40_000i64);
+            src.set_property("latency-time", 10_000i64);
+            Ok(vec![
+                src,
+                make("audioconvert")?,
+                make("audioresample")?,
+                capsfilter(caps.clone())?,
+            ])
+        }),
+        present: Box::new(|| true),
     }
 }
 
@@ -151,13 +263,3 @@ fn capsfilter(caps: gst::Caps) -> Result<gst::Element, MediaError> {
     f.set_property("caps", caps);
     Ok(f)
 }
-
-/// `value.tap(f)`: apply `f` and hand the value on.
-trait Tap: Sized {
-    fn tap(self, f: impl FnOnce(&Self)) -> Self {
-        f(&self);
-        self
-    }
-}
-
-impl Tap for gst::Element {}

@@ -4,6 +4,9 @@
 //! branch shared by every caller (`capture`, running only during calls), one
 //! WebRTC branch per caller (`peer`) and the decoding of what callers send
 //! (`remote`, measured by `analysis`). The encoder is chosen once (`encoder`).
+//! A camera or microphone that is missing or fails is replaced by a
+//! placeholder inside the capture branch (`fallback`, `source_bin`), and
+//! its state is readable by anyone (`health`).
 //!
 //! ```text
 //! capture ─ H.264 ─ tee ─┬─ peer A (webrtcbin) ─ decode ─┐
@@ -17,9 +20,12 @@
 mod analysis;
 mod capture;
 pub mod encoder;
+mod fallback;
+mod health;
 mod peer;
 mod reaper;
 mod remote;
+mod source_bin;
 mod stats;
 mod tv;
 
@@ -34,6 +40,7 @@ use tokio::sync::mpsc;
 pub use analysis::RemoteStats;
 pub use capture::{CaptureSettings, CaptureSource};
 pub use encoder::EncoderKind;
+pub use health::{CaptureHealth, Input, InputHealth};
 pub use stats::CallStats;
 pub use tv::{Screen, Speaker, TvSettings};
 
@@ -209,6 +216,8 @@ pub struct MediaEngine {
     pipeline: gst::Pipeline,
     settings: MediaSettings,
     capture: Mutex<Option<Capture>>,
+    /// How the camera and microphone are doing (written by the capture).
+    health: CaptureHealth,
     peers: Mutex<HashMap<String, Peer>>,
     events: EventSink,
     tv: tv::Tv,
@@ -246,10 +255,15 @@ impl MediaEngine {
             .map_err(|e| MediaError::Init(format!("cannot start the teardown thread: {e}")))?;
         let bus_task = tokio::spawn(watch_bus(bus, events.clone()));
         let warming = Mutex::new(Some(warm_up()));
+        let health = CaptureHealth::new(
+            settings.capture.video.health(),
+            settings.capture.audio.health(),
+        );
         Ok(Self {
             pipeline,
             settings,
             capture: Mutex::new(None),
+            health,
             peers: Mutex::new(HashMap::new()),
             events,
             tv,
@@ -273,7 +287,7 @@ impl MediaEngine {
     pub fn default_sources(&self) -> (Option<String>, Option<String>) {
         let device = |s: &CaptureSource| match s {
             CaptureSource::Device(d) => Some(d.clone()),
-            CaptureSource::Test => None,
+            CaptureSource::Test | CaptureSource::Missing => None,
         };
         (
             device(&self.settings.capture.video),
@@ -301,7 +315,7 @@ impl MediaEngine {
             if let Some(microphone) = choice.microphone {
                 settings.audio = CaptureSource::Device(microphone);
             }
-            *capture = Some(Capture::start(&self.pipeline, &settings)?);
+            *capture = Some(Capture::start(&self.pipeline, &settings, &self.health)?);
             tracing::info!(
                 width = settings.width,
                 height = settings.height,
@@ -311,6 +325,11 @@ impl MediaEngine {
             );
         }
         Ok(())
+    }
+
+    /// How the camera and microphone are doing, readable from any thread.
+    pub fn capture_health(&self) -> CaptureHealth {
+        self.health.clone()
     }
 
     /// Stops the camera, microphone and encoder (on the teardown thread).
@@ -450,6 +469,7 @@ impl Drop for MediaEngine {
         if let Some(warming) = lock(&self.warming).take() {
             let _ = warming.join();
         }
+        self.stop_capture();
         self.reaper.flush();
         let _ = self.pipeline.set_state(gst::State::Null);
         self.bus_task.abort();

@@ -18,6 +18,9 @@ use gst::prelude::*;
 
 use super::{make, MediaError};
 
+/// The widest picture of the TV the admin's page gets (a thumbnail, cheap to make).
+const SNAPSHOT_WIDTH: i32 = 480;
+
 /// Where the caller's voice is played.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Speaker {
@@ -95,14 +98,27 @@ impl Tv {
         }
     }
 
-    /// What the screen shows now, as a PNG; `None` without a screen.
+    /// What the screen shows now, as a small PNG (at most
+    /// [`SNAPSHOT_WIDTH`] wide, for the admin's page); `None` without a screen.
     pub fn snapshot_png(&self) -> Option<Result<Vec<u8>, MediaError>> {
         let sample = self
             .last_frame
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()?;
-        let png = gst::Caps::builder("image/png").build();
+        let mut png = gst::Caps::builder("image/png");
+        let size = sample.caps().and_then(|caps| {
+            let s = caps.structure(0)?;
+            Some((s.get::<i32>("width").ok()?, s.get::<i32>("height").ok()?))
+        });
+        if let Some((width, height)) = size.filter(|(w, _)| *w > SNAPSHOT_WIDTH) {
+            let scaled = (height * SNAPSHOT_WIDTH / width.max(1)).max(2) & !1;
+            png = png
+                .field("width", SNAPSHOT_WIDTH)
+                .field("height", scaled)
+                .field("pixel-aspect-ratio", gst::Fraction::new(1, 1));
+        }
+        let png = png.build();
         Some(
             gst_video::convert_sample(&sample, &png, Some(gst::ClockTime::from_seconds(2)))
                 .map_err(|e| MediaError::Pipeline(e.to_string()))

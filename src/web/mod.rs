@@ -29,6 +29,7 @@ use crate::device::DeviceHandle;
 use crate::history::CallHistory;
 use crate::limits::Limits;
 use crate::links::LinkBook;
+use crate::media::CaptureHealth;
 use crate::settings::SettingsStore;
 use crate::tls::Certificate;
 use gate::{Gate, SourceRates};
@@ -49,6 +50,8 @@ pub struct AppState {
     /// The relay this box is paired with, if any (links then point there).
     pub relay: tunnel_client::RelayLink,
     pub limits: Arc<Limits>,
+    /// How the camera and microphone are doing, for the status pages.
+    pub capture: CaptureHealth,
     open_sockets: Arc<AtomicUsize>,
     /// Signalling sockets per source.
     sockets: Gate,
@@ -68,6 +71,7 @@ pub struct Parts {
     pub public_url: String,
     pub relay: tunnel_client::RelayLink,
     pub limits: Limits,
+    pub capture: CaptureHealth,
 }
 
 impl AppState {
@@ -81,6 +85,7 @@ impl AppState {
             public_url,
             relay,
             limits,
+            capture,
         } = parts;
         Self {
             device,
@@ -90,6 +95,7 @@ impl AppState {
             admin: Arc::new(admin),
             public_url,
             relay,
+            capture,
             open_sockets: Arc::new(AtomicUsize::new(0)),
             sockets: Gate::new(usize::MAX, limits.sockets_per_source),
             before_hello: Gate::new(limits.waiting_for_hello, limits.waiting_for_hello),

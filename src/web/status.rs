@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::AppState;
 use crate::device::{Phase, Status, Summary};
-use crate::media::CallStats;
+use crate::media::{CallStats, CaptureHealth, Input, InputHealth};
 
 #[derive(Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -23,6 +23,8 @@ pub struct StatusView {
     calls: Vec<CallView>,
     remote: Option<RemoteView>,
     encoder: &'static str,
+    /// What the camera and the microphone send, and why.
+    capture: CaptureView,
     /// Elements in the media pipeline: the same while waiting after every
     /// call (the soak benchmark watches it for leaks).
     pipeline_elements: usize,
@@ -57,6 +59,73 @@ impl From<CallStats> for CallStatsView {
             packets_lost_received: s.packets_lost_received,
             kbps_sent: s.kbps_sent.map(round),
             kbps_received: s.kbps_received.map(round),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+struct CaptureView {
+    camera: InputView,
+    microphone: InputView,
+}
+
+/// One input: its state, the device, why it failed, and all that in a sentence.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+struct InputView {
+    state: InputState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    /// Whether callers get the placeholder (a still picture, silence).
+    placeholder: bool,
+    message: String,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+enum InputState {
+    Test,
+    NotFound,
+    Idle,
+    Starting,
+    Working,
+    Missing,
+    Failed,
+}
+
+impl InputView {
+    fn new(input: Input, health: InputHealth) -> Self {
+        let message = health.sentence(input);
+        let placeholder = health.is_placeholder();
+        let (state, device, reason) = match health {
+            InputHealth::Test => (InputState::Test, None, None),
+            InputHealth::NotFound => (InputState::NotFound, None, None),
+            InputHealth::Idle { device } => (InputState::Idle, Some(device), None),
+            InputHealth::Starting { device } => (InputState::Starting, Some(device), None),
+            InputHealth::Working { device } => (InputState::Working, Some(device), None),
+            InputHealth::Missing { device } => (InputState::Missing, Some(device), None),
+            InputHealth::Failed { device, reason } => {
+                (InputState::Failed, Some(device), Some(reason))
+            }
+        };
+        Self {
+            state,
+            device,
+            reason,
+            placeholder,
+            message,
+        }
+    }
+}
+
+impl CaptureView {
+    fn new(health: &CaptureHealth) -> Self {
+        Self {
+            camera: InputView::new(Input::Camera, health.get(Input::Camera)),
+            microphone: InputView::new(Input::Microphone, health.get(Input::Microphone)),
         }
     }
 }
@@ -98,21 +167,26 @@ struct RemoteView {
 
 impl StatusView {
     /// The technical status anyone on the network may read: no names.
-    pub fn public(s: Status) -> Self {
-        Self::build(s, false)
+    pub fn public(s: Status, capture: &CaptureHealth) -> Self {
+        Self::build(s, capture, false)
     }
 
     /// The status for the logged-in admin: who is calling, how the call
     /// goes, the version and the certificate's fingerprint.
-    pub fn for_admin(s: Status, call: Option<CallStats>, fingerprint: Option<String>) -> Self {
+    pub fn for_admin(
+        s: Status,
+        capture: &CaptureHealth,
+        call: Option<CallStats>,
+        fingerprint: Option<String>,
+    ) -> Self {
         Self {
             call: call.map(CallStatsView::from),
             certificate_fingerprint: fingerprint,
-            ..Self::build(s, true)
+            ..Self::build(s, capture, true)
         }
     }
 
-    fn build(s: Status, admin: bool) -> Self {
+    fn build(s: Status, capture: &CaptureHealth, admin: bool) -> Self {
         Self {
             state: match s.summary {
                 Summary::Waiting => StateView::Waiting,
@@ -144,6 +218,7 @@ impl StatusView {
                 audio_rms: (r.audio_rms * 1000.0).round() / 1000.0,
             }),
             encoder: s.encoder,
+            capture: CaptureView::new(capture),
             pipeline_elements: s.pipeline_elements,
             version: admin
                 .then(|| format!("HomeCall {} on {}", env!("CARGO_PKG_VERSION"), s.gstreamer)),
@@ -162,7 +237,7 @@ pub async fn status(
         return refusal.into_response();
     }
     match state.device.status().await {
-        Some(status) => Json(StatusView::public(status)).into_response(),
+        Some(status) => Json(StatusView::public(status, &state.capture)).into_response(),
         None => (StatusCode::SERVICE_UNAVAILABLE, "the box is shutting down").into_response(),
     }
 }
@@ -193,17 +268,37 @@ mod tests {
             default_microphone: None,
             pipeline_elements: 12,
         };
+        let capture = CaptureHealth::new(
+            InputHealth::Failed {
+                device: "/dev/video0".into(),
+                reason: "Cannot identify device '/dev/video0'.".into(),
+            },
+            InputHealth::NotFound,
+        );
+        let capture_json = json!({
+            "camera": {"state": "failed", "device": "/dev/video0",
+                       "reason": "Cannot identify device '/dev/video0'.", "placeholder": true,
+                       "message": "camera /dev/video0 failed: Cannot identify device '/dev/video0'; callers get a still picture"},
+            "microphone": {"state": "notFound", "placeholder": true,
+                           "message": "no microphone found: callers get silence"}});
         assert_eq!(
-            serde_json::to_value(StatusView::public(status())).expect("json"),
+            serde_json::to_value(StatusView::public(status(), &capture)).expect("json"),
             json!({"state": "inCall", "calls": [{"phase": "inCall"}],
-                   "remote": null, "encoder": "x264enc", "pipelineElements": 12}),
+                   "remote": null, "encoder": "x264enc", "capture": capture_json,
+                   "pipelineElements": 12}),
             "no names or session ids for the public"
         );
         assert_eq!(
-            serde_json::to_value(StatusView::for_admin(status(), None, Some("AB:CD".into())))
-                .expect("json"),
+            serde_json::to_value(StatusView::for_admin(
+                status(),
+                &capture,
+                None,
+                Some("AB:CD".into())
+            ))
+            .expect("json"),
             json!({"state": "inCall", "calls": [{"session": "ab", "phase": "inCall", "label": "Anna"}],
-                   "remote": null, "encoder": "x264enc", "pipelineElements": 12,
+                   "remote": null, "encoder": "x264enc", "capture": capture_json,
+                   "pipelineElements": 12,
                    "version": format!("HomeCall {} on GStreamer 1.22.0", env!("CARGO_PKG_VERSION")),
                    "certificateFingerprint": "AB:CD"})
         );

@@ -78,7 +78,7 @@ pub async fn list(
 }
 
 /// Refuses a newly chosen camera, microphone or speaker the box does not
-/// have, and sets a newly chosen volume (refusing it with no speaker).
+/// have, or a volume out of range. Changes nothing.
 pub async fn check_choice(devices: &Devices, before: &Devices) -> Result<(), ApiError> {
     let before = before.clone();
     let changed = |now: &Option<String>, then: &Option<String>| {
@@ -108,15 +108,8 @@ pub async fn check_choice(devices: &Devices, before: &Devices) -> Result<(), Api
                 return Some(format!("There is no speaker {speaker} on the box."));
             }
         }
-        if let Some(percent) = wanted.volume_percent {
-            if percent > 100 {
-                return Some("The volume goes from 0 to 100.".to_owned());
-            }
-            // Set now, so the admin hears the change; kept for the record.
-            let card = wanted.speaker.clone().or_else(|| before.speaker.clone());
-            if let Err(e) = hw::set_volume(card.as_deref().unwrap_or("default"), percent) {
-                return Some(e.to_string());
-            }
+        if wanted.volume_percent.is_some_and(|percent| percent > 100) {
+            return Some("The volume goes from 0 to 100.".to_owned());
         }
         None
     })
@@ -125,4 +118,19 @@ pub async fn check_choice(devices: &Devices, before: &Devices) -> Result<(), Api
         Some(reason) => Err(ApiError::BadRequest(reason)),
         None => Ok(()),
     }
+}
+
+/// Sets a newly chosen volume on the speaker's card now, so the admin hears
+/// the change (refused with no speaker). Call once everything else passed.
+pub async fn apply_volume(devices: &Devices, before: &Devices) -> Result<(), ApiError> {
+    let Some(percent) = devices
+        .volume_percent
+        .filter(|v| before.volume_percent != Some(*v))
+    else {
+        return Ok(());
+    };
+    let speaker = devices.speaker.clone().or_else(|| before.speaker.clone());
+    blocking(move || hw::set_volume(speaker.as_deref().unwrap_or("default"), percent))
+        .await?
+        .map_err(|e| ApiError::BadRequest(e.to_string()))
 }

@@ -31,17 +31,25 @@ pub async fn put(
     let current = blocking(move || store.load())
         .await?
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    // Only a newly chosen device must be present: an unplugged camera chosen
-    // earlier must not block changing the answering settings.
+    // Everything is checked before anything changes: a refused save must
+    // not have moved the speaker's volume. Only a newly chosen device must
+    // be present: an unplugged camera chosen earlier must not block
+    // changing the answering settings.
     super::devices::check_choice(&settings.devices, &current.devices).await?;
+    state.settings.check(&settings).map_err(refused)?;
+    super::devices::apply_volume(&settings.devices, &current.devices).await?;
     let store = state.settings.clone();
-    match blocking(move || store.save(&settings).and_then(|()| store.load())).await? {
-        Ok(stored) => {
-            tracing::info!(?stored, "settings changed");
-            Ok(Json(stored))
-        }
-        Err(SettingsError::Invalid(reason)) => Err(ApiError::BadRequest(capitalise(&reason))),
-        Err(e) => Err(ApiError::Internal(e.to_string())),
+    let stored = blocking(move || store.save(&settings).and_then(|()| store.load()))
+        .await?
+        .map_err(refused)?;
+    tracing::info!(?stored, "settings changed");
+    Ok(Json(stored))
+}
+
+fn refused(e: SettingsError) -> ApiError {
+    match e {
+        SettingsError::Invalid(reason) => ApiError::BadRequest(capitalise(&reason)),
+        e => ApiError::Internal(e.to_string()),
     }
 }
 
@@ -57,6 +65,7 @@ pub async fn status(
     let call = state.device.call_stats().await;
     Ok(Json(StatusView::for_admin(
         status,
+        &state.capture,
         call,
         state.admin.certificate_fingerprint.clone(),
     )))

@@ -391,6 +391,19 @@ scenario('the Status tab shows how a call goes, the TV, and the call in the last
     );
   }
 
+  // The camera and microphone say what they send (this box: test sources).
+  await admin.locator('#status-camera', { hasText: 'a test source, as configured' }).waitFor({ timeout: 5000 });
+  await admin.locator('#status-microphone', { hasText: 'a test source, as configured' }).waitFor({ timeout: 5000 });
+  // The TV's picture is not asked for on every 2-second refresh.
+  let tvRequests = 0;
+  const countTv = (request) => {
+    if (request.url().includes('/api/admin/tv.png')) tvRequests++;
+  };
+  admin.on('request', countTv);
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  admin.off('request', countTv);
+  assert.ok(tvRequests <= 1, `the TV picture was asked for ${tvRequests} times in 5 s`);
+
   await hangUp(caller, { timeoutMs: 5000 });
   await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
   await admin.locator('#status-rtt-row').waitFor({ state: 'hidden', timeout: 10_000 });
