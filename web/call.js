@@ -12,6 +12,7 @@ import * as proto from './protocol.js';
 import { t, localize } from './i18n.js';
 import { Signal } from './call-signal.js';
 import { MediaLink } from './call-media.js';
+import { Mesh } from './call-mesh.js';
 
 // ---------------------------------------------------------------- settings
 
@@ -48,6 +49,7 @@ const ui = {
   statusDetail: document.getElementById('status-detail'),
   statusAction: document.getElementById('status-action'),
   tapToHear: document.getElementById('tap-to-hear'),
+  others: document.getElementById('others'),
   controls: document.getElementById('controls'),
   mic: document.getElementById('mic'),
   camera: document.getElementById('camera'),
@@ -89,6 +91,14 @@ let welcomeTimer = 0;
 let session = loadSession();
 /** This side's camera and microphone, or null while asking or when refused. */
 let localStream = null;
+/** The other browsers of a group call. */
+const mesh = new Mesh({
+  send: (message) => signal && signal.send(message),
+  localMedia: () => localMediaReady,
+  iceServers: () => iceServers,
+  container: ui.others,
+  log,
+});
 /** What this side sends: 'audio+video', 'audio' or 'none'. */
 let localMedia = 'none';
 /** The local stream, once getUserMedia has settled (it is asked for once per page load). */
@@ -145,6 +155,10 @@ async function handle(socket, message) {
     case proto.ServerType.ice:
       if (media) await media.addRemote({ candidate: message.candidate, sdpMLineIndex: message.sdpMLineIndex });
       return undefined;
+    case proto.ServerType.participants:
+      return mesh.update(message.you, message.others);
+    case proto.ServerType.fromPeer:
+      return mesh.receive(message.from, message.signal);
     case proto.ServerType.ended:
       return ended(message.reason);
     case proto.ServerType.error:
@@ -364,6 +378,7 @@ function stop(next, view) {
   signal = null;
   if (media) media.close();
   media = null;
+  mesh.close();
   if (localStream) for (const track of localStream.getTracks()) track.stop();
   ui.remote.srcObject = null;
   show(next, view);
@@ -608,13 +623,15 @@ function wireControls() {
  *   state: 'connecting' | 'inCall' | 'problems' | 'ended' | 'busy' | 'invalidLink' | 'unreachable' | 'error',
  *   session: string | null,
  *   peer: RTCPeerConnection | null,
+ *   others: {id: string, label: string, pc: RTCPeerConnection | null}[],
  *   firstFrameMs: number | null,
  *   localMedia: 'audio+video' | 'audio' | 'none',
  * }>}
  * - state: what the page shows; also document.body.dataset.state.
  * - session: the box's session id for this call (kept in
  *   sessionStorage.homecallSession to resume after a reload), or null.
- * - peer: the current RTCPeerConnection, or null between tries and after the end.
+ * - peer: the current RTCPeerConnection to the box, or null before its offer and after the end.
+ * - others: the other browsers of a group call, each with its connection.
  * - firstFrameMs: Math.round(performance.now()) at the first decoded remote
  *   video frame of this page load, or null before it.
  * - localMedia: what this side sends ('none' while the browser is still asking).
@@ -628,6 +645,9 @@ window.homecall = Object.freeze({
   },
   get peer() {
     return media ? media.pc : null;
+  },
+  get others() {
+    return mesh.describe();
   },
   get firstFrameMs() {
     return firstFrameMs;

@@ -17,6 +17,7 @@ export const ClientType = Object.freeze({
   hangUp: 'hangUp',
   leaving: 'leaving',
   cannotCall: 'cannotCall',
+  toPeer: 'toPeer',
 });
 
 /** `type` of each message the box sends (`ServerMessage`). */
@@ -24,9 +25,19 @@ export const ServerType = Object.freeze({
   ringing: 'ringing',
   welcome: 'welcome',
   offer: 'offer',
+  participants: 'participants',
+  fromPeer: 'fromPeer',
   ice: 'ice',
   ended: 'ended',
   error: 'error',
+});
+
+/** `kind` of what browsers in a group call tell each other (`PeerSignal`). */
+export const PeerSignalKind = Object.freeze({
+  offer: 'offer',
+  answer: 'answer',
+  ice: 'ice',
+  restart: 'restart',
 });
 
 /** Why a request was refused (`ErrorCode`); the page turns each into a sentence. */
@@ -144,8 +155,51 @@ export const EndReason = Object.freeze({
  * @property {string} [until]
  */
 
-/** @typedef {HelloMessage | AnswerMessage | IceMessage | HangUpMessage | LeavingMessage | CannotCallMessage} ClientMessage */
-/** @typedef {RingingMessage | WelcomeMessage | OfferMessage | IceMessage | EndedMessage | ErrorMessage} ServerMessage */
+/**
+ * What browsers in a group call tell each other through the box (`PeerSignal`):
+ * `{kind: 'offer' | 'answer', sdp}`, `{kind: 'ice', candidate, sdpMLineIndex}`
+ * or `{kind: 'restart'}` ("offer me a connection again").
+ * @typedef {object} PeerSignal
+ * @property {'offer' | 'answer' | 'ice' | 'restart'} kind
+ * @property {string} [sdp]
+ * @property {string} [candidate]
+ * @property {number} [sdpMLineIndex]
+ */
+
+/**
+ * For another browser in a group call (`to`: its participant id).
+ * @typedef {object} ToPeerMessage
+ * @property {'toPeer'} type
+ * @property {string} to
+ * @property {PeerSignal} signal
+ */
+
+/**
+ * Another browser in a group call (`Participant`).
+ * @typedef {object} Participant
+ * @property {string} id
+ * @property {string} label
+ */
+
+/**
+ * Who else is in the call: this page's participant id and the other
+ * browsers'. The one of two with the smaller id offers the connection.
+ * @typedef {object} ParticipantsMessage
+ * @property {'participants'} type
+ * @property {string} you
+ * @property {Participant[]} others
+ */
+
+/**
+ * From another browser in the call.
+ * @typedef {object} FromPeerMessage
+ * @property {'fromPeer'} type
+ * @property {string} from
+ * @property {PeerSignal} signal
+ */
+
+/** @typedef {HelloMessage | AnswerMessage | IceMessage | HangUpMessage | LeavingMessage | CannotCallMessage | ToPeerMessage} ClientMessage */
+/** @typedef {RingingMessage | WelcomeMessage | OfferMessage | ParticipantsMessage | FromPeerMessage | IceMessage | EndedMessage | ErrorMessage} ServerMessage */
 
 /**
  * @param {string} token the link's token
@@ -193,6 +247,31 @@ export function cannotCall() {
 }
 
 /**
+ * @param {string} to the other browser's participant id
+ * @param {PeerSignal} signal
+ * @returns {ToPeerMessage}
+ */
+export function toPeer(to, signal) {
+  return { type: ClientType.toPeer, to, signal };
+}
+
+/** Whether `signal` has the shape of a `PeerSignal`. */
+function isPeerSignal(signal) {
+  if (!signal || typeof signal !== 'object') return false;
+  switch (signal.kind) {
+    case PeerSignalKind.offer:
+    case PeerSignalKind.answer:
+      return typeof signal.sdp === 'string';
+    case PeerSignalKind.ice:
+      return typeof signal.candidate === 'string' && Number.isInteger(signal.sdpMLineIndex);
+    case PeerSignalKind.restart:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
  * Reads one frame from the box. Returns the message when it has the shape of
  * a v1 server message, else null. Unknown `reason` and `code` strings pass,
  * so a newer box still gets a (generic) sentence on the page.
@@ -215,6 +294,14 @@ export function parseServerMessage(text) {
       return isString(message.session) && Array.isArray(message.iceServers) ? message : null;
     case ServerType.offer:
       return isString(message.sdp) ? message : null;
+    case ServerType.participants:
+      return isString(message.you) &&
+        Array.isArray(message.others) &&
+        message.others.every((p) => p && isString(p.id) && isString(p.label))
+        ? message
+        : null;
+    case ServerType.fromPeer:
+      return isString(message.from) && isPeerSignal(message.signal) ? message : null;
     case ServerType.ice:
       return isString(message.candidate) && Number.isInteger(message.sdpMLineIndex) ? message : null;
     case ServerType.ended:

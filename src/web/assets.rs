@@ -22,6 +22,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../web/call-media.js"),
     ),
     (
+        "call-mesh.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/call-mesh.js"),
+    ),
+    (
         "protocol.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/protocol.js"),

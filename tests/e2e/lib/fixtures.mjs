@@ -59,8 +59,7 @@ export const VIDEO_YCBCR = Object.freeze(rgbToYcbcr601(SOURCE_RGB));
  */
 export const EXPECTED_RGB = Object.freeze(ycbcr601ToRgb(VIDEO_YCBCR).map(Math.round));
 
-function writeY4m(file) {
-  const [y, cb, cr] = VIDEO_YCBCR;
+function writeY4m(file, [y, cb, cr] = VIDEO_YCBCR) {
   const lumaBytes = VIDEO_WIDTH * VIDEO_HEIGHT;
   const chromaBytes = (VIDEO_WIDTH / 2) * (VIDEO_HEIGHT / 2);
   const header = Buffer.from(
@@ -82,7 +81,7 @@ function writeY4m(file) {
   }
 }
 
-function writeWav(file) {
+function writeWav(file, toneHz = TONE_HZ) {
   const samples = AUDIO_SAMPLE_RATE * AUDIO_SECONDS;
   const dataBytes = samples * 2;
   const buf = Buffer.alloc(44 + dataBytes);
@@ -101,7 +100,7 @@ function writeWav(file) {
   buf.writeUInt32LE(dataBytes, 40);
   const amplitude = TONE_PEAK * 32767;
   for (let i = 0; i < samples; i++) {
-    const v = Math.round(amplitude * Math.sin((2 * Math.PI * TONE_HZ * i) / AUDIO_SAMPLE_RATE));
+    const v = Math.round(amplitude * Math.sin((2 * Math.PI * toneHz * i) / AUDIO_SAMPLE_RATE));
     buf.writeInt16LE(v, 44 + 2 * i);
   }
   fs.writeFileSync(file, buf);
@@ -109,20 +108,26 @@ function writeWav(file) {
 
 /**
  * Writes both files into `dir` (a new temp dir when omitted) and returns
- * their paths and what a receiver should find in them.
+ * their paths and what a receiver should find in them. `rgb` and `toneHz`
+ * tell several browsers' cameras and microphones apart (the tone must fit
+ * a whole number of periods in the loop: a multiple of 0.5 Hz).
  */
-export function makeFixtures(dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homecall-fixtures-'))) {
+export function makeFixtures(
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homecall-fixtures-')),
+  { rgb = SOURCE_RGB, toneHz = TONE_HZ } = {},
+) {
   fs.mkdirSync(dir, { recursive: true });
   const video = path.join(dir, 'camera.y4m');
   const audio = path.join(dir, 'microphone.wav');
-  writeY4m(video);
-  writeWav(audio);
+  const ycbcr = rgbToYcbcr601(rgb);
+  writeY4m(video, ycbcr);
+  writeWav(audio, toneHz);
   return {
     dir,
     video,
     audio,
-    expectedRgb: EXPECTED_RGB,
-    toneHz: TONE_HZ,
+    expectedRgb: ycbcr601ToRgb(ycbcr).map(Math.round),
+    toneHz,
     toneRms: TONE_RMS,
     width: VIDEO_WIDTH,
     height: VIDEO_HEIGHT,

@@ -1,0 +1,132 @@
+// A group call: the box and three browsers, each with a camera and a
+// microphone of its own colour and tone. Every browser sees the box and the
+// two others (mesh through /signal), the box encodes once, one leaving ends
+// nobody else's call, and a fourth caller is told busy.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
+import { startBox } from '../lib/box.mjs';
+import { launchBrowser, remoteStats } from '../lib/browser.mjs';
+import { FINAL_PAGE_STATES, openCall, waitBoxState, waitBrowserMedia, waitPageState } from '../lib/call.mjs';
+import { waitUntil } from '../lib/wait.mjs';
+
+const PEOPLE = [
+  { label: 'Anna', rgb: [200, 40, 40], toneHz: 600 },
+  { label: 'Ben', rgb: [40, 180, 60], toneHz: 800 },
+  { label: 'Cleo', rgb: [40, 90, 200], toneHz: 1000 },
+];
+const RGB_TOLERANCE = 30;
+
+let box;
+const people = [];
+
+before(async () => {
+  box = await startBox({ calls: { max_participants: 4, countdown_secs: 0 } });
+  for (const person of PEOPLE) {
+    const fixtures = makeFixtures(undefined, person);
+    const browser = await launchBrowser(fixtures);
+    people.push({ ...person, fixtures, browser, link: await box.createLink(person.label), page: null });
+  }
+});
+
+after(async () => {
+  for (const p of people) {
+    await p.browser.close().catch(() => {});
+    removeFixtures(p.fixtures);
+  }
+  if (box?.running) await box.stop();
+  if (box) console.log(`box log: ${box.logPath}`);
+});
+
+/** What `page` shows of each other browser: label, connection, frames, mean colour, audio level. */
+async function others(page) {
+  return page.evaluate(async () => {
+    const tiles = [...document.querySelectorAll('#others figure')];
+    const canvas = document.createElement('canvas');
+    canvas.width = 32;
+    canvas.height = 32;
+    const g = canvas.getContext('2d', { willReadFrequently: true });
+    const out = [];
+    for (const other of window.homecall.others) {
+      const tile = tiles.find((t) => t.querySelector('figcaption').textContent === other.label);
+      const video = tile && tile.querySelector('video');
+      let rgb = null;
+      if (video && video.videoWidth) {
+        g.drawImage(video, 0, 0, 32, 32);
+        const data = g.getImageData(0, 0, 32, 32).data;
+        rgb = [0, 1, 2].map((c) => {
+          let sum = 0;
+          for (let i = c; i < data.length; i += 4) sum += data[i];
+          return Math.round(sum / (data.length / 4));
+        });
+      }
+      let frames = 0;
+      let audioLevel = 0;
+      if (other.pc) {
+        (await other.pc.getStats()).forEach((r) => {
+          if (r.type === 'inbound-rtp' && r.kind === 'video') frames = Math.max(frames, r.framesDecoded ?? 0);
+          if (r.type === 'inbound-rtp' && r.kind === 'audio') audioLevel = Math.max(audioLevel, r.audioLevel ?? 0);
+        });
+      }
+      out.push({ label: other.label, state: other.pc ? other.pc.connectionState : null, frames, rgb, audioLevel });
+    }
+    return out;
+  });
+}
+
+const close = (a, b) => a && a.every((v, i) => Math.abs(v - b[i]) <= RGB_TOLERANCE);
+
+/** Waits until `person`'s page sees each of `expected` (people) connected, in their colour, heard. */
+async function seesEachOther(person, expected) {
+  return waitUntil(
+    `${person.label} to see and hear ${expected.map((p) => p.label).join(' and ')}`,
+    () => others(person.page),
+    (list) =>
+      list.length === expected.length &&
+      expected.every((e) => {
+        const o = list.find((x) => x.label === e.label);
+        return o && o.state === 'connected' && o.frames > 10 && close(o.rgb, e.fixtures.expectedRgb) && o.audioLevel > 0.01;
+      }),
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
+}
+
+test('three browsers and the box: everyone sees and hears everyone, one leaving ends no other call', { timeout: 180_000 }, async () => {
+  for (const person of people) {
+    person.page = await openCall(person.browser, person.link, { label: person.label });
+  }
+  await waitUntil('the box in a call with three', () => box.status(), (s) => s.state === 'inCall' && s.calls.length === 3 && s.calls.every((c) => c.phase === 'inCall'), { timeoutMs: 20_000 });
+  for (const person of people) {
+    await waitBrowserMedia(person.page, { minFrames: 10 });
+    const seen = await seesEachOther(person, people.filter((p) => p !== person));
+    console.log(`${person.label} sees: ${JSON.stringify(seen)}`);
+  }
+  const captures = fs.readFileSync(box.logPath, 'utf8').split('\n').filter((l) => /camera and microphone on/.test(l));
+  assert.equal(captures.length, 1, 'the box encodes once for all three');
+
+  // A fourth caller finds the call full.
+  const fourth = await people[0].browser.newPage('fourth');
+  await fourth.goto(people[0].link, { waitUntil: 'domcontentloaded' });
+  await waitPageState(fourth, 'busy', { timeoutMs: 10_000, failOn: FINAL_PAGE_STATES.concat('inCall') });
+  // While it waits for a free place, its camera and microphone are let go.
+  await waitUntil('the busy page to let its camera go', () => fourth.evaluate(() => window.homecall.localMedia), (m) => m === 'none', { timeoutMs: 5000 });
+  await fourth.close();
+
+  // Anna leaves; Ben and Cleo go on with the box and each other.
+  const [anna, ben, cleo] = people;
+  await anna.page.click('#hang-up');
+  await waitPageState(anna.page, 'ended', { timeoutMs: 5000 });
+  await waitUntil('the box in a call with two', () => box.status(), (s) => s.state === 'inCall' && s.calls.length === 2, { timeoutMs: 10_000 });
+  for (const [person, other] of [[ben, cleo], [cleo, ben]]) {
+    const before = (await others(person.page)).find((o) => o.label === other.label)?.frames ?? 0;
+    const boxFrames = (await remoteStats(person.page))?.video?.framesDecoded ?? 0;
+    await seesEachOther(person, [other]);
+    await waitUntil(`${person.label} to keep decoding ${other.label}`, () => others(person.page), (l) => l[0] && l[0].frames > before + 20, { timeoutMs: 10_000, intervalMs: 200 });
+    await waitUntil(`${person.label} to keep decoding the box`, () => remoteStats(person.page), (s) => s?.video?.framesDecoded > boxFrames + 20, { timeoutMs: 10_000, intervalMs: 200 });
+    assert.equal(await person.page.evaluate(() => window.homecall.state), 'inCall');
+  }
+  for (const person of [ben, cleo]) await person.page.click('#hang-up');
+  await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
+});
