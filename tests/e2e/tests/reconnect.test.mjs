@@ -112,6 +112,39 @@ test('the box killed mid-call is back at once and the page takes the call up una
   await page.close();
 });
 
+test('a page away longer than the grace period (a phone locked) comes back to its call unannounced', { timeout: 90_000 }, async () => {
+  const box = await boxFor({ reconnect_grace_secs: 1 });
+  const link = await box.createLink('Anna');
+  const page = await browser.newPage('locked-phone');
+  // The page's socket goes through the test: it can be cut, and refused
+  // while the phone is "locked".
+  let locked = false;
+  let current = null;
+  await page.routeWebSocket(/\/signal$/, (ws) => {
+    if (locked) return ws.close();
+    current = ws;
+    ws.connectToServer();
+    return undefined;
+  });
+  await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });
+  await framesBeyond(page, 10);
+  const session = await page.evaluate(() => window.homecall.session);
+  assert.equal(logCount(box, RINGING), 1);
+  locked = true;
+  await current.close();
+  // The box holds the place for a second, then ends the call.
+  await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
+  locked = false;
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await waitUntil('the box in the call again', () => box.status(), (s) => s.state === 'inCall', { timeoutMs: 15_000 });
+  await waitPageState(page, 'inCall', { timeoutMs: 15_000, failOn: FINAL_PAGE_STATES });
+  assert.equal(await page.evaluate(() => window.homecall.session), session, 'the same call');
+  assert.equal(logCount(box, RINGING), 1, 'the TV did not announce the caller again');
+  await waitBoxMedia(box, { expectedRgb: fixtures.expectedRgb, toneHz: fixtures.toneHz });
+  await page.close();
+});
+
 test('a browser without WebRTC is told so, and the box never starts its camera', { timeout: 60_000 }, async () => {
   const box = await boxFor();
   const link = await box.createLink('Anna');
