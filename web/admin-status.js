@@ -22,6 +22,9 @@ const CALL_END_WORDS = Object.freeze({
   connectionFailed: 'endedConnectionFailed',
   takenOver: 'endedTakenOver',
   boxShutdown: 'endedBoxShutdown',
+  gone: 'endedGone',
+  incompatible: 'endedIncompatible',
+  expelled: 'endedExpelled',
 });
 
 /** A camera's or microphone's state (InputView.state) → the words for it. */
