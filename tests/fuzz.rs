@@ -36,7 +36,7 @@ use homecall::device::state::{
     transition, Answering, Effect, Event, LinkRef, Phase, SessionId, State,
 };
 use homecall::limits::CandidateLimits;
-use homecall::protocol::{ClientMessage, ErrorCode, IceCandidate};
+use homecall::protocol::{ClientMessage, ErrorCode, IceCandidate, PeerSignal};
 
 /// Inputs per target when `HOMECALL_FUZZ_CASES` is not set.
 const DEFAULT_CASES: u32 = 20_000;
@@ -136,6 +136,10 @@ fn message_of_json(value: &Value) -> Option<ClientMessage> {
                         sdp_m_line_index: number(map.get("sdpMLineIndex")?)?,
                     }))
                 }
+                "toPeer" if only(&["to", "signal"]) => Some(ClientMessage::ToPeer {
+                    to: string(map.get("to")?)?,
+                    signal: peer_signal(map.get("signal")?)?,
+                }),
                 unit => unit_message(unit),
             }
         }
@@ -155,11 +159,21 @@ fn message_of_json(value: &Value) -> Option<ClientMessage> {
                     candidate: string(candidate)?,
                     sdp_m_line_index: number(index)?,
                 })),
+                ("toPeer", [to, signal]) => Some(ClientMessage::ToPeer {
+                    to: string(to)?,
+                    signal: peer_signal(signal)?,
+                }),
                 (unit, _) => unit_message(unit),
             }
         }
         _ => None,
     }
+}
+
+/// A group call's nested signal. Its own JSON is pinned by the protocol's
+/// tests; the model takes serde's reading of it and checks the envelope.
+fn peer_signal(value: &Value) -> Option<PeerSignal> {
+    serde_json::from_value(value.clone()).ok()
 }
 
 /// The messages without fields, by their tag (serde takes them whatever
@@ -309,6 +323,8 @@ enum Meaning {
     U32(u32),
     Null,
     Bool(bool),
+    /// A group call's signal, written as the page writes it.
+    Signal(PeerSignal),
     /// Anything else: another type, a number no u32 holds, deep nesting,
     /// or text that is not JSON at all.
     Other,
@@ -438,7 +454,30 @@ fn client_message() -> impl Strategy<Value = ClientMessage> {
         Just(ClientMessage::HangUp),
         Just(ClientMessage::Leaving),
         Just(ClientMessage::CannotCall),
+        (field_text(), peer_signal_strategy())
+            .prop_map(|(to, signal)| ClientMessage::ToPeer { to, signal }),
     ]
+}
+
+fn peer_signal_strategy() -> impl Strategy<Value = PeerSignal> {
+    prop_oneof![
+        field_text().prop_map(|sdp| PeerSignal::Offer { sdp }),
+        field_text().prop_map(|sdp| PeerSignal::Answer { sdp }),
+        (field_text(), field_u32()).prop_map(|(candidate, sdp_m_line_index)| {
+            PeerSignal::Ice(IceCandidate {
+                candidate,
+                sdp_m_line_index,
+            })
+        }),
+        Just(PeerSignal::Restart),
+    ]
+}
+
+fn json_signal(signal: &PeerSignal) -> Json {
+    Json {
+        text: serde_json::to_string(signal).expect("a signal serialises"),
+        meaning: Meaning::Signal(signal.clone()),
+    }
 }
 
 /// A message's fields as the page writes them.
@@ -478,6 +517,11 @@ fn fields_of(message: &ClientMessage, escape: bool) -> Vec<Field> {
         ClientMessage::HangUp => vec![tag("hangUp")],
         ClientMessage::Leaving => vec![tag("leaving")],
         ClientMessage::CannotCall => vec![tag("cannotCall")],
+        ClientMessage::ToPeer { to, signal } => vec![
+            tag("toPeer"),
+            field("to", json_str(to, escape)),
+            field("signal", json_signal(signal)),
+        ],
     }
 }
 
@@ -503,6 +547,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
             "sdp",
             "candidate",
             "sdpMLineIndex",
+            "to",
+            "signal",
             "extra",
             "Type",
             "sdpMlineIndex",
@@ -585,6 +631,7 @@ fn expected(fields: &[Field]) -> Expect {
         "hello" => &["version", "token", "resume", "keepsMedia"],
         "answer" => &["sdp"],
         "ice" => &["candidate", "sdpMLineIndex"],
+        "toPeer" => &["to", "signal"],
         _ => return Expect::Refuse,
     };
     if fields
@@ -625,6 +672,15 @@ fn expected(fields: &[Field]) -> Expect {
             })
         })(),
         "answer" => string("sdp").map(|sdp| ClientMessage::Answer { sdp }),
+        "toPeer" => (|| {
+            Some(ClientMessage::ToPeer {
+                to: string("to")?,
+                signal: match get("signal")? {
+                    Meaning::Signal(signal) => signal.clone(),
+                    _ => return None,
+                },
+            })
+        })(),
         _ => (|| {
             Some(ClientMessage::Ice(IceCandidate {
                 candidate: string("candidate")?,
