@@ -436,14 +436,20 @@ fn any_json() -> impl Strategy<Value = Json> {
 
 fn client_message() -> impl Strategy<Value = ClientMessage> {
     prop_oneof![
-        (field_u32(), field_text(), option::of(field_text()), any::<bool>()).prop_map(
-            |(version, token, resume, keeps_media)| ClientMessage::Hello {
-                version,
-                token,
-                resume,
-                keeps_media,
-            }
-        ),
+        (
+            field_u32(),
+            field_text(),
+            option::of(field_text()),
+            any::<bool>()
+        )
+            .prop_map(
+                |(version, token, resume, keeps_media)| ClientMessage::Hello {
+                    version,
+                    token,
+                    resume,
+                    keeps_media,
+                }
+            ),
         field_text().prop_map(|sdp| ClientMessage::Answer { sdp }),
         (field_text(), field_u32()).prop_map(|(candidate, sdp_m_line_index)| {
             ClientMessage::Ice(IceCandidate {
@@ -672,15 +678,32 @@ fn expected(fields: &[Field]) -> Expect {
             })
         })(),
         "answer" => string("sdp").map(|sdp| ClientMessage::Answer { sdp }),
-        "toPeer" => (|| {
-            Some(ClientMessage::ToPeer {
-                to: string("to")?,
-                signal: match get("signal")? {
-                    Meaning::Signal(signal) => signal.clone(),
-                    _ => return None,
+        "toPeer" => {
+            // The nested signal as the page writes it is taken; anything else
+            // is refused, except what serde's enum reading lets through (a
+            // variant named by its index, `[1, "v=0"]`): harmless, and lenient.
+            let to = string("to");
+            let text = fields
+                .iter()
+                .find(|f| f.key == "signal")
+                .map(|f| f.value.text.as_str());
+            return match (to, get("signal")) {
+                (Some(to), Some(Meaning::Signal(signal))) => {
+                    Expect::Accept(ClientMessage::ToPeer {
+                        to,
+                        signal: signal.clone(),
+                    })
+                }
+                (Some(to), Some(_)) => match text
+                    .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                    .and_then(|v| peer_signal(&v))
+                {
+                    Some(signal) => Expect::Lenient(ClientMessage::ToPeer { to, signal }),
+                    None => Expect::Refuse,
                 },
-            })
-        })(),
+                _ => Expect::Refuse,
+            };
+        }
         _ => (|| {
             Some(ClientMessage::Ice(IceCandidate {
                 candidate: string("candidate")?,
@@ -875,6 +898,7 @@ fn device_event() -> impl Strategy<Value = Event> {
             .prop_map(|(session, try_number)| Event::ConnectDeadline { session, try_number }),
         1 => session().prop_map(|session| Event::AnswerRefused { session }),
         1 => session().prop_map(|session| Event::CallerCannotCall { session }),
+        1 => session().prop_map(|session| Event::CallerMisbehaved { session, why: "fuzzed" }),
         1 => Just(Event::Shutdown),
     ]
 }
@@ -1122,7 +1146,8 @@ fn session_of(event: &Event) -> Option<&SessionId> {
         | Event::GraceElapsed { session, .. }
         | Event::ConnectDeadline { session, .. }
         | Event::AnswerRefused { session }
-        | Event::CallerCannotCall { session } => Some(session),
+        | Event::CallerCannotCall { session }
+        | Event::CallerMisbehaved { session, .. } => Some(session),
         Event::CallerArrived { .. } | Event::LinkRevoked { .. } | Event::Shutdown => None,
     }
 }

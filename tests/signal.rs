@@ -137,15 +137,22 @@ async fn hang_up_returns_to_waiting_and_the_next_call_works() {
 }
 
 #[tokio::test]
-async fn closing_the_socket_ends_the_call() {
-    let mut b = TestBox::start("");
+async fn a_closed_socket_holds_the_call_for_the_grace_period_then_ends_it() {
+    let mut b = TestBox::with_calls("reconnect_grace_secs = 2", "");
     let url = b.create_link("Anna");
     let (socket, _, _) = join(&b, token_of(&url)).await;
     drop(socket);
+    let closed = std::time::Instant::now();
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(b.state(), "connecting", "the caller's place is held");
     b.wait_until(
-        Duration::from_secs(5),
-        "waiting after the socket closed",
+        Duration::from_secs(10),
+        "waiting after the grace period",
         |b| b.state() == "waiting",
+    );
+    assert!(
+        closed.elapsed() >= Duration::from_secs(2),
+        "not before the grace period"
     );
 }
 
@@ -197,8 +204,8 @@ async fn sigterm_tells_the_caller_and_exits_cleanly() {
 async fn a_link_made_while_the_box_runs_works_at_once() {
     let mut b = TestBox::start("");
     let first = b.create_link("Early");
-    let (socket, _, _) = join(&b, token_of(&first)).await;
-    drop(socket);
+    let (mut socket, _, _) = join(&b, token_of(&first)).await;
+    send(&mut socket, json!({"type": "hangUp"})).await;
     b.wait_until(Duration::from_secs(5), "waiting", |b| {
         b.state() == "waiting"
     });

@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::branches::Branches;
 use super::callers::{Callers, Delivery};
+use super::engine::{BranchNet, CallMedia, MediaReport};
 use super::recent::RecentCalls;
 use super::roster::Roster;
 use super::state::{
@@ -32,7 +33,7 @@ use crate::clock::unix_now;
 use crate::config::TurnConfig;
 use crate::history::{CallHistory, CallRecord};
 use crate::limits::CandidateLimits;
-use crate::media::{CallStats, CaptureChoice, MediaEngine, MediaEvent, RemoteStats, TvCamera};
+use crate::media::{CallStats, CaptureChoice, MediaEvent, RemoteStats, TvCamera};
 use crate::protocol::{
     ClientMessage, EndReason, IceCandidate, PeerSignal, ServerMessage, PROTOCOL_VERSION,
 };
@@ -104,9 +105,13 @@ enum Command {
     Gone {
         socket: SessionId,
     },
+    Misbehaved {
+        socket: SessionId,
+        why: &'static str,
+    },
     Status(oneshot::Sender<Status>),
     CallStats(oneshot::Sender<Option<CallStats>>),
-    TvCamera(oneshot::Sender<TvCamera>),
+    TvCamera(oneshot::Sender<Option<TvCamera>>),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -150,9 +155,9 @@ impl DeviceHandle {
     /// the media pipeline may block (GStreamer state changes, file reads):
     /// the web server's threads must never wait for that, and the actor must
     /// never wait for a busy web server.
-    pub fn spawn(
+    pub fn spawn<M: CallMedia + MediaReport>(
         settings: DeviceSettings,
-        media: MediaEngine,
+        media: M,
         media_events: mpsc::UnboundedReceiver<MediaEvent>,
     ) -> std::io::Result<Self> {
         let (inbox, commands) = mpsc::channel(256);
@@ -213,11 +218,17 @@ impl DeviceHandle {
         self.send(Command::Gone { socket }).await;
     }
 
+    /// The web server closes a caller's socket for sending what no page
+    /// sends (`why`): its call ends rather than waiting for it.
+    pub async fn misbehaved(&self, socket: SessionId, why: &'static str) {
+        self.send(Command::Misbehaved { socket, why }).await;
+    }
+
     /// What the TV shows now, as a PNG: `None` when the box has no screen.
     pub async fn tv_snapshot(&self) -> Option<Result<Vec<u8>, String>> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::TvCamera(tx)).await;
-        let camera = rx.await.ok()?;
+        let camera = rx.await.ok()??;
         tokio::task::spawn_blocking(move || camera.png().map(|r| r.map_err(|e| e.to_string())))
             .await
             .ok()
@@ -267,10 +278,10 @@ impl DeviceHandle {
     }
 }
 
-struct Actor {
+struct Actor<M> {
     state: State,
     settings: DeviceSettings,
-    media: MediaEngine,
+    media: M,
     callers: Callers,
     branches: Branches,
     /// Who is in a group call, as its browsers see each other.
@@ -293,7 +304,7 @@ struct Actor {
     spent_links: HashSet<String>,
 }
 
-impl Actor {
+impl<M: CallMedia + MediaReport> Actor<M> {
     async fn run(
         mut self,
         mut commands: mpsc::Receiver<Command>,
@@ -326,6 +337,10 @@ impl Actor {
                             None => continue,
                         }
                     }
+                    Command::Misbehaved { socket, why } => match self.callers.call_of(&socket) {
+                        Some(session) => Event::CallerMisbehaved { session: session.clone(), why },
+                        None => continue,
+                    },
                     Command::Gone { socket } => match self.callers.closed(&socket) {
                         Some(session) => Event::CallerGone { session },
                         // Refused, replaced or its call ended: nothing more to do.
@@ -347,9 +362,12 @@ impl Actor {
                             .find(|c| c.phase == Phase::InCall)
                             .and_then(|c| self.branches.name(&c.session));
                         match branch {
-                            Some(branch) => self.media.call_stats(branch, move |s| {
-                                let _ = reply.send(s);
-                            }),
+                            Some(branch) => self.media.call_stats(
+                                branch,
+                                Box::new(move |s| {
+                                    let _ = reply.send(s);
+                                }),
+                            ),
                             None => {
                                 let _ = reply.send(None);
                             }
@@ -374,8 +392,12 @@ impl Actor {
         }
     }
 
-    /// Tells each browser in a call who else is in it, when that changed.
+    /// Tells each browser in a call who else is in it, when that changed
+    /// (only where a group call can happen: a limit above 2).
     fn share_roster(&mut self) {
+        if self.settings.max_participants <= 2 {
+            return;
+        }
         let members: Vec<(SessionId, String)> = self
             .state
             .calls()
@@ -476,7 +498,7 @@ impl Actor {
             None => "Waiting for a call".to_owned(),
         });
         if text != self.tv_text {
-            self.media.set_tv_text(&text);
+            self.media.show_text(&text);
             self.tv_text = text;
         }
     }
@@ -539,7 +561,7 @@ impl Actor {
             Effect::StopPeer { session } => {
                 self.callers.drop_pending(&session);
                 if let Some(branch) = self.branches.stop(&session) {
-                    if let Some(decoded) = self.media.stop_peer(&branch) {
+                    if let Some(decoded) = self.media.stop_branch(&branch) {
                         self.decoded.insert(session, decoded);
                     }
                 }
@@ -553,7 +575,7 @@ impl Actor {
             }
             Effect::ApplyAnswer { session, sdp } => {
                 let applied = match self.branches.name(&session) {
-                    Some(branch) => self.media.set_answer(branch, &sdp),
+                    Some(branch) => self.media.apply_answer(branch, &sdp),
                     None => return None,
                 };
                 if let Err(e) = applied {
@@ -563,7 +585,7 @@ impl Actor {
             }
             Effect::ApplyCandidate { session, candidate } => {
                 if let Some(branch) = self.branches.name(&session) {
-                    let _ = self.media.add_candidate(
+                    self.media.add_candidate(
                         branch,
                         candidate.sdp_m_line_index,
                         &candidate.candidate,
@@ -573,7 +595,7 @@ impl Actor {
             Effect::RequestKeyframe { session } => {
                 tracing::info!(session = %session, "in call");
                 if let Some(branch) = self.branches.name(&session) {
-                    let _ = self.media.peer_connected(branch);
+                    self.media.request_keyframe(branch);
                 }
             }
             Effect::HoldPlace {
@@ -705,10 +727,12 @@ impl Actor {
         let extra_ips = self.ice_addresses();
         let branch = self.branches.start(&session, try_number);
         tracing::debug!(session = %session, try_number, "media try");
-        if let Err(e) = self
-            .media
-            .start_peer(&branch, turn_url.as_deref(), relay_only, &extra_ips)
-        {
+        let net = BranchNet {
+            turn_url: turn_url.as_deref(),
+            relay_only,
+            extra_local_ips: &extra_ips,
+        };
+        if let Err(e) = self.media.start_branch(&branch, net) {
             tracing::error!(session = %session, error = %e, "cannot start the call's media");
             self.branches.stop(&session);
             return Some(Event::MediaFailed { session });
@@ -845,3 +869,7 @@ fn caller_event(session: SessionId, message: ClientMessage) -> Option<Event> {
         }
     })
 }
+
+#[cfg(test)]
+#[path = "actor_tests.rs"]
+mod tests;

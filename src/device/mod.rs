@@ -7,8 +7,11 @@
 mod actor;
 mod branches;
 mod callers;
+pub mod engine;
 mod ice_tally;
 mod recent;
+#[cfg(test)]
+mod recording;
 mod roster;
 pub mod state;
 

@@ -113,11 +113,18 @@ mod tests {
         let sent = roster.changes(&[member("a", "Anna")]);
         assert_eq!(sent.len(), 1);
         assert!(others(&sent[0].1).is_empty());
-        assert!(roster.changes(&[member("a", "Anna")]).is_empty(), "no change, nothing sent");
+        assert!(
+            roster.changes(&[member("a", "Anna")]).is_empty(),
+            "no change, nothing sent"
+        );
         let sent = roster.changes(&[member("a", "Anna"), member("b", "Ben")]);
         assert_eq!(sent.len(), 2);
         for (session, message) in &sent {
-            let expected = if session.as_str() == "a" { "Ben" } else { "Anna" };
+            let expected = if session.as_str() == "a" {
+                "Ben"
+            } else {
+                "Anna"
+            };
             assert_eq!(others(message), vec![expected.to_owned()]);
         }
         roster.resend(&SessionId::new("b"));

@@ -262,6 +262,12 @@ pub enum Event {
     CallerLeaving { session: SessionId },
     /// The caller's socket closed.
     CallerGone { session: SessionId },
+    /// The caller's socket was closed by the box for what no page sends
+    /// (too fast, too big, not the protocol): its call ends, unheld.
+    CallerMisbehaved {
+        session: SessionId,
+        why: &'static str,
+    },
     /// The grace period of absence `absence` is over.
     GraceElapsed { session: SessionId, absence: u32 },
     /// The box is stopping.
@@ -541,6 +547,12 @@ fn step(
             Some(_) => return Err("the caller is away already"),
             None => return Err("no such call"),
         },
+        Event::CallerMisbehaved { session, why } => {
+            if state.call(session).is_none() {
+                return Err("no such call");
+            }
+            expel(next, effects, session, why);
+        }
         Event::GraceElapsed { session, absence } => match state.call(session) {
             Some(c) if !c.present && c.absences == *absence => {
                 end_call_as(next, effects, session, |session| Effect::Forget {

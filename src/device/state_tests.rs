@@ -1029,3 +1029,19 @@ fn a_candidate_too_long_or_for_no_offered_mline_ends_the_call() {
     let (_, effects) = step(&state, candidate(0, &"x".repeat(100)));
     assert!(matches!(effects[..], [Effect::ApplyCandidate { .. }]));
 }
+
+#[test]
+fn a_socket_closed_for_misbehaving_ends_its_call_unheld() {
+    let (state, effects) = step(
+        &with_call(Phase::InCall),
+        Event::CallerMisbehaved {
+            session: s("a"),
+            why: "messages faster than the rate limit",
+        },
+    );
+    assert_eq!(state.summary(), Summary::Waiting);
+    assert_eq!(
+        effects,
+        expelled("messages faster than the rate limit", true)
+    );
+}

@@ -190,6 +190,16 @@ enum Closing {
 }
 
 impl Closing {
+    /// For the log and the call record.
+    fn why(self) -> &'static str {
+        match self {
+            Closing::TooBig => "a message over the size limit",
+            Closing::TooFast => "messages faster than the rate limit",
+            Closing::NotUnderstood => "a message that is not the protocol",
+            Closing::Binary => "a binary frame",
+        }
+    }
+
     fn frame(self) -> CloseFrame {
         let (code, reason) = match self {
             Closing::TooBig => (close_code::SIZE, "message too big"),
@@ -349,6 +359,7 @@ where
                     Incoming::Refuse(closing) => closing,
                 };
                 tracing::info!(socket = %socket, ?refusal, "caller's socket closed by the box");
+                state.device.misbehaved(socket.clone(), refusal.why()).await;
                 refuse(&mut tx, &mut rx, ErrorCode::BadMessage, Some(refusal)).await;
                 break;
             },
