@@ -33,7 +33,7 @@ use crate::clock::unix_now;
 use crate::config::TurnConfig;
 use crate::history::{CallHistory, CallRecord};
 use crate::limits::CandidateLimits;
-use crate::media::{CallStats, CaptureChoice, MediaEvent, RemoteStats, TvCamera};
+use crate::media::{CallStats, CaptureChoice, MediaError, MediaEvent, RemoteStats, TvCamera};
 use crate::protocol::{
     ClientMessage, EndReason, IceCandidate, PeerSignal, ServerMessage, PROTOCOL_VERSION,
 };
@@ -578,9 +578,19 @@ impl<M: CallMedia + MediaReport> Actor<M> {
                     Some(branch) => self.media.apply_answer(branch, &sdp),
                     None => return None,
                 };
-                if let Err(e) = applied {
-                    tracing::warn!(session = %session, error = %e, "caller's answer refused");
-                    return Some(Event::AnswerRefused { session });
+                match applied {
+                    Ok(()) => {}
+                    // What no browser sends: the caller's fault.
+                    Err(MediaError::BadSdp) => {
+                        return Some(Event::CallerMisbehaved {
+                            session,
+                            why: "an answer the box cannot read",
+                        })
+                    }
+                    Err(e) => {
+                        tracing::warn!(session = %session, error = %e, "the answer could not be applied");
+                        return Some(Event::MediaFailed { session });
+                    }
                 }
             }
             Effect::ApplyCandidate { session, candidate } => {
@@ -818,7 +828,8 @@ impl<M: CallMedia + MediaReport> Actor<M> {
             session: branch, ..
         }
         | MediaEvent::Connected { session: branch }
-        | MediaEvent::Failed { session: branch }) = &event;
+        | MediaEvent::Failed { session: branch }
+        | MediaEvent::AnswerRefused { session: branch }) = &event;
         let Some(session) = self.branches.call(branch).cloned() else {
             tracing::debug!(branch = %branch, "event from a media try that is over");
             return None;
@@ -836,6 +847,7 @@ impl<M: CallMedia + MediaReport> Actor<M> {
             },
             MediaEvent::Connected { .. } => Event::MediaConnected { session },
             MediaEvent::Failed { .. } => Event::MediaFailed { session },
+            MediaEvent::AnswerRefused { .. } => Event::AnswerRefused { session },
         })
     }
 

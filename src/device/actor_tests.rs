@@ -343,31 +343,56 @@ async fn an_away_caller_that_does_not_come_back_ends_after_the_grace_period() {
     );
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn an_answer_the_engine_refuses_ends_the_call_as_incompatible() {
-    let b = Box_::new(2, RecordingMedia::refusing_answers());
-    let mut rx = b.arrive("s1", None, false, &link("L1", false), 16).await;
-    b.asked("start_branch s1-1").await;
-    b.media_event(MediaEvent::Offer {
-        session: "s1-1".into(),
-        sdp: OFFER.into(),
-    });
-    b.settle().await;
-    b.device
-        .from_caller(
-            SessionId::new("s1"),
-            ClientMessage::Answer { sdp: OFFER.into() },
-        )
-        .await;
-    b.asked("stop_capture").await;
+/// Everything `rx` gets until its socket is closed.
+async fn last_words(rx: &mut mpsc::Receiver<ToCaller>) -> Vec<ServerMessage> {
     let mut seen = Vec::new();
-    while let ToCaller::Message(m) = next(&mut rx).await {
+    while let ToCaller::Message(m) = next(rx).await {
         seen.push(m);
     }
-    assert!(
-        seen.contains(&ServerMessage::Ended {
-            reason: EndReason::Incompatible
-        }),
-        "{seen:?}"
-    );
+    seen
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_answer_the_engine_cannot_read_expels_and_one_it_refuses_is_incompatible() {
+    for refused_later in [false, true] {
+        let media = if refused_later {
+            RecordingMedia::default()
+        } else {
+            RecordingMedia::refusing_answers()
+        };
+        let b = Box_::new(2, media);
+        let mut rx = b.arrive("s1", None, false, &link("L1", false), 16).await;
+        b.asked("start_branch s1-1").await;
+        b.media_event(MediaEvent::Offer {
+            session: "s1-1".into(),
+            sdp: OFFER.into(),
+        });
+        b.settle().await;
+        b.device
+            .from_caller(
+                SessionId::new("s1"),
+                ClientMessage::Answer { sdp: OFFER.into() },
+            )
+            .await;
+        b.asked("answer s1-1").await;
+        if refused_later {
+            // webrtcbin reads it, then finds nothing in common.
+            b.media_event(MediaEvent::AnswerRefused {
+                session: "s1-1".into(),
+            });
+        }
+        b.asked("stop_capture").await;
+        let seen = last_words(&mut rx).await;
+        let expected = if refused_later {
+            ServerMessage::Ended {
+                reason: EndReason::Incompatible,
+            }
+        } else {
+            ServerMessage::Error {
+                code: ErrorCode::BadMessage,
+                until: None,
+            }
+        };
+        assert!(seen.contains(&expected), "{seen:?}");
+    }
 }

@@ -71,7 +71,7 @@ impl CallMedia for RecordingMedia {
     fn apply_answer(&self, branch: &str, _sdp: &str) -> Result<(), MediaError> {
         self.note(format!("answer {branch}"));
         if self.refuse_answers {
-            return Err(MediaError::Pipeline("answer refused".into()));
+            return Err(MediaError::BadSdp);
         }
         Ok(())
     }

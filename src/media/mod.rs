@@ -110,6 +110,10 @@ pub enum MediaEvent {
     Failed {
         session: String,
     },
+    /// webrtcbin refused the caller's answer (no codec or transport in common).
+    AnswerRefused {
+        session: String,
+    },
 }
 
 /// The sending end of the engine's event channel, usable from GStreamer threads.

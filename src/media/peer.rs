@@ -195,7 +195,7 @@ impl Peer {
             };
             if refused {
                 tracing::warn!(session = %session, "webrtcbin refused the caller's answer");
-                events.send(MediaEvent::Failed { session });
+                events.send(MediaEvent::AnswerRefused { session });
             }
         });
         self.webrtc
