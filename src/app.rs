@@ -54,6 +54,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             resume_window_secs: config.resume_window_secs,
             connect_limit: std::time::Duration::from_secs(config.connect_timeout_secs),
             state_dir: Some(config.state_dir.clone()),
+            box_name: config.box_name.clone(),
+            tv_language: config.media.tv_language,
         },
         engine,
         events_rx,

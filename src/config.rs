@@ -13,6 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::admin::AllowList;
+use crate::device::TvLanguage;
 use crate::limits::{Limits, RawLimits};
 use crate::settings::{AutoAnswer, Devices, Quality, Settings};
 use crate::tls::CertificateSource;
@@ -48,6 +49,8 @@ pub struct Config {
     pub resume_window_secs: u64,
     /// How long one media try may take to connect before the box builds another.
     pub connect_timeout_secs: u64,
+    /// Whom callers call ("Grandma"), shown on their page before they press Call.
+    pub box_name: Option<String>,
     /// What the admin can change, as the box leaves the factory.
     pub factory_settings: Settings,
     pub turn: Option<TurnConfig>,
@@ -120,6 +123,8 @@ pub struct MediaConfig {
     /// Extra local addresses for ICE; empty means "find them", adding
     /// loopback when it is the only interface up.
     pub ice_local_addresses: Vec<IpAddr>,
+    /// The language of what the TV says.
+    pub tv_language: TvLanguage,
 }
 
 #[derive(Debug, Clone)]
@@ -240,6 +245,7 @@ struct RawMedia {
     tv_output: Spanned<String>,
     audio_output: String,
     ice_local_addresses: Spanned<Vec<String>>,
+    tv_language: TvLanguage,
 }
 
 impl Default for RawMedia {
@@ -267,6 +273,7 @@ impl Default for RawMedia {
             tv_output: Spanned::new(0..0, "auto".into()),
             audio_output: "auto".into(),
             ice_local_addresses: Spanned::new(0..0, Vec::new()),
+            tv_language: TvLanguage::default(),
         }
     }
 }
@@ -280,6 +287,7 @@ struct RawCalls {
     reconnect_grace_secs: Spanned<u64>,
     resume_window_secs: Spanned<u64>,
     connect_timeout_secs: Spanned<u64>,
+    box_name: Option<Spanned<String>>,
 }
 
 impl Default for RawCalls {
@@ -292,6 +300,7 @@ impl Default for RawCalls {
             reconnect_grace_secs: Spanned::new(0..0, 20),
             resume_window_secs: Spanned::new(0..0, 300),
             connect_timeout_secs: Spanned::new(0..0, 20),
+            box_name: None,
         }
     }
 }
@@ -481,6 +490,23 @@ impl Config {
             ));
         }
 
+        let box_name = match &raw.calls.box_name {
+            None => None,
+            Some(name) => {
+                let trimmed = name.get_ref().trim();
+                if trimmed.is_empty()
+                    || trimmed.chars().count() > 40
+                    || trimmed.chars().any(char::is_control)
+                {
+                    return Err(invalid(
+                        at(name.span()),
+                        "box_name must be 1 to 40 characters, on one line".into(),
+                    ));
+                }
+                Some(trimmed.to_owned())
+            }
+        };
+
         let auto_answer = AutoAnswer {
             enabled: raw.calls.auto_answer,
             countdown_secs: *raw.calls.countdown_secs.get_ref(),
@@ -555,11 +581,13 @@ impl Config {
                     dev => AudioOutput::Device(dev.to_owned()),
                 },
                 ice_local_addresses,
+                tv_language: m.tv_language,
             },
             max_participants,
             reconnect_grace_secs,
             resume_window_secs,
             connect_timeout_secs,
+            box_name,
             factory_settings: Settings {
                 auto_answer,
                 quality: Some(Quality {

@@ -35,6 +35,8 @@ pub enum ClientMessage {
     /// First message on a socket: the link's token, and the session of a call
     /// this page had before a reload or network loss, to take it up again
     /// (`keepsMedia`: the page's media connection to that call still works).
+    /// `ready: false`: the person has not pressed Call yet — the box admits
+    /// the page (or says why not) but announces nothing until `ready`.
     #[serde(rename_all = "camelCase")]
     Hello {
         version: u32,
@@ -43,7 +45,15 @@ pub enum ClientMessage {
         resume: Option<String>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         keeps_media: bool,
+        #[serde(default = "yes", skip_serializing_if = "is_yes")]
+        ready: bool,
     },
+    /// The person pressed Call and the browser has answered the camera
+    /// question: the box may ring now.
+    Ready,
+    /// What this page sends now: its camera (on, turned off, or none at
+    /// all) and whether its microphone is on. The TV says so.
+    Sending { camera: Camera, microphone: bool },
     /// The page's SDP answer to the box's offer.
     Answer { sdp: String },
     /// One ICE candidate gathered by the page.
@@ -68,6 +78,7 @@ pub enum ServerMessage {
     Ringing { seconds: u32 },
     /// The caller is admitted: the session id and the ICE servers to use.
     /// `resumed`: the call existed before this socket (see `Hello::resume`).
+    /// `boxName`: whom the page calls ("Grandma"), when the family named the box.
     #[serde(rename_all = "camelCase")]
     Welcome {
         version: u32,
@@ -75,6 +86,8 @@ pub enum ServerMessage {
         ice_servers: Vec<IceServer>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         resumed: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        box_name: Option<String>,
     },
     /// The box's SDP offer.
     Offer { sdp: String },
@@ -99,6 +112,25 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         until: Option<String>,
     },
+}
+
+/// A caller's camera, as its page reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Camera {
+    On,
+    /// The person turned it off.
+    Off,
+    /// The page has none (refused, missing, or busy elsewhere).
+    None,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
 }
 
 /// What browsers in a group call tell each other, through the box.
@@ -209,6 +241,7 @@ mod tests {
                 token: "abc".into(),
                 resume: None,
                 keeps_media: false,
+                ready: true,
             },
         );
         client(
@@ -218,6 +251,7 @@ mod tests {
                 token: "abc".into(),
                 resume: Some("s1".into()),
                 keeps_media: false,
+                ready: true,
             },
         );
         client(
@@ -227,6 +261,7 @@ mod tests {
                 token: "abc".into(),
                 resume: Some("s1".into()),
                 keeps_media: true,
+                ready: true,
             },
         );
     }
@@ -247,6 +282,40 @@ mod tests {
         client(json!({"type": "hangUp"}), ClientMessage::HangUp);
         client(json!({"type": "leaving"}), ClientMessage::Leaving);
         client(json!({"type": "cannotCall"}), ClientMessage::CannotCall);
+        client(json!({"type": "ready"}), ClientMessage::Ready);
+        client(
+            json!({"type": "hello", "version": 1, "token": "abc", "ready": false}),
+            ClientMessage::Hello {
+                version: 1,
+                token: "abc".into(),
+                resume: None,
+                keeps_media: false,
+                ready: false,
+            },
+        );
+        for (raw, camera) in [
+            ("on", Camera::On),
+            ("off", Camera::Off),
+            ("none", Camera::None),
+        ] {
+            client(
+                json!({"type": "sending", "camera": raw, "microphone": true}),
+                ClientMessage::Sending {
+                    camera,
+                    microphone: true,
+                },
+            );
+        }
+        server(
+            json!({"type": "welcome", "version": 1, "session": "s", "iceServers": [], "boxName": "Grandma"}),
+            ServerMessage::Welcome {
+                version: 1,
+                session: "s".into(),
+                ice_servers: vec![],
+                resumed: false,
+                box_name: Some("Grandma".into()),
+            },
+        );
     }
 
     #[test]
@@ -317,6 +386,7 @@ mod tests {
                     },
                 ],
                 resumed: false,
+                box_name: None,
             },
         );
         server(
@@ -326,6 +396,7 @@ mod tests {
                 session: "5f2a".into(),
                 ice_servers: vec![],
                 resumed: true,
+                box_name: None,
             },
         );
     }

@@ -29,6 +29,8 @@ use super::roster::Roster;
 use super::state::{
     transition, Answering, Call, Effect, Event, LinkRef, Phase, SessionId, State, Summary,
 };
+use super::tv_words::tv_text;
+pub use super::tv_words::TvLanguage;
 use crate::clock::unix_now;
 use crate::config::TurnConfig;
 use crate::history::{CallHistory, CallRecord};
@@ -51,6 +53,9 @@ pub(super) const PENDING_LIMIT: usize = 256;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ToCaller {
     Message(ServerMessage),
+    /// The call is really made (the person pressed Call): the web server
+    /// counts it on its link. Nothing goes to the page.
+    Placed,
     /// Close the socket (after the messages before it).
     Close,
 }
@@ -87,6 +92,8 @@ pub struct Arrival {
     pub resume: Option<SessionId>,
     /// The page's media connection to `resume` still works.
     pub keeps_media: bool,
+    /// The person has pressed Call (see `ClientMessage::Hello::ready`).
+    pub ready: bool,
     /// The link is spent (one-time, used): only `resume` may come back.
     pub resume_only: bool,
     pub link: LinkRef,
@@ -147,6 +154,10 @@ pub struct DeviceSettings {
     pub connect_limit: Duration,
     /// Where the calls of a moment ago are kept (`None`: in memory).
     pub state_dir: Option<PathBuf>,
+    /// Whom callers call ("Grandma"), shown on their page; `None`: unnamed.
+    pub box_name: Option<String>,
+    /// The language of what the TV says.
+    pub tv_language: TvLanguage,
 }
 
 impl DeviceHandle {
@@ -402,7 +413,7 @@ impl<M: CallMedia + MediaReport> Actor<M> {
             .state
             .calls()
             .iter()
-            .filter(|c| c.phase != Phase::Ringing)
+            .filter(|c| matches!(c.phase, Phase::Connecting | Phase::InCall))
             .map(|c| (c.session.clone(), c.link.label.clone()))
             .collect();
         for (session, message) in self.roster.changes(&members) {
@@ -416,7 +427,7 @@ impl<M: CallMedia + MediaReport> Actor<M> {
         let in_call = |s: &SessionId| {
             self.state
                 .call(s)
-                .is_some_and(|c| c.phase != Phase::Ringing)
+                .is_some_and(|c| matches!(c.phase, Phase::Connecting | Phase::InCall))
         };
         let (Some(target), Some(sender)) = (
             self.roster.session_of(to).cloned(),
@@ -443,6 +454,7 @@ impl<M: CallMedia + MediaReport> Actor<M> {
             resume,
             keeps_media,
             resume_only,
+            ready,
             link,
         } = arrival;
         let socket = caller.socket;
@@ -463,6 +475,7 @@ impl<M: CallMedia + MediaReport> Actor<M> {
                 resume: None,
                 keeps_media: false,
                 resume_only: false,
+                ready: true,
                 link,
                 answering: Answering::Restored,
             };
@@ -480,6 +493,7 @@ impl<M: CallMedia + MediaReport> Actor<M> {
             resume,
             keeps_media,
             resume_only,
+            ready,
             link,
             answering,
         }
@@ -487,16 +501,11 @@ impl<M: CallMedia + MediaReport> Actor<M> {
 
     /// Puts on the TV who is calling, or the waiting screen with its notice.
     fn show_on_tv(&mut self) {
-        let ringing = self
-            .state
-            .calls()
-            .iter()
-            .find(|c| c.phase == Phase::Ringing)
-            .map(|c| format!("{} is calling…", c.link.label));
-        let text = ringing.unwrap_or_else(|| match &self.notice {
-            Some(notice) => format!("Waiting for a call\n{notice}"),
-            None => "Waiting for a call".to_owned(),
-        });
+        let text = tv_text(
+            self.settings.tv_language,
+            self.state.calls(),
+            self.notice.as_deref(),
+        );
         if text != self.tv_text {
             self.media.show_text(&text);
             self.tv_text = text;
@@ -534,6 +543,18 @@ impl<M: CallMedia + MediaReport> Actor<M> {
                 session,
                 resumed,
             } => self.welcome(&socket, &session, resumed),
+            Effect::Placed { session } => {
+                let one_time = self
+                    .state
+                    .call(&session)
+                    .filter(|c| c.link.one_time)
+                    .map(|c| c.link.id.clone());
+                if let Some(link) = one_time {
+                    self.spent_links.insert(link);
+                }
+                self.begin(&session);
+                self.callers.placed(&session);
+            }
             Effect::Refuse {
                 socket,
                 code,
@@ -663,17 +684,9 @@ impl<M: CallMedia + MediaReport> Actor<M> {
             }));
             let _ = replaced.try_send(ToCaller::Close);
         }
-        if !self.started.contains_key(session) {
-            let link = self.state.call(session).map(|c| c.link.clone());
-            if let Some(link) = link.as_ref().filter(|l| l.one_time) {
-                self.spent_links.insert(link.id.clone());
-            }
-            if let Some(link) = &link {
-                self.recent.began(session, &link.id);
-            }
-            let label = link.map(|l| l.label).unwrap_or_default();
-            self.started
-                .insert(session.clone(), (unix_now(), Instant::now(), label));
+        if resumed && !self.started.contains_key(session) {
+            // A call of a moment ago, back after the box restarted.
+            self.begin(session);
         }
         let ice_servers = self
             .settings
@@ -688,12 +701,24 @@ impl<M: CallMedia + MediaReport> Actor<M> {
                 session: session.to_string(),
                 ice_servers,
                 resumed,
+                box_name: self.settings.box_name.clone(),
             },
         );
         for message in self.callers.take_pending(session) {
             self.tell(session, message);
         }
         self.roster.resend(session);
+    }
+
+    /// The call `session` is made: its start is noted for the record and
+    /// the recent calls.
+    fn begin(&mut self, session: &SessionId) {
+        let Some(link) = self.state.call(session).map(|c| c.link.clone()) else {
+            return;
+        };
+        self.recent.began(session, &link.id);
+        self.started
+            .insert(session.clone(), (unix_now(), Instant::now(), link.label));
     }
 
     fn start_capture(&mut self) {
@@ -873,6 +898,12 @@ fn caller_event(session: SessionId, message: ClientMessage) -> Option<Event> {
         ClientMessage::HangUp => Event::CallerHungUp { session },
         ClientMessage::Leaving => Event::CallerLeaving { session },
         ClientMessage::CannotCall => Event::CallerCannotCall { session },
+        ClientMessage::Ready => Event::CallerReady { session },
+        ClientMessage::Sending { camera, microphone } => Event::CallerSending {
+            session,
+            camera,
+            microphone,
+        },
         // Passed on by the actor before it comes here.
         ClientMessage::ToPeer { .. } => return None,
         ClientMessage::Hello { .. } => {

@@ -42,6 +42,8 @@ impl Box_ {
             resume_window_secs: 300,
             connect_limit: Duration::from_secs(30),
             state_dir: None,
+            box_name: Some("Grandma".into()),
+            tv_language: TvLanguage::En,
         };
         let (events, events_rx) = mpsc::unbounded_channel();
         let device = DeviceHandle::spawn(settings, media.clone(), events_rx).expect("spawn");
@@ -71,6 +73,7 @@ impl Box_ {
                 },
                 resume: resume.map(SessionId::new),
                 keeps_media,
+                ready: true,
                 resume_only: false,
                 link: link.clone(),
             })
@@ -118,9 +121,12 @@ async fn next(rx: &mut mpsc::Receiver<ToCaller>) -> ToCaller {
 }
 
 async fn message(rx: &mut mpsc::Receiver<ToCaller>) -> ServerMessage {
-    match next(rx).await {
-        ToCaller::Message(m) => m,
-        ToCaller::Close => panic!("closed instead of a message"),
+    loop {
+        match next(rx).await {
+            ToCaller::Message(m) => return m,
+            ToCaller::Placed => continue,
+            ToCaller::Close => panic!("closed instead of a message"),
+        }
     }
 }
 
@@ -346,10 +352,13 @@ async fn an_away_caller_that_does_not_come_back_ends_after_the_grace_period() {
 /// Everything `rx` gets until its socket is closed.
 async fn last_words(rx: &mut mpsc::Receiver<ToCaller>) -> Vec<ServerMessage> {
     let mut seen = Vec::new();
-    while let ToCaller::Message(m) = next(rx).await {
-        seen.push(m);
+    loop {
+        match next(rx).await {
+            ToCaller::Message(m) => seen.push(m),
+            ToCaller::Placed => {}
+            ToCaller::Close => return seen,
+        }
     }
-    seen
 }
 
 #[tokio::test(flavor = "current_thread")]

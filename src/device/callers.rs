@@ -94,7 +94,7 @@ impl Callers {
                 Err(mpsc::error::TrySendError::Closed(ToCaller::Message(message))) => {
                     self.queue(to, message, call_exists)
                 }
-                Err(mpsc::error::TrySendError::Closed(ToCaller::Close)) => Delivery::Lost,
+                Err(mpsc::error::TrySendError::Closed(_)) => Delivery::Lost,
             },
             None => self.queue(to, message, call_exists),
         }
@@ -110,6 +110,14 @@ impl Callers {
         }
         queue.push(message);
         Delivery::Queued
+    }
+
+    /// Tells `call`'s socket that the call is placed (see `ToCaller::Placed`).
+    pub fn placed(&mut self, call: &SessionId) {
+        let socket = self.socket_of.get(call).unwrap_or(call);
+        if let Some(outbox) = self.outboxes.get(socket) {
+            let _ = outbox.try_send(ToCaller::Placed);
+        }
     }
 
     /// What waited for `call` while its caller was away (emptied).

@@ -14,6 +14,7 @@ mod recent;
 mod recording;
 mod roster;
 pub mod state;
+mod tv_words;
 
-pub use actor::{Arrival, CallerLink, DeviceHandle, DeviceSettings, Status, ToCaller};
+pub use actor::{Arrival, CallerLink, DeviceHandle, DeviceSettings, Status, ToCaller, TvLanguage};
 pub use state::{Call, LinkRef, Phase, SessionId, Summary};

@@ -8,8 +8,9 @@
 //! as [`Illegal`] so the actor can log them.
 //!
 //! ```text
-//!            CallerArrived              CountdownElapsed              MediaConnected
-//! waiting ─────────────────► ringing ─────────────────► connecting ─────────────────► in call
+//!         CallerArrived          CallerReady            CountdownElapsed            MediaConnected
+//! waiting ────────────► asking ────────────► ringing ────────────────► connecting ──────────────► in call
+//!        (ready at once: straight to ringing)
 //!    ▲     (countdown 0 goes straight to connecting)      │ ▲  MediaFailed: rebuilt,    │
 //!    │                                                    │ └─ at most 3 tries ◄────────┘
 //!    └─────────────── ended ◄─────────────────────────────┴─ CallerHungUp, GraceElapsed,
@@ -35,7 +36,7 @@ use std::fmt;
 
 pub use super::ice_tally::IceTally;
 use crate::limits::CandidateLimits;
-use crate::protocol::{EndReason, ErrorCode, IceCandidate};
+use crate::protocol::{Camera, EndReason, ErrorCode, IceCandidate};
 
 /// Media tries in a row that may fail (never connect) before a call ends.
 pub const MAX_TRIES: u32 = 3;
@@ -66,7 +67,10 @@ impl fmt::Display for SessionId {
 /// Where one call stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
-    /// Admitted; the TV announces the caller before the box answers.
+    /// Admitted, but the person has not pressed Call yet (the page is asking
+    /// for the camera): nothing is announced, no place is taken.
+    Asking,
+    /// Placed; the TV announces the caller before the box answers.
     Ringing,
     /// Answered; offer, answer and ICE under way.
     Connecting,
@@ -77,7 +81,12 @@ pub enum Phase {
 impl Phase {
     /// Whether the call has a media branch (and needs the camera).
     fn has_media(self) -> bool {
-        !matches!(self, Phase::Ringing)
+        matches!(self, Phase::Connecting | Phase::InCall)
+    }
+
+    /// Whether the call takes one of the box's places (and shows on the TV).
+    pub fn placed(self) -> bool {
+        !matches!(self, Phase::Asking)
     }
 }
 
@@ -110,6 +119,11 @@ pub struct Call {
     pub tries: u32,
     /// Media tries in a row that failed (never connected).
     pub failures: u32,
+    /// How long the TV announces the call once it is placed (0: at once).
+    pub countdown: u32,
+    /// What the caller's page says it sends.
+    pub camera: Camera,
+    pub microphone: bool,
 }
 
 impl Call {
@@ -125,6 +139,9 @@ impl Call {
             absences: 0,
             tries: 0,
             failures: 0,
+            countdown: 0,
+            camera: Camera::On,
+            microphone: true,
         }
     }
 }
@@ -185,11 +202,16 @@ impl State {
             Summary::InCall
         } else if self.calls.iter().any(|c| c.phase == Phase::Connecting) {
             Summary::Connecting
-        } else if self.calls.is_empty() {
-            Summary::Waiting
-        } else {
+        } else if self.calls.iter().any(|c| c.phase == Phase::Ringing) {
             Summary::Ringing
+        } else {
+            Summary::Waiting
         }
+    }
+
+    /// Whether every place is taken (pages still asking take none).
+    fn full(&self) -> bool {
+        self.calls.iter().filter(|c| c.phase.placed()).count() >= self.max_callers
     }
 
     /// The call `session`, if the box is in it.
@@ -225,8 +247,18 @@ pub enum Event {
         resume: Option<SessionId>,
         keeps_media: bool,
         resume_only: bool,
+        /// The person has pressed Call already (a reload, a return).
+        ready: bool,
         link: LinkRef,
         answering: Answering,
+    },
+    /// The person pressed Call (and the browser has its answer about the camera).
+    CallerReady { session: SessionId },
+    /// What the caller's page sends now.
+    CallerSending {
+        session: SessionId,
+        camera: Camera,
+        microphone: bool,
     },
     /// The announcement of a ringing call is over: answer it.
     CountdownElapsed { session: SessionId },
@@ -292,6 +324,8 @@ pub enum Effect {
         code: ErrorCode,
         until: Option<String>,
     },
+    /// The call is really made: count it on its link (a one-time link is spent).
+    Placed { session: SessionId },
     /// Announce the caller on the TV (label, chime), tell the caller it rings,
     /// and report [`Event::CountdownElapsed`] after `seconds`.
     Announce { session: SessionId, seconds: u32 },
@@ -387,6 +421,7 @@ fn step(
             resume,
             keeps_media,
             resume_only,
+            ready,
             link,
             answering,
         } => {
@@ -399,15 +434,43 @@ fn step(
                 .and_then(|r| state.call(r))
                 .filter(|c| c.link.id == link.id);
             match resumed {
-                Some(call) => take_up(next, effects, socket, &call.session, *keeps_media),
+                Some(call) => {
+                    let session = call.session.clone();
+                    take_up(next, effects, socket, &session, *keeps_media);
+                    if *ready
+                        && next
+                            .call(&session)
+                            .is_some_and(|c| c.phase == Phase::Asking)
+                    {
+                        place(next, effects, &session);
+                    }
+                }
                 None if *resume_only => effects.push(Effect::Refuse {
                     socket: socket.clone(),
                     code: ErrorCode::LinkNoLongerValid,
                     until: None,
                 }),
-                None => admit(state, next, effects, socket, session, link, answering),
+                None => admit(
+                    state, next, effects, socket, session, link, answering, *ready,
+                ),
             }
         }
+        Event::CallerReady { session } => match state.phase_of(session) {
+            Some(Phase::Asking) => place(next, effects, session),
+            Some(_) => return Err("the call is placed already"),
+            None => return Err("no such call"),
+        },
+        Event::CallerSending {
+            session,
+            camera,
+            microphone,
+        } => match next.call_mut(session) {
+            Some(call) => {
+                call.camera = *camera;
+                call.microphone = *microphone;
+            }
+            None => return Err("no such call"),
+        },
         Event::CountdownElapsed { session } => match state.phase_of(session) {
             Some(Phase::Ringing) => {
                 answer(state, next, effects, session);
@@ -476,7 +539,7 @@ fn step(
                 }
                 Phase::Connecting => None,
                 Phase::InCall => Some("answer after the call connected"),
-                Phase::Ringing => Some("answer before the box offered"),
+                Phase::Asking | Phase::Ringing => Some("answer before the box offered"),
             };
             match wrong {
                 Some(why) => expel(next, effects, session, why),
@@ -517,12 +580,16 @@ fn step(
                 });
             }
             Some(Phase::InCall) => return Err("already connected"),
-            Some(Phase::Ringing) => return Err("media before the call was answered"),
+            Some(Phase::Asking | Phase::Ringing) => {
+                return Err("media before the call was answered")
+            }
             None => return Err("no such call"),
         },
         Event::MediaFailed { session } => match state.phase_of(session) {
             Some(Phase::Connecting | Phase::InCall) => media_failed(next, effects, session),
-            Some(Phase::Ringing) => return Err("media failed before the call was answered"),
+            Some(Phase::Asking | Phase::Ringing) => {
+                return Err("media failed before the call was answered")
+            }
             None => return Err("no such call"),
         },
         Event::CallerHungUp { session } => {
@@ -583,7 +650,9 @@ fn step(
     Ok(())
 }
 
-/// A new call on `socket`, answered as `answering` says.
+/// A new call on `socket`, answered as `answering` says once the person is
+/// `ready` (pressed Call); until then it is asking, and nothing is announced.
+#[allow(clippy::too_many_arguments)]
 fn admit(
     state: &State,
     next: &mut State,
@@ -592,6 +661,7 @@ fn admit(
     session: &SessionId,
     link: &LinkRef,
     answering: &Answering,
+    ready: bool,
 ) {
     let refuse = |code, until| Effect::Refuse {
         socket: socket.clone(),
@@ -606,23 +676,57 @@ fn admit(
         Answering::AfterCountdown { seconds } => *seconds,
         Answering::Restored => 0,
     };
-    if state.calls.len() >= state.max_callers {
+    if state.full() {
         return effects.push(refuse(ErrorCode::Busy, None));
     }
+    let restored = *answering == Answering::Restored;
     effects.push(Effect::Welcome {
         socket: socket.clone(),
         session: session.clone(),
-        resumed: *answering == Answering::Restored,
+        resumed: restored,
     });
-    next.calls
-        .push(Call::new(session.clone(), Phase::Ringing, link.clone()));
-    if countdown > 0 {
+    let mut call = Call::new(session.clone(), Phase::Asking, link.clone());
+    call.countdown = countdown;
+    next.calls.push(call);
+    if restored {
+        // A call of a moment ago: placed and counted already.
+        announce_or_answer(next, effects, session);
+    } else if ready {
+        place(next, effects, session);
+    }
+}
+
+/// The person pressed Call: the call takes a place (or is told busy), is
+/// counted on its link, and rings.
+fn place(next: &mut State, effects: &mut Vec<Effect>, session: &SessionId) {
+    if next.full() {
+        next.calls.retain(|c| &c.session != session);
+        return effects.push(Effect::Refuse {
+            socket: session.clone(),
+            code: ErrorCode::Busy,
+            until: None,
+        });
+    }
+    effects.push(Effect::Placed {
+        session: session.clone(),
+    });
+    announce_or_answer(next, effects, session);
+}
+
+/// Rings (after the call's countdown) or answers at once.
+fn announce_or_answer(next: &mut State, effects: &mut Vec<Effect>, session: &SessionId) {
+    let before = next.clone();
+    let Some(call) = next.call_mut(session) else {
+        return;
+    };
+    call.phase = Phase::Ringing;
+    if call.countdown > 0 {
         effects.push(Effect::Announce {
             session: session.clone(),
-            seconds: countdown,
+            seconds: call.countdown,
         });
     } else {
-        answer(state, next, effects, session);
+        answer(&before, next, effects, session);
     }
 }
 

@@ -35,6 +35,7 @@ fn arrival(id: &str, answering: Answering) -> Event {
         resume: None,
         keeps_media: false,
         resume_only: false,
+        ready: true,
         link: link(),
         answering,
     }
@@ -47,6 +48,7 @@ fn resuming(id: &str, old: &str, resume_only: bool) -> Event {
         resume: Some(s(old)),
         keeps_media: false,
         resume_only,
+        ready: true,
         link: link(),
         answering: NOW,
     }
@@ -60,6 +62,7 @@ fn kept(id: &str, old: &str) -> Event {
         resume: Some(s(old)),
         keeps_media: true,
         resume_only: false,
+        ready: true,
         link: link(),
         answering: NOW,
     }
@@ -118,6 +121,7 @@ fn first_caller_is_welcomed_and_capture_starts() {
                 session: s("a"),
                 resumed: false
             },
+            Effect::Placed { session: s("a") },
             Effect::StartCapture,
             Effect::StartPeer {
                 session: s("a"),
@@ -155,6 +159,7 @@ fn a_larger_limit_admits_a_second_caller_without_restarting_capture() {
                 session: s("b"),
                 resumed: false
             },
+            Effect::Placed { session: s("b") },
             Effect::StartPeer {
                 session: s("b"),
                 try_number: 1
@@ -585,6 +590,7 @@ fn a_call_of_a_moment_ago_comes_back_unannounced_whatever_the_settings() {
         resume: None,
         keeps_media: false,
         resume_only: false,
+        ready: true,
         link: link(),
         answering: Answering::Restored,
     };
@@ -627,6 +633,7 @@ fn only_a_page_of_the_same_link_takes_a_call_over() {
         resume: Some(s("a")),
         keeps_media: false,
         resume_only: false,
+        ready: true,
         link: LinkRef {
             id: "other".into(),
             label: "Eve".into(),
@@ -686,6 +693,7 @@ fn a_countdown_rings_first_and_answers_when_it_elapses() {
                 session: s("a"),
                 resumed: false
             },
+            Effect::Placed { session: s("a") },
             Effect::Announce {
                 session: s("a"),
                 seconds: 3
@@ -779,6 +787,7 @@ fn revoking_a_link_ends_its_calls_only() {
         resume: None,
         keeps_media: false,
         resume_only: false,
+        ready: true,
         link: LinkRef {
             id: "L2".into(),
             label: "Ben".into(),
@@ -1044,4 +1053,90 @@ fn a_socket_closed_for_misbehaving_ends_its_call_unheld() {
         effects,
         expelled("messages faster than the rate limit", true)
     );
+}
+
+/// A page that has not pressed Call yet.
+fn asking(id: &str, countdown: u32) -> Event {
+    Event::CallerArrived {
+        socket: s(id),
+        session: s(id),
+        resume: None,
+        keeps_media: false,
+        resume_only: false,
+        ready: false,
+        link: link(),
+        answering: Answering::AfterCountdown { seconds: countdown },
+    }
+}
+
+#[test]
+fn a_page_asking_its_person_is_admitted_quietly_and_rings_when_ready() {
+    let (state, effects) = step(&State::waiting(2), asking("a", 3));
+    assert_eq!(
+        effects,
+        vec![Effect::Welcome {
+            socket: s("a"),
+            session: s("a"),
+            resumed: false
+        }],
+        "nothing announced, nothing started, the link not spent"
+    );
+    assert_eq!(state.summary(), Summary::Waiting);
+    let (state, effects) = step(&state, Event::CallerReady { session: s("a") });
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Placed { session: s("a") },
+            Effect::Announce {
+                session: s("a"),
+                seconds: 3
+            },
+        ]
+    );
+    assert_eq!(state.summary(), Summary::Ringing);
+    assert_illegal(&state, Event::CallerReady { session: s("a") });
+}
+
+#[test]
+fn pages_still_asking_take_no_place_and_the_first_ready_gets_it() {
+    let (state, _) = step(&State::waiting(2), asking("a", 0));
+    let (state, effects) = step(&state, asking("b", 0));
+    assert!(
+        matches!(effects[..], [Effect::Welcome { .. }]),
+        "{effects:?}"
+    );
+    let (state, _) = step(&state, Event::CallerReady { session: s("b") });
+    assert_eq!(state.summary(), Summary::Connecting);
+    let (state, effects) = step(&state, Event::CallerReady { session: s("a") });
+    assert_eq!(
+        effects,
+        vec![Effect::Refuse {
+            socket: s("a"),
+            code: ErrorCode::Busy,
+            until: None
+        }]
+    );
+    assert_eq!(state.calls().len(), 1);
+    // And a page arriving while the place is taken hears so before it asks.
+    let (_, effects) = step(&state, asking("c", 0));
+    assert!(matches!(
+        effects[..],
+        [Effect::Refuse {
+            code: ErrorCode::Busy,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn what_the_caller_sends_is_kept_for_the_tv() {
+    let (state, _) = step(
+        &with_call(Phase::InCall),
+        Event::CallerSending {
+            session: s("a"),
+            camera: Camera::None,
+            microphone: true,
+        },
+    );
+    assert_eq!(state.calls()[0].camera, Camera::None);
 }

@@ -252,17 +252,18 @@ where
 {
     let hello = tokio::time::timeout(HELLO_TIMEOUT, next_incoming(&mut rx)).await;
     drop(before_hello);
-    let (token, resume, keeps_media) = match hello {
+    let (token, resume, keeps_media, ready) = match hello {
         Ok(Incoming::Message(ClientMessage::Hello {
             version,
             token,
             resume,
             keeps_media,
+            ready,
         })) => {
             if version != PROTOCOL_VERSION {
                 return refuse(&mut tx, &mut rx, ErrorCode::UnsupportedVersion, None).await;
             }
-            (token, resume, keeps_media)
+            (token, resume, keeps_media, ready)
         }
         Ok(Incoming::Message(_)) => {
             return refuse(
@@ -308,6 +309,7 @@ where
             },
             resume: resume.map(SessionId::new),
             keeps_media,
+            ready,
             resume_only: link.spent,
             link: LinkRef {
                 id: link.id.clone(),
@@ -327,18 +329,15 @@ where
         tokio::select! {
             out = inbox.recv() => match out {
                 Some(ToCaller::Message(message)) => {
-                    match &message {
-                        // A call is counted on its link once, not at each return.
-                        ServerMessage::Welcome { resumed: false, .. } => {
-                            record_call(state, link.id.clone())
-                        }
-                        ServerMessage::Error { code: ErrorCode::BadMessage, .. } => misbehaved = true,
-                        _ => {}
+                    if let ServerMessage::Error { code: ErrorCode::BadMessage, .. } = &message {
+                        misbehaved = true;
                     }
                     if send(&mut tx, &message).await.is_err() {
                         break;
                     }
                 }
+                // A call is counted on its link once, when it is made.
+                Some(ToCaller::Placed) => record_call(state, link.id.clone()),
                 Some(ToCaller::Close) | None => {
                     let frame = misbehaved.then(|| Closing::NotUnderstood.frame());
                     let _ = tx.send(Message::Close(frame)).await;

@@ -197,14 +197,19 @@ impl StatusView {
             calls: s
                 .calls
                 .into_iter()
-                .map(|call| CallView {
-                    session: admin.then(|| call.session.to_string()),
-                    phase: match call.phase {
+                .filter_map(|call| {
+                    // A page still asking its person to press Call is not a call yet.
+                    let phase = match call.phase {
+                        Phase::Asking => return None,
                         Phase::Ringing => StateView::Ringing,
                         Phase::Connecting => StateView::Connecting,
                         Phase::InCall => StateView::InCall,
-                    },
-                    label: admin.then_some(call.link.label),
+                    };
+                    Some(CallView {
+                        session: admin.then(|| call.session.to_string()),
+                        phase,
+                        label: admin.then_some(call.link.label),
+                    })
                 })
                 .collect(),
             remote: s.remote.map(|r| RemoteView {
