@@ -517,7 +517,7 @@ function watchFirstFrame() {
   const record = () => {
     if (firstFrameMs === null) firstFrameMs = Math.round(performance.now());
   };
-  if (typeof ui.remote.requestVideoFrameCallback === 'function') ui.remote.requestVideoFrameCallback(record);
+  if (typeof ui.remote.requestVideoFrameCallback === 'function') ui.remote.requestVideoFrameCallback(record); // guarded: typeof
   else ui.remote.addEventListener('playing', record, { once: true });
 }
 
