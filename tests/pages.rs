@@ -103,6 +103,41 @@ fn responses_never_leak_the_link() {
     }
 }
 
+/// Safari before 15.4 does not match `ws:` against `'self'`: the policy
+/// must name the socket's own origin, from the Host the page was asked on.
+#[test]
+fn the_policy_lets_old_safari_open_the_pages_socket() {
+    let b = TestBox::start("");
+    let url = b.create_link("Anna");
+    let path = &url[url.find("/r/").expect("link path")..];
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", b.port)).expect("connect");
+    use std::io::{Read, Write};
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: box.example:{port}\r\nConnection: close\r\n\r\n",
+        port = b.port
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let policy = response
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("content-security-policy:")
+                .then(|| l.to_owned())
+        })
+        .unwrap_or_else(|| panic!("no policy in {response}"));
+    let connect = policy
+        .split(';')
+        .find(|d| d.contains("connect-src"))
+        .unwrap_or_else(|| panic!("no connect-src in {policy}"));
+    assert!(
+        connect.contains(&format!("ws://box.example:{}", b.port)),
+        "{connect}"
+    );
+}
+
 #[test]
 fn a_bad_config_stops_start_up_with_file_line_and_reason() {
     let dir = tempfile::tempdir().expect("tempdir");
