@@ -27,6 +27,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../web/call-mesh.js"),
     ),
     (
+        "call-a11y.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/call-a11y.js"),
+    ),
+    (
         "protocol.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/protocol.js"),
