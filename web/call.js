@@ -14,6 +14,8 @@ import { Signal } from './call-signal.js';
 import { MediaLink } from './call-media.js';
 import { Mesh } from './call-mesh.js';
 import * as a11y from './call-a11y.js';
+import './call-install.js';
+import { VIDEO_CONSTRAINTS } from './call-quality.js';
 
 // ---------------------------------------------------------------- settings
 
@@ -35,7 +37,6 @@ const BUSY_TRIES = 12;
 const WELCOME_TIMEOUT_MS = 10_000;
 
 const AUDIO_CONSTRAINTS = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
-const VIDEO_CONSTRAINTS = { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: 'user' };
 
 /** Debug output only; the page never writes to the console otherwise. */
 const log = (...args) => console.debug('[homecall]', ...args);

@@ -66,6 +66,11 @@ const STRINGS = {
     endTheCall: 'End the call?',
     endYes: 'Yes, end the call',
     endNo: 'No, keep talking',
+    // Once, on an iPhone in Safari.
+    homeScreenHint:
+      'Next time, call with one tap: tap Share (the square with an arrow), then "Add to Home Screen".',
+    homeScreenHintLabel: 'Tip',
+    homeScreenHintClose: 'Got it',
     // Videos.
     remoteVideo: 'The call',
     selfView: 'Your camera',
@@ -125,6 +130,10 @@ const STRINGS = {
     endTheCall: 'Завершить звонок?',
     endYes: 'Да, завершить',
     endNo: 'Нет, продолжить',
+    homeScreenHint:
+      'В следующий раз звоните одним касанием: нажмите «Поделиться» (квадрат со стрелкой), затем «На экран „Домой“».',
+    homeScreenHintLabel: 'Совет',
+    homeScreenHintClose: 'Понятно',
     remoteVideo: 'Собеседник',
     selfView: 'Ваша камера',
   },

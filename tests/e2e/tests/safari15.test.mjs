@@ -33,7 +33,7 @@ export const MISSING_IN_SAFARI_15 = [
   { what: 'RegExp lookbehind (?<= and (?<!', safari: '16.4', pattern: /\(\?<[=!]/ },
   { what: 'static initialization blocks', safari: '16.4', pattern: /\bstatic\s*\{/ },
   { what: 'Array.fromAsync()', safari: '16.4', pattern: /\bArray\.fromAsync\b/ },
-  { what: 'navigator.wakeLock', safari: '16.4', pattern: /\bwakeLock\b/ },
+  { what: 'navigator.wakeLock', safari: '16.4', pattern: /\bnavigator\.wakeLock\b/ },
   { what: 'navigator.userActivation', safari: '16.4', pattern: /\buserActivation\b/ },
   { what: 'CompressionStream', safari: '16.4', pattern: /\b(De)?CompressionStream\b/ },
   { what: 'import attributes (with/assert { type })', safari: '17.2', pattern: /\bfrom\s+['"][^'"]+['"]\s+(with|assert)\s*\{/ },
