@@ -103,6 +103,41 @@ fn responses_never_leak_the_link() {
     }
 }
 
+/// Safari before 15.4 does not match `ws:` against `'self'`: the policy
+/// must name the socket's own origin, from the Host the page was asked on.
+#[test]
+fn the_policy_lets_old_safari_open_the_pages_socket() {
+    let b = TestBox::start("");
+    let url = b.create_link("Anna");
+    let path = &url[url.find("/r/").expect("link path")..];
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", b.port)).expect("connect");
+    use std::io::{Read, Write};
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: box.example:{port}\r\nConnection: close\r\n\r\n",
+        port = b.port
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let policy = response
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("content-security-policy:")
+                .then(|| l.to_owned())
+        })
+        .unwrap_or_else(|| panic!("no policy in {response}"));
+    let connect = policy
+        .split(';')
+        .find(|d| d.contains("connect-src"))
+        .unwrap_or_else(|| panic!("no connect-src in {policy}"));
+    assert!(
+        connect.contains(&format!("ws://box.example:{}", b.port)),
+        "{connect}"
+    );
+}
+
 #[test]
 fn a_bad_config_stops_start_up_with_file_line_and_reason() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -119,4 +154,115 @@ fn a_bad_config_stops_start_up_with_file_line_and_reason() {
         stderr.contains(&format!("{}, line 5: max_participants", config.display())),
         "{stderr}"
     );
+}
+
+/// Each link installs as an app of its own: its manifest names the link's
+/// label, starts on the link, and its icons are served.
+#[test]
+fn a_link_has_its_own_web_app_manifest() {
+    let b = TestBox::start("");
+    let url = b.create_link("Anna");
+    let path = &url[url.find("/r/").expect("link path")..];
+    let (code, page) = b.get(path).expect("answers");
+    assert_eq!(code, 200);
+    assert!(
+        page.contains(r#"<link rel="manifest" href="?manifest">"#),
+        "{page}"
+    );
+
+    let (code, body) = b
+        .get_with(
+            &format!("{path}?manifest"),
+            &[("Accept-Language", "en-GB,en;q=0.9")],
+        )
+        .expect("answers");
+    assert_eq!(code, 200, "{body}");
+    let manifest: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(manifest["name"], "Call home (Anna)", "{manifest}");
+    assert_eq!(manifest["start_url"], path, "{manifest}");
+    assert_eq!(manifest["id"], path, "{manifest}");
+    assert_eq!(manifest["display"], "standalone", "{manifest}");
+    let (_, ru) = b
+        .get_with(
+            &format!("{path}?manifest"),
+            &[("Accept-Language", "ru-RU,ru;q=0.9")],
+        )
+        .expect("answers");
+    let ru: serde_json::Value = serde_json::from_str(&ru).expect("JSON");
+    assert_eq!(ru["name"], "Звонок домой (Anna)", "{ru}");
+
+    let icons = manifest["icons"].as_array().expect("icons");
+    let mut sizes = Vec::new();
+    for icon in icons {
+        let src = icon["src"].as_str().expect("src");
+        let (code, bytes, content_type) = get_bytes(b.port, src);
+        assert_eq!(code, 200, "{src}");
+        assert_eq!(Some(content_type.as_str()), icon["type"].as_str(), "{src}");
+        if content_type == "image/png" {
+            let (w, h) = png_size(&bytes).unwrap_or_else(|| panic!("{src} is not a PNG"));
+            assert_eq!(icon["sizes"], format!("{w}x{h}"), "{src}");
+            sizes.push(w);
+        }
+    }
+    assert!(sizes.contains(&192) && sizes.contains(&512), "{sizes:?}");
+    for src in ["/assets/apple-touch-icon.png", "/favicon.ico"] {
+        let (code, bytes, _) = get_bytes(b.port, src);
+        assert_eq!(code, 200, "{src}");
+        assert!(png_size(&bytes).is_some(), "{src} is not a PNG");
+    }
+}
+
+#[test]
+fn a_link_that_opens_no_call_has_no_manifest() {
+    let b = TestBox::start("");
+    for path in [
+        "/r/notavalidtoken?manifest".to_owned(),
+        format!("/r/{}?manifest", "A".repeat(43)),
+    ] {
+        let (code, body) = b.get(&path).expect("answers");
+        assert_eq!(code, 404, "{path}");
+        assert!(!body.contains("start_url"), "{path}: {body}");
+    }
+}
+
+/// GET `path` from the box on `port`: status, body bytes, Content-Type.
+fn get_bytes(port: u16, path: &str) -> (u16, Vec<u8>, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read");
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head");
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let code = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("a status");
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-type")
+                .then(|| value.trim().to_owned())
+        })
+        .unwrap_or_default();
+    (code, response[split + 4..].to_vec(), content_type)
+}
+
+/// A PNG's width and height, from its IHDR chunk.
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.len() < 24 || &bytes[..8] != b"\x89PNG\r\n\x1a\n" || &bytes[12..16] != b"IHDR" {
+        return None;
+    }
+    let be =
+        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    Some((be(16), be(20)))
 }

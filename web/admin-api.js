@@ -12,6 +12,18 @@ export const API = '/api/admin';
 /** A request still unanswered after this long counts as "can't reach the box". */
 export const REQUEST_TIMEOUT_MS = 20_000;
 
+/**
+ * An AbortSignal that aborts after `ms`: AbortSignal.timeout() where the
+ * browser has it, a timer otherwise (Safari before 16 lacks it).
+ * @param {number} ms
+ */
+export function timeoutSignal(ms) {
+  if (typeof AbortSignal.timeout === 'function') return AbortSignal.timeout(ms); // guarded: typeof check above
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), ms);
+  return controller.signal;
+}
+
 /** What to do when a call finds the session gone; admin.js sets it (back to the login). */
 let onSessionEnded = (/** @type {string} */ _notice) => {};
 
@@ -59,7 +71,7 @@ export async function api(method, path, body) {
     credentials: 'same-origin',
     cache: 'no-store',
     headers: { Accept: 'application/json' },
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    signal: timeoutSignal(REQUEST_TIMEOUT_MS),
   };
   if (method !== 'GET') {
     init.headers['Content-Type'] = 'application/json';

@@ -516,7 +516,7 @@ const STRINGS = Object.freeze({
 function pickLanguage(preferred) {
   for (const tag of preferred) {
     const base = String(tag).toLowerCase().split('-')[0];
-    if (Object.hasOwn(STRINGS, base)) return /** @type {'en' | 'ru'} */ (base);
+    if (Object.prototype.hasOwnProperty.call(STRINGS, base)) return /** @type {'en' | 'ru'} */ (base);
   }
   return 'en';
 }
@@ -550,7 +550,7 @@ export function t(key, params = {}) {
     text = entry[plurals.select(n)] ?? entry.other ?? '';
   }
   return text.replace(/\{(\w+)\}/g, (whole, name) => {
-    if (!Object.hasOwn(params, name)) return whole;
+    if (!Object.prototype.hasOwnProperty.call(params, name)) return whole;
     const value = params[name];
     return typeof value === 'number' ? numbers.format(value) : String(value);
   });

@@ -6,7 +6,7 @@
 // then (or when the admin asks); and the network check, run when the admin asks.
 
 import { t, formatDateTime, formatTimeNow, localize } from './admin-i18n.js';
-import { API, REQUEST_TIMEOUT_MS, authed } from './admin-api.js';
+import { API, REQUEST_TIMEOUT_MS, authed, timeoutSignal } from './admin-api.js';
 import { busy, byId, say, sayError } from './admin-forms.js';
 import { refreshRelay, resetRelay } from './admin-relay.js';
 
@@ -285,7 +285,7 @@ function refreshTv() {
     // An image says nothing of why it failed: ask the box for the status.
     let status = 0;
     try {
-      status = (await fetch(url, { credentials: 'same-origin', cache: 'no-store', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).status;
+      status = (await fetch(url, { credentials: 'same-origin', cache: 'no-store', signal: timeoutSignal(REQUEST_TIMEOUT_MS) })).status;
     } catch {
       status = 0;
     }

@@ -6,6 +6,8 @@
 // it must send goes out through the callbacks. A new offer from the box (it
 // rebuilt its side) is a new MediaLink; after close() it reports nothing.
 
+import { capVideo } from './call-quality.js';
+
 /** @typedef {'connected' | 'disconnected' | 'failed'} Health */
 
 export class MediaLink {
@@ -69,6 +71,7 @@ export class MediaLink {
     for (const init of this.early.splice(0)) await this.add(init);
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
+    await capVideo(this.pc);
     return this.closed ? null : this.pc.localDescription.sdp;
   }
 

@@ -13,6 +13,9 @@ import { t, localize } from './i18n.js';
 import { Signal } from './call-signal.js';
 import { MediaLink } from './call-media.js';
 import { Mesh } from './call-mesh.js';
+import * as a11y from './call-a11y.js';
+import './call-install.js';
+import { VIDEO_CONSTRAINTS } from './call-quality.js';
 
 // ---------------------------------------------------------------- settings
 
@@ -34,7 +37,6 @@ const BUSY_TRIES = 12;
 const WELCOME_TIMEOUT_MS = 10_000;
 
 const AUDIO_CONSTRAINTS = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
-const VIDEO_CONSTRAINTS = { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: 'user' };
 
 /** Debug output only; the page never writes to the console otherwise. */
 const log = (...args) => console.debug('[homecall]', ...args);
@@ -361,8 +363,13 @@ function busy() {
   return undefined;
 }
 
-/** The caller pressed hang up (or Esc). */
+/** The caller pressed hang up (or Esc): asked once, then ends. */
 function hangUp() {
+  if (!finished) a11y.askToEnd(endCall);
+}
+
+/** The caller said yes to "End the call?". */
+function endCall() {
   if (finished) return;
   if (signal) signal.send(proto.hangUp());
   forgetSession();
@@ -381,8 +388,10 @@ function stop(next, view) {
   mesh.close();
   if (localStream) for (const track of localStream.getTracks()) track.stop();
   ui.remote.srcObject = null;
+  a11y.closeAsk();
   show(next, view);
   renderControls();
+  a11y.focusNextAction(ui.statusAction);
 }
 
 // ------------------------------------------------------------- session id
@@ -517,7 +526,7 @@ function watchFirstFrame() {
   const record = () => {
     if (firstFrameMs === null) firstFrameMs = Math.round(performance.now());
   };
-  if (typeof ui.remote.requestVideoFrameCallback === 'function') ui.remote.requestVideoFrameCallback(record);
+  if (typeof ui.remote.requestVideoFrameCallback === 'function') ui.remote.requestVideoFrameCallback(record); // guarded: typeof
   else ui.remote.addEventListener('playing', record, { once: true });
 }
 
@@ -567,6 +576,13 @@ function renderControls() {
   ui.self.hidden = finished || !video.length || !video[0].enabled;
   ui.controls.hidden = finished;
   if (finished) ui.note.hidden = true;
+  const audio = localTracks('audio');
+  a11y.renderStateWords({
+    mic: audio.length ? audio[0].enabled : null,
+    camera: video.length ? video[0].enabled : null,
+    fullscreen: fullscreenElement() !== null,
+    finished,
+  });
   renderTapToHear();
 }
 
@@ -582,6 +598,7 @@ function onKeyDown(event) {
   if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
   const target = /** @type {Element} */ (event.target);
   if (target.closest && target.closest('input, textarea, select, [contenteditable]:not([contenteditable="false"])')) return;
+  if (!a11y.shortcutsOn() || a11y.asking()) return;
   const key = shortcutKey(event);
   if (key === 'm' && !event.repeat) toggleTrack('audio');
   else if (key === 'v' && !event.repeat) toggleTrack('video');
@@ -597,6 +614,7 @@ function wireControls() {
   ui.hangUp.addEventListener('click', hangUp);
   ui.fullscreen.addEventListener('click', toggleFullscreen);
   ui.tapToHear.addEventListener('click', tapToHear);
+  a11y.wireAccessibility();
   document.addEventListener('fullscreenchange', renderControls);
   document.addEventListener('webkitfullscreenchange', renderControls);
   document.addEventListener('keydown', onKeyDown);

@@ -1,95 +1,130 @@
-//! The pages' scripts and styles (call and admin), embedded in the binary at build time.
+//! The pages' scripts, styles and icons (call and admin), embedded in the binary at build time.
 
 use axum::extract::Path;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 /// (name, content type, content) of every file under `/assets/`.
-const ASSETS: &[(&str, &str, &str)] = &[
+const ASSETS: &[(&str, &str, &[u8])] = &[
     (
         "call.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/call.js"),
+        include_bytes!("../../web/call.js"),
     ),
     (
         "call-signal.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/call-signal.js"),
+        include_bytes!("../../web/call-signal.js"),
     ),
     (
         "call-media.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/call-media.js"),
+        include_bytes!("../../web/call-media.js"),
     ),
     (
         "call-mesh.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/call-mesh.js"),
+        include_bytes!("../../web/call-mesh.js"),
+    ),
+    (
+        "call-a11y.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/call-a11y.js"),
+    ),
+    (
+        "call-install.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/call-install.js"),
+    ),
+    (
+        "call-quality.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/call-quality.js"),
     ),
     (
         "protocol.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/protocol.js"),
+        include_bytes!("../../web/protocol.js"),
     ),
     (
         "i18n.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/i18n.js"),
+        include_bytes!("../../web/i18n.js"),
     ),
     (
         "call.css",
         "text/css; charset=utf-8",
-        include_str!("../../web/call.css"),
+        include_bytes!("../../web/call.css"),
     ),
     (
         "admin.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/admin.js"),
+        include_bytes!("../../web/admin.js"),
     ),
     (
         "admin-i18n.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/admin-i18n.js"),
+        include_bytes!("../../web/admin-i18n.js"),
     ),
     (
         "admin-api.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/admin-api.js"),
+        include_bytes!("../../web/admin-api.js"),
     ),
     (
         "admin-forms.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/admin-forms.js"),
+        include_bytes!("../../web/admin-forms.js"),
     ),
     (
         "admin-links.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/admin-links.js"),
+        include_bytes!("../../web/admin-links.js"),
     ),
     (
         "admin-answering.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/admin-answering.js"),
+        include_bytes!("../../web/admin-answering.js"),
     ),
     (
         "admin-devices.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/admin-devices.js"),
+        include_bytes!("../../web/admin-devices.js"),
     ),
     (
         "admin-status.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/admin-status.js"),
+        include_bytes!("../../web/admin-status.js"),
     ),
     (
         "admin-relay.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/admin-relay.js"),
+        include_bytes!("../../web/admin-relay.js"),
     ),
     (
         "admin.css",
         "text/css; charset=utf-8",
-        include_str!("../../web/admin.css"),
+        include_bytes!("../../web/admin.css"),
+    ),
+    (
+        "icon.svg",
+        "image/svg+xml",
+        include_bytes!("../../web/icon.svg"),
+    ),
+    (
+        "icon-192.png",
+        "image/png",
+        include_bytes!("../../web/icon-192.png"),
+    ),
+    (
+        "icon-512.png",
+        "image/png",
+        include_bytes!("../../web/icon-512.png"),
+    ),
+    (
+        "apple-touch-icon.png",
+        "image/png",
+        include_bytes!("../../web/apple-touch-icon.png"),
     ),
 ];
 
@@ -113,4 +148,10 @@ pub async fn serve(Path(name): Path<String>) -> Response {
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// `/favicon.ico`: what browsers ask for on pages that name no icon (the
+/// "not valid" page); a PNG, which every browser takes there.
+pub async fn favicon() -> Response {
+    serve(Path("icon-192.png".to_owned())).await
 }

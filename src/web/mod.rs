@@ -1,7 +1,7 @@
 //! The web server: the only module that knows HTTP.
 //!
-//! Owns the routes: the call page behind each link (`pages`), its embedded
-//! scripts and styles (`assets`), the signalling WebSocket (`signal`) and the
+//! Owns the routes: the call page behind each link (`pages`) and its web
+//! app manifest (`manifest`), its embedded scripts, styles and icons (`assets`), the signalling WebSocket (`signal`) and the
 //! technical status (`status`). Connections come in through `serve` (caps
 //! and timeouts, counted by `gate`).
 
@@ -10,6 +10,7 @@ mod assets;
 pub mod gate;
 mod headers;
 mod i18n;
+mod manifest;
 mod pages;
 pub mod relay;
 mod serve;
@@ -131,6 +132,7 @@ pub fn app(state: AppState) -> Router {
         .route("/r/{token}", get(pages::call))
         .route("/signal", get(signal::upgrade))
         .route("/assets/{name}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .route("/api/status", get(status::status))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(headers::security))

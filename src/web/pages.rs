@@ -1,25 +1,33 @@
-//! Pages: the call page behind a valid link, and a plain sentence otherwise.
+//! Pages: the call page behind a valid link (and its manifest, `?manifest`),
+//! and a plain sentence otherwise.
 
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::assets::{CALL_HTML, MESSAGE_HTML};
 use super::i18n::{text, Lang, Text};
+use super::manifest;
 use super::AppState;
 use crate::links::{CheckError, Refusal};
 
-/// `/r/{token}`: the call page, or why the link does not open one.
+/// `/r/{token}`: the call page, or why the link does not open one;
+/// `/r/{token}?manifest`: the link's web app manifest, or 404.
 pub async fn call(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    RawQuery(query): RawQuery,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
     let lang = lang_of(&headers);
+    let wants_manifest = manifest::wanted(query.as_deref());
     let links = state.links.clone();
     let checked = tokio::task::spawn_blocking(move || links.check(&token)).await;
     match checked {
+        Ok(Ok(link)) if wants_manifest => manifest::manifest(uri.path(), Some(&link.label), lang),
         Ok(Ok(_)) => ([(header::CACHE_CONTROL, "no-store")], Html(CALL_HTML)).into_response(),
+        Ok(Err(CheckError::Refused(_))) if wants_manifest => manifest::none(),
         Ok(Err(CheckError::Refused(Refusal::Unknown))) => {
             message(StatusCode::NOT_FOUND, lang, Text::InvalidLink)
         }

@@ -4,11 +4,13 @@
 //! Routes:
 //! - `/b/{box}/r/{token}`: the call page, or "the box is not connected right
 //!   now" (RU/EN) when its tunnel is down. The relay never checks the token:
-//!   the box does, on hello.
+//!   the box does, on hello. With `?manifest`, the link's web app manifest
+//!   (without its label, which only the box knows), 404 when the tunnel is down.
 //! - `/b/{box}/signal`: a relative's signalling socket, passed through the
 //!   box's tunnel message by message (`caller`).
 //! - `/tunnel`: a box's tunnel, authenticated by its key (`tunnel`).
-//! - `/assets/{name}`: the call page's scripts and styles (the box's own).
+//! - `/assets/{name}`, `/favicon.ico`: the call page's scripts, styles and
+//!   icons (the box's own).
 //!
 //! Limits: the connection caps and timeouts of `web::serve`; signalling
 //! sockets per source, message size and rate as on the box; callers per box
@@ -20,8 +22,8 @@ mod tunnel;
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -29,6 +31,7 @@ use axum::Router;
 use super::assets::{self, CALL_HTML};
 use super::gate::{Gate, SourceRates};
 use super::i18n::Text;
+use super::manifest;
 use super::pages::{lang_of, message};
 use super::LiveTls;
 use crate::acme::ChallengeResponses;
@@ -78,6 +81,7 @@ pub fn relay_app(state: RelayState) -> Router {
         .route("/b/{box_id}/signal", get(caller::upgrade))
         .route("/tunnel", get(tunnel::upgrade))
         .route("/assets/{name}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .fallback(super::pages::not_found)
         .layer(axum::middleware::from_fn(super::headers::security))
         .with_state(state)
@@ -132,13 +136,24 @@ async fn home(headers: HeaderMap) -> Response {
 async fn call_page(
     State(state): State<RelayState>,
     Path((box_id, _token)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
     let lang = lang_of(&headers);
+    let wants_manifest = manifest::wanted(query.as_deref());
     let Some(id) = BoxId::parse(&box_id) else {
         return message(StatusCode::NOT_FOUND, lang, Text::InvalidLink);
     };
-    if state.directory.find(&id).is_some() {
+    let online = state.directory.find(&id).is_some();
+    if wants_manifest {
+        return if online {
+            manifest::manifest(uri.path(), None, lang)
+        } else {
+            manifest::none()
+        };
+    }
+    if online {
         return ([(header::CACHE_CONTROL, "no-store")], Html(CALL_HTML)).into_response();
     }
     let boxes = state.boxes.clone();

@@ -129,9 +129,10 @@ export class Browser {
 
 /**
  * Launches Chromium with a fresh profile. `fixtures` comes from
- * makeFixtures() in fixtures.mjs.
+ * makeFixtures() in fixtures.mjs; `contextOptions` go to Playwright's
+ * launchPersistentContext (for example `bypassCSP` to inject axe-core).
  */
-export async function launchBrowser(fixtures, { locale = 'en-US', extraArgs = [] } = {}) {
+export async function launchBrowser(fixtures, { locale = 'en-US', extraArgs = [], contextOptions = {} } = {}) {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'homecall-e2e-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -140,6 +141,7 @@ export async function launchBrowser(fixtures, { locale = 'en-US', extraArgs = []
     locale,
     viewport: { width: 1280, height: 720 },
     timeout: 30_000,
+    ...contextOptions,
   });
   await context.addInitScript(instrumentPage);
   // A persistent context opens with one blank tab; close it so every page

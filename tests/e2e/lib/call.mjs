@@ -4,8 +4,15 @@
 import { fatal, waitUntil } from './wait.mjs';
 import { pageState, remoteStats } from './browser.mjs';
 
-/** The call page's hang-up button. */
+/** The call page's hang-up button, and the "Yes" of the question it asks. */
 export const HANGUP_SELECTOR = '#hang-up';
+export const END_YES_SELECTOR = '#end-yes';
+
+/** Presses hang up and answers "Yes" to "End the call?" (no wait for the end). */
+export async function pressHangUp(page, { timeoutMs = 5000 } = {}) {
+  await page.click(HANGUP_SELECTOR, { timeout: timeoutMs });
+  await page.click(END_YES_SELECTOR, { timeout: timeoutMs });
+}
 
 /** Page states after which a call will not come up by itself. */
 export const FINAL_PAGE_STATES = Object.freeze(['ended', 'busy', 'invalidLink', 'resting', 'unreachable', 'error']);
@@ -49,9 +56,9 @@ export async function openCall(browser, url, { label, timeoutMs = 20_000 } = {})
   return page;
 }
 
-/** Presses the hang-up button and waits for the page to say 'ended'. */
+/** Hangs up (button, then "Yes") and waits for the page to say 'ended'. */
 export async function hangUp(page, { timeoutMs = 5000 } = {}) {
-  await page.click(HANGUP_SELECTOR, { timeout: timeoutMs });
+  await pressHangUp(page, { timeoutMs });
   await waitPageState(page, 'ended', { timeoutMs });
 }
 

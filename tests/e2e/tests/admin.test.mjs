@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
 import { startBox } from '../lib/box.mjs';
 import { launchBrowser, pageText, getUserMediaCalls } from '../lib/browser.mjs';
-import { HANGUP_SELECTOR, hangUp, openCall, waitBoxState, waitPageState } from '../lib/call.mjs';
+import { hangUp, pressHangUp, openCall, waitBoxState, waitPageState } from '../lib/call.mjs';
 import { waitUntil } from '../lib/wait.mjs';
 
 const PASSWORD = 'a kettle on the windowsill';
@@ -61,7 +61,7 @@ function scenario(name, body, { timeout = 90_000 } = {}) {
     } finally {
       for (const page of ownPages().reverse()) {
         if (page.isClosed()) continue;
-        await page.click(HANGUP_SELECTOR, { timeout: 1000 }).catch(() => {});
+        await pressHangUp(page, { timeoutMs: 1000 }).catch(() => {});
         await page.close({ runBeforeUnload: true }).catch(() => {});
       }
       box.note(`=== end of test: ${name}`);

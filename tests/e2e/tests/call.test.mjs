@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
 import { startBox } from '../lib/box.mjs';
 import { launchBrowser, pageState, pageText, remoteStats, getUserMediaCalls } from '../lib/browser.mjs';
-import { FINAL_PAGE_STATES, HANGUP_SELECTOR, hangUp, openCall, waitBoxMedia, waitBoxState, waitBrowserMedia, waitPageState } from '../lib/call.mjs';
+import { FINAL_PAGE_STATES, hangUp, pressHangUp, openCall, waitBoxMedia, waitBoxState, waitBrowserMedia, waitPageState } from '../lib/call.mjs';
 import { waitUntil } from '../lib/wait.mjs';
 
 const INVALID_EN = 'This link is not valid';
@@ -65,7 +65,7 @@ async function cleanUp(pages) {
   for (const page of [...pages].reverse()) {
     if (page.isClosed()) continue;
     if (['connecting', 'inCall', 'problems'].includes(await pageState(page))) {
-      await page.click(HANGUP_SELECTOR, { timeout: 2000 }).catch(() => {});
+      await pressHangUp(page, { timeoutMs: 2000 }).catch(() => {});
     }
     await page.close({ runBeforeUnload: true }).catch(() => {});
   }
@@ -104,11 +104,25 @@ scenario('hang up returns the box to waiting and the next call works', async () 
   await waitBoxState(box, 'inCall', { timeoutMs: 5000 });
 });
 
-scenario('pressing Esc hangs up', async () => {
+scenario('pressing Esc asks "End the call?"; a second Esc says no, Yes hangs up', async () => {
   const page = await openCall(browser, link, { label: 'caller' });
   await page.keyboard.press('Escape');
+  await page.waitForSelector('#end-ask', { state: 'visible', timeout: 2000 });
+  // Focus starts on the safe answer; Esc closes the question, the call goes on.
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'end-no');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#end-ask', { state: 'hidden', timeout: 2000 });
+  assert.equal(await pageState(page), 'inCall');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'hang-up');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'end-yes');
+  await page.keyboard.press('Enter');
   await waitPageState(page, 'ended', { timeoutMs: 5000 });
   await waitBoxState(box, 'waiting', { timeoutMs: 5000 });
+  // The next thing to do has the focus.
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'status-action');
+  assert.equal(await page.textContent('#status-action'), 'Call again');
 });
 
 scenario('closing the tab ends the call after a short hold', async () => {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
 import { startBox } from '../lib/box.mjs';
 import { launchBrowser, remoteStats } from '../lib/browser.mjs';
-import { FINAL_PAGE_STATES, openCall, waitBoxState, waitBrowserMedia, waitPageState } from '../lib/call.mjs';
+import { FINAL_PAGE_STATES, openCall, pressHangUp, waitBoxState, waitBrowserMedia, waitPageState } from '../lib/call.mjs';
 import { waitUntil } from '../lib/wait.mjs';
 
 const PEOPLE = [
@@ -116,7 +116,7 @@ test('three browsers and the box: everyone sees and hears everyone, one leaving 
 
   // Anna leaves; Ben and Cleo go on with the box and each other.
   const [anna, ben, cleo] = people;
-  await anna.page.click('#hang-up');
+  await pressHangUp(anna.page);
   await waitPageState(anna.page, 'ended', { timeoutMs: 5000 });
   await waitUntil('the box in a call with two', () => box.status(), (s) => s.state === 'inCall' && s.calls.length === 2, { timeoutMs: 10_000 });
   for (const [person, other] of [[ben, cleo], [cleo, ben]]) {
@@ -127,6 +127,6 @@ test('three browsers and the box: everyone sees and hears everyone, one leaving 
     await waitUntil(`${person.label} to keep decoding the box`, () => remoteStats(person.page), (s) => s?.video?.framesDecoded > boxFrames + 20, { timeoutMs: 10_000, intervalMs: 200 });
     assert.equal(await person.page.evaluate(() => window.homecall.state), 'inCall');
   }
-  for (const person of [ben, cleo]) await person.page.click('#hang-up');
+  for (const person of [ben, cleo]) await pressHangUp(person.page);
   await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
 });

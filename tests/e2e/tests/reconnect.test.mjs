@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
 import { startBox } from '../lib/box.mjs';
 import { launchBrowser, pageState, pageText, remoteStats, stateHistory } from '../lib/browser.mjs';
-import { FINAL_PAGE_STATES, openCall, waitBoxMedia, waitBoxState, waitBrowserMedia, waitPageState } from '../lib/call.mjs';
+import { FINAL_PAGE_STATES, openCall, pressHangUp, waitBoxMedia, waitBoxState, waitBrowserMedia, waitPageState } from '../lib/call.mjs';
 import { waitUntil } from '../lib/wait.mjs';
 
 let fixtures;
@@ -83,7 +83,7 @@ test('a reload takes the call up: media back, no second announcement, a one-time
     const status = await box.status();
     assert.equal(status.calls.length, 1, JSON.stringify(status));
     await waitBoxMedia(box, { expectedRgb: fixtures.expectedRgb, toneHz: fixtures.toneHz });
-    await page.click('#hang-up');
+    await pressHangUp(page);
     await waitBoxState(box, 'waiting', { timeoutMs: 5000 });
     await page.close();
   }

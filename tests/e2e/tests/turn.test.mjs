@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
 import { startBox } from '../lib/box.mjs';
 import { launchBrowser, pageState } from '../lib/browser.mjs';
-import { HANGUP_SELECTOR, hangUp, openCall, waitBoxMedia, waitBoxState, waitBrowserMedia } from '../lib/call.mjs';
+import { hangUp, pressHangUp, openCall, waitBoxMedia, waitBoxState, waitBrowserMedia } from '../lib/call.mjs';
 import { REALM, startCoturn } from '../lib/coturn.mjs';
 import { openAdmin } from '../lib/admin.mjs';
 import { waitUntil } from '../lib/wait.mjs';
@@ -157,7 +157,7 @@ function scenario(name, body, { timeout = 60_000 } = {}) {
       for (const page of ownPages().reverse()) {
         if (page.isClosed()) continue;
         if (['connecting', 'inCall', 'problems'].includes(await pageState(page))) {
-          await page.click(HANGUP_SELECTOR, { timeout: 2000 }).catch(() => {});
+          await pressHangUp(page, { timeoutMs: 2000 }).catch(() => {});
         }
         await page.close({ runBeforeUnload: true }).catch(() => {});
       }
