@@ -14,7 +14,7 @@ import { makeFixtures, removeFixtures } from '../tests/e2e/lib/fixtures.mjs';
 import { startBox } from '../tests/e2e/lib/box.mjs';
 import { startCoturn } from '../tests/e2e/lib/coturn.mjs';
 import { launchBrowser, describePage } from '../tests/e2e/lib/browser.mjs';
-import { FINAL_PAGE_STATES, hangUp, waitBoxState } from '../tests/e2e/lib/call.mjs';
+import { FINAL_PAGE_STATES, hangUp, waitBoxState, pressCall } from '../tests/e2e/lib/call.mjs';
 import { fatal, waitUntil } from '../tests/e2e/lib/wait.mjs';
 import { median, percentile } from '../tests/e2e/lib/figures.mjs';
 
@@ -54,6 +54,7 @@ try {
     box.note(`=== bench run ${run}`);
     page = await browser.newPage(`run${run}`);
     await page.goto(link, { timeout: 10_000, waitUntil: 'domcontentloaded' });
+    await pressCall(page);
     const ms = await waitUntil(
       'window.homecall.firstFrameMs to be set',
       async () => {

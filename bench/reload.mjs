@@ -12,7 +12,7 @@
 import { makeFixtures, removeFixtures } from '../tests/e2e/lib/fixtures.mjs';
 import { startBox } from '../tests/e2e/lib/box.mjs';
 import { launchBrowser, remoteStats, describePage } from '../tests/e2e/lib/browser.mjs';
-import { FINAL_PAGE_STATES, hangUp, waitBoxState, waitPageState } from '../tests/e2e/lib/call.mjs';
+import { FINAL_PAGE_STATES, hangUp, waitBoxState, waitPageState, pressCall } from '../tests/e2e/lib/call.mjs';
 import { waitUntil } from '../tests/e2e/lib/wait.mjs';
 import { median } from '../tests/e2e/lib/figures.mjs';
 
@@ -46,6 +46,7 @@ try {
     page = await browser.newPage(`run${run}`);
     let since = performance.now();
     await page.goto(link, { timeout: 10_000, waitUntil: 'domcontentloaded' });
+    await pressCall(page);
     const newCall = await untilFrames(since);
     since = performance.now();
     await page.reload({ waitUntil: 'domcontentloaded' });

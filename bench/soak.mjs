@@ -37,7 +37,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { makeFixtures, removeFixtures } from '../tests/e2e/lib/fixtures.mjs';
 import { startBox } from '../tests/e2e/lib/box.mjs';
 import { launchBrowser, describePage, pageState, remoteStats } from '../tests/e2e/lib/browser.mjs';
-import { FINAL_PAGE_STATES, hangUp, waitBoxState } from '../tests/e2e/lib/call.mjs';
+import { FINAL_PAGE_STATES, hangUp, waitBoxState, pressCall } from '../tests/e2e/lib/call.mjs';
 import { fatal, waitUntil } from '../tests/e2e/lib/wait.mjs';
 import { median, percentile } from '../tests/e2e/lib/figures.mjs';
 
@@ -143,6 +143,7 @@ async function oneCall(label, link) {
   let stage = 'opening the link';
   try {
     await page.goto(link, { timeout: 10_000, waitUntil: 'domcontentloaded' });
+    await pressCall(page);
     stage = 'waiting for the page to be inCall with remote media';
     const up = await waitUntil(
       `the page to be inCall, with a first frame, ≥ ${MIN_FRAMES} decoded frames and received audio`,

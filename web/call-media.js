@@ -68,6 +68,11 @@ export class MediaLink {
         if (!sending.includes(track)) this.pc.addTrack(track, stream);
       }
     }
+    // Answer send-and-receive on every m-line, with a track or not: a camera
+    // given later ("Try again") then goes out by replaceTrack, unrenegotiated.
+    for (const transceiver of this.pc.getTransceivers()) {
+      if (transceiver.direction === 'recvonly') transceiver.direction = 'sendrecv';
+    }
     for (const init of this.early.splice(0)) await this.add(init);
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
@@ -89,10 +94,13 @@ export class MediaLink {
     }
   }
 
-  /** Replaces the track of `kind` this side sends (or stops sending it: null). */
-  async replaceTrack(kind, track) {
-    const sender = this.pc.getSenders().find((s) => s.track ? s.track.kind === kind : false);
-    if (sender) await sender.replaceTrack(track);
+  /** Sends `stream`'s tracks in place of what this side sent (no renegotiation). */
+  async useStream(stream) {
+    for (const transceiver of this.pc.getTransceivers()) {
+      const kind = transceiver.receiver.track.kind;
+      const track = kind === 'audio' ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
+      if (track) await transceiver.sender.replaceTrack(track);
+    }
   }
 
   close() {

@@ -59,6 +59,18 @@ export class Mesh {
     return peer.receive(signal);
   }
 
+  /** Sends `stream`'s tracks to every other browser in place of the old ones. */
+  async useStream(stream) {
+    for (const peer of this.peers.values()) {
+      if (!peer.pc) continue;
+      for (const sender of peer.pc.getSenders()) {
+        const kind = sender.track ? sender.track.kind : null;
+        const track = kind === 'audio' ? stream.getAudioTracks()[0] : kind === 'video' ? stream.getVideoTracks()[0] : null;
+        if (track) await sender.replaceTrack(track);
+      }
+    }
+  }
+
   /** Every connection closed and every tile gone (the call is over). */
   close() {
     for (const peer of this.peers.values()) peer.close();

@@ -13,6 +13,7 @@ import { t, localize } from './i18n.js';
 import { Signal } from './call-signal.js';
 import { MediaLink } from './call-media.js';
 import { Mesh } from './call-mesh.js';
+import { askForLocalMedia, cameraState, microphoneOn } from './call-local.js';
 import * as a11y from './call-a11y.js';
 import './call-install.js';
 import { VIDEO_CONSTRAINTS } from './call-quality.js';
@@ -47,10 +48,14 @@ const ui = {
   remote: /** @type {HTMLVideoElement} */ (document.getElementById('remote')),
   self: /** @type {HTMLVideoElement} */ (document.getElementById('self')),
   note: document.getElementById('note'),
+  noteText: document.getElementById('note-text'),
+  noteRetry: document.getElementById('note-retry'),
+  noteClose: document.getElementById('note-close'),
   statusTitle: document.getElementById('status-title'),
   statusDetail: document.getElementById('status-detail'),
   statusAction: document.getElementById('status-action'),
   tapToHear: document.getElementById('tap-to-hear'),
+  announce: document.getElementById('announce'),
   others: document.getElementById('others'),
   controls: document.getElementById('controls'),
   mic: document.getElementById('mic'),
@@ -62,7 +67,11 @@ const ui = {
 /** The link's token: the last segment of /r/<token>. */
 const token = location.pathname.split('/').filter(Boolean).pop() ?? '';
 
-/** One of 'connecting', 'ringing', 'inCall', 'problems', 'ended', 'busy', 'invalidLink', 'resting', 'unreachable', 'error'. */
+/** The person pressed Call (or pressed it before a reload): the box may ring. */
+let pressed = false;
+/** Whom the page calls, as the box names itself (null: unnamed). */
+let boxName = null;
+/** One of 'start', 'asking', 'connecting', 'ringing', 'inCall', 'problems', 'ended', 'busy', 'invalidLink', 'resting', 'unreachable', 'error'. */
 let state = 'connecting';
 /** Ended, hung up or refused for good: no more tries. */
 let finished = false;
@@ -120,8 +129,10 @@ function connect() {
   if (finished || signal) return;
   const socket = new Signal({
     onOpen() {
-      // A page whose media still flows takes its call up as it is.
-      socket.send(proto.hello(token, session, Boolean(media && media.connected)));
+      // A page whose media still flows takes its call up as it is. Before
+      // the person pressed Call, the box admits the page but stays quiet.
+      socket.helloReady = pressed;
+      socket.send(proto.hello(token, session, Boolean(media && media.connected), pressed));
       clearTimeout(welcomeTimer);
       welcomeTimer = setTimeout(() => dropSocket(socket), WELCOME_TIMEOUT_MS);
     },
@@ -151,7 +162,7 @@ async function handle(socket, message) {
     case proto.ServerType.ringing:
       return show('ringing');
     case proto.ServerType.welcome:
-      return welcome(message);
+      return welcome(socket, message);
     case proto.ServerType.offer:
       return offer(socket, message.sdp);
     case proto.ServerType.ice:
@@ -170,13 +181,19 @@ async function handle(socket, message) {
 }
 
 /** @param {import('./protocol.js').WelcomeMessage} message */
-function welcome(message) {
+function welcome(socket, message) {
   clearTimeout(welcomeTimer);
-  rememberSession(message.session);
+  socket.welcomed = true;
+  session = message.session;
+  if (pressed) rememberSession(message.session);
+  boxName = message.boxName ?? boxName;
   iceServers = message.iceServers;
   failedOpens = 0;
   unreachableSince = 0;
   busyTries = 0;
+  if (!pressed) return showStart();
+  sayReady(socket);
+  reportSending();
   if (media && media.connected) return show('inCall');
   show(wasInCall ? 'problems' : 'connecting');
   // Camera and microphone let go while the box was busy: take them again.
@@ -272,6 +289,8 @@ function retry() {
       });
     }
     show('unreachable');
+  } else if (!pressed) {
+    showStart();
   } else if (!(media && media.connected)) {
     show(wasInCall ? 'problems' : 'connecting');
   }
@@ -443,30 +462,104 @@ function show(next, { title = t(next), detail = '', action = null } = {}) {
   }
 }
 
+// ------------------------------------------------- ask, then ring
+
+/** The first screen: whom the page calls, and one big Call button. */
+function showStart() {
+  if (pressed || finished) return undefined;
+  const named = boxName !== null;
+  return show('start', {
+    title: named ? t('callTitle').replace('{name}', boxName) : t('callTitleUnnamed'),
+    detail: named ? t('callHelp').replace('{name}', boxName) : t('callHelpUnnamed'),
+    action: { label: 'call', run: pressCall },
+  });
+}
+
+/**
+ * The person pressed Call: the press unlocks sound (Safari plays nothing
+ * aloud before a gesture), the browser asks for the camera with the page
+ * saying what to press, and only then may the box ring.
+ */
+async function pressCall() {
+  if (pressed || finished) return;
+  pressed = true;
+  ui.remote.muted = false;
+  ui.remote.play().catch(() => {}); // nothing to play yet: this only spends the gesture on sound
+  show('asking', { title: t('asking'), detail: t('askingHelp') });
+  localMediaReady = acquireLocalMedia();
+  await localMediaReady;
+  if (finished) return;
+  if (session) rememberSession(session);
+  if (state === 'asking') show('connecting');
+  if (signal && signal.welcomed) sayReady(signal);
+  else if (!signal) connect();
+}
+
+/** Tells the box it may ring, once per socket that said hello before the press. */
+function sayReady(socket) {
+  if (!pressed || socket.helloReady || socket.readySent || !localMediaSettled) return;
+  socket.readySent = true;
+  socket.send(proto.ready());
+}
+
+/** Tells the box what this side sends (the TV says "voice call" or "camera off"). */
+function reportSending() {
+  if (signal && signal.welcomed && pressed && localMediaSettled) {
+    signal.send(proto.sending(cameraState(localStream), microphoneOn(localStream)));
+  }
+}
+
 // ----------------------------------------------------------- local media
 
-/** Asks for camera and microphone, then the microphone alone, then goes on receive-only. */
+/** Asks for camera and microphone (then the microphone alone); says what went wrong, if anything. */
 async function acquireLocalMedia() {
-  const stream =
-    (await askForMedia({ audio: AUDIO_CONSTRAINTS, video: VIDEO_CONSTRAINTS })) ??
-    (await askForMedia({ audio: AUDIO_CONSTRAINTS }));
+  const { stream, problem } = await askForLocalMedia(AUDIO_CONSTRAINTS, VIDEO_CONSTRAINTS);
   if (finished) {
     if (stream) for (const track of stream.getTracks()) track.stop(); // hung up while the browser was asking
     return null;
   }
   localMediaSettled = true;
+  useLocalStream(stream, problem);
+  // Capturing, the page may play sound without another tap: unmute what autoplay muted.
+  if (stream && ui.remote.muted) tapToHear();
+  return stream;
+}
+
+/** Makes `stream` this side's media and says what is missing (`problem`). */
+function useLocalStream(stream, problem) {
   localStream = stream;
   localMedia = !stream ? 'none' : stream.getVideoTracks().length ? 'audio+video' : 'audio';
-  if (stream && stream.getVideoTracks().length) {
+  ui.self.srcObject = stream && stream.getVideoTracks().length ? stream : null;
+  if (ui.self.srcObject) {
     ui.self.muted = true;
-    ui.self.srcObject = stream;
     ui.self.play().catch((err) => log('self view play():', err.name));
   }
-  const note = { none: 'mediaBlocked', audio: 'cameraBlocked' }[localMedia];
-  ui.note.textContent = note ? t(note) : '';
-  ui.note.hidden = !note || finished;
+  ui.noteText.textContent = problem ? t(problem) : '';
+  ui.note.hidden = !problem || finished;
   renderControls();
-  return stream;
+  reportSending();
+}
+
+/**
+ * "Try again": asks the browser once more and puts what it gives on the
+ * running call (replaceTrack): no new ring, no new call.
+ */
+async function retryLocalMedia() {
+  const { stream, problem } = await askForLocalMedia(AUDIO_CONSTRAINTS, VIDEO_CONSTRAINTS);
+  if (finished) {
+    if (stream) for (const track of stream.getTracks()) track.stop();
+    return;
+  }
+  if (!stream) {
+    useLocalStream(localStream, problem);
+    return;
+  }
+  const old = localStream;
+  if (media) await media.useStream(stream);
+  await mesh.useStream(stream);
+  if (old) for (const track of old.getTracks()) track.stop();
+  localMediaReady = Promise.resolve(stream);
+  useLocalStream(stream, problem);
 }
 
 /** Lets the camera and microphone go (their light off) until the next welcome. */
@@ -478,16 +571,6 @@ function releaseLocalMedia() {
   ui.self.srcObject = null;
   wantsLocalMediaAgain = true;
   renderControls();
-}
-
-async function askForMedia(constraints) {
-  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return null; // not a secure origin
-  try {
-    return await navigator.mediaDevices.getUserMedia(constraints);
-  } catch (err) {
-    log(`getUserMedia(${Object.keys(constraints).join('+')}) refused:`, err.name);
-    return null;
-  }
 }
 
 // ----------------------------------------------------------- remote media
@@ -512,13 +595,27 @@ function playRemote() {
   });
 }
 
+/** Unmutes the box's sound (a tap, or capture that lets the page play aloud). */
 function tapToHear() {
   ui.remote.muted = false;
-  ui.remote.play().then(renderTapToHear, (err) => log('remote play() after a tap:', err.name));
+  ui.remote.play().then(renderTapToHear, (err) => {
+    log('remote play() unmuted:', err.name);
+    ui.remote.muted = true;
+    renderTapToHear();
+    ui.remote.play().catch(() => {});
+  });
 }
 
+/** Shows "Tap to hear" (or "Click to hear" with a mouse) while the sound is muted. */
 function renderTapToHear() {
-  ui.tapToHear.hidden = !ui.remote.muted || finished;
+  const hidden = !ui.remote.muted || finished;
+  if (ui.tapToHear.hidden === hidden) return;
+  ui.tapToHear.hidden = hidden;
+  const touch = window.matchMedia && window.matchMedia('(pointer: coarse)').matches;
+  const words = t(touch ? 'tapToHear' : 'clickToHear');
+  const span = ui.tapToHear.querySelector('span');
+  if (span) span.textContent = words;
+  ui.announce.textContent = hidden ? '' : words;
 }
 
 /** Records when the first remote frame was decoded, once per page load. */
@@ -556,6 +653,7 @@ function toggleTrack(kind) {
   const on = !tracks[0].enabled;
   for (const track of tracks) track.enabled = on;
   renderControls();
+  reportSending();
 }
 
 function localTracks(kind) {
@@ -614,6 +712,10 @@ function wireControls() {
   ui.hangUp.addEventListener('click', hangUp);
   ui.fullscreen.addEventListener('click', toggleFullscreen);
   ui.tapToHear.addEventListener('click', tapToHear);
+  ui.noteRetry.addEventListener('click', retryLocalMedia);
+  ui.noteClose.addEventListener('click', () => {
+    ui.note.hidden = true;
+  });
   a11y.wireAccessibility();
   document.addEventListener('fullscreenchange', renderControls);
   document.addEventListener('webkitfullscreenchange', renderControls);
@@ -638,7 +740,7 @@ function wireControls() {
 /**
  * Read-only diagnostics for automated tests; the page itself never reads it.
  * @type {Readonly<{
- *   state: 'connecting' | 'inCall' | 'problems' | 'ended' | 'busy' | 'invalidLink' | 'unreachable' | 'error',
+ *   state: 'start' | 'asking' | 'connecting' | 'ringing' | 'inCall' | 'problems' | 'ended' | 'busy' | 'invalidLink' | 'resting' | 'unreachable' | 'error',
  *   session: string | null,
  *   peer: RTCPeerConnection | null,
  *   others: {id: string, label: string, pc: RTCPeerConnection | null}[],
@@ -689,9 +791,15 @@ function start() {
   if (typeof window.RTCPeerConnection !== 'function') {
     return stop('error', { title: t('noWebRTC'), detail: t('noWebRTCHelp') });
   }
-  // Ask for camera and microphone while the socket opens; the answer to the
-  // box's offer waits for the browser's reply (see Connection.offer).
-  localMediaReady = acquireLocalMedia();
+  if (session) {
+    // Back after a reload: the person pressed Call before; the call goes on.
+    pressed = true;
+    localMediaReady = acquireLocalMedia();
+  } else {
+    showStart();
+  }
+  // The socket opens at once: the box says now if it would refuse (busy,
+  // resting), and stays quiet until the person presses Call.
   connect();
 }
 

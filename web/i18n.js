@@ -37,10 +37,24 @@ const STRINGS = {
     unavailable: "The box can't take calls right now. Please try again in a few minutes.",
     unknownError: 'Something went wrong. Please reload the page.',
     // Notes about this side's camera and microphone.
-    mediaBlocked:
-      "Camera and microphone are blocked — your family can't see or hear you. Allow them in the browser settings.",
-    cameraBlocked:
-      "The camera is blocked or missing — your family can hear you but can't see you. Allow it in the browser settings.",
+    callTitle: 'Call {name}',
+    callTitleUnnamed: 'Call your family',
+    callHelp: 'Press Call. When your browser asks, press Allow so {name} can see and hear you.',
+    callHelpUnnamed: 'Press Call. When your browser asks, press Allow so your family can see and hear you.',
+    call: 'Call',
+    asking: 'Press Allow',
+    askingHelp: 'Your browser asks if this page may use the camera and microphone: press Allow.',
+    close: 'Close',
+    clickToHear: 'Click to hear',
+    problemDenied:
+      'The browser did not give this page the camera and microphone — your family cannot see or hear you. Allow them (the camera sign in the address bar), then press Try again.',
+    problemNoCamera: 'No camera found — your family can hear you but not see you.',
+    problemCameraBusy:
+      'The camera is in use by another program. Close it (another video call, the camera app), then press Try again.',
+    problemInsecure:
+      'This page was not opened securely, so the browser gives it no camera. Open the link exactly as you received it (it starts with https).',
+    problemInApp:
+      'This app’s own browser cannot use the camera. Open the link in Safari or Chrome (the ⋯ menu, then “Open in browser”).',
     // Buttons.
     callAgain: 'Call again',
     reload: 'Reload the page',
@@ -103,10 +117,24 @@ const STRINGS = {
     badMessage: 'При соединении что-то пошло не так. Пожалуйста, обновите страницу.',
     unavailable: 'Устройство сейчас не может принять звонок. Попробуйте через несколько минут.',
     unknownError: 'Что-то пошло не так. Пожалуйста, обновите страницу.',
-    mediaBlocked:
-      'Камера и микрофон заблокированы — родные вас не видят и не слышат. Разрешите их в настройках браузера.',
-    cameraBlocked:
-      'Камера заблокирована или не найдена — родные вас слышат, но не видят. Разрешите её в настройках браузера.',
+    callTitle: 'Позвонить: {name}',
+    callTitleUnnamed: 'Позвонить семье',
+    callHelp: 'Нажмите «Позвонить». Когда браузер спросит, нажмите «Разрешить», чтобы {name} вас видел(а) и слышал(а).',
+    callHelpUnnamed: 'Нажмите «Позвонить». Когда браузер спросит, нажмите «Разрешить», чтобы семья вас видела и слышала.',
+    call: 'Позвонить',
+    asking: 'Нажмите «Разрешить»',
+    askingHelp: 'Браузер спрашивает, можно ли этой странице включить камеру и микрофон: нажмите «Разрешить».',
+    close: 'Закрыть',
+    clickToHear: 'Нажмите, чтобы слышать',
+    problemDenied:
+      'Браузер не дал этой странице камеру и микрофон — семья вас не видит и не слышит. Разрешите их (значок камеры в адресной строке) и нажмите «Попробовать снова».',
+    problemNoCamera: 'Камера не найдена — семья вас слышит, но не видит.',
+    problemCameraBusy:
+      'Камера занята другой программой. Закройте её (другой видеозвонок, приложение камеры) и нажмите «Попробовать снова».',
+    problemInsecure:
+      'Страница открыта без защиты, и браузер не даёт ей камеру. Откройте ссылку точно так, как вы её получили (она начинается с https).',
+    problemInApp:
+      'Встроенный браузер этого приложения не может включить камеру. Откройте ссылку в Safari или Chrome (меню ⋯, затем «Открыть в браузере»).',
     callAgain: 'Позвонить снова',
     reload: 'Обновить страницу',
     tryAgain: 'Попробовать снова',

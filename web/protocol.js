@@ -18,6 +18,8 @@ export const ClientType = Object.freeze({
   leaving: 'leaving',
   cannotCall: 'cannotCall',
   toPeer: 'toPeer',
+  ready: 'ready',
+  sending: 'sending',
 });
 
 /** `type` of each message the box sends (`ServerMessage`). */
@@ -79,6 +81,22 @@ export const EndReason = Object.freeze({
  * @property {string} token
  * @property {string} [resume]
  * @property {true} [keepsMedia]
+ * @property {false} [ready]
+ */
+
+/**
+ * The person pressed Call and the browser has answered the camera question.
+ * @typedef {object} ReadyMessage
+ * @property {'ready'} type
+ */
+
+/**
+ * What this page sends now: its camera ('on', turned 'off', or 'none') and
+ * whether its microphone is on. The TV says so.
+ * @typedef {object} SendingMessage
+ * @property {'sending'} type
+ * @property {'on' | 'off' | 'none'} camera
+ * @property {boolean} microphone
  */
 
 /**
@@ -130,6 +148,7 @@ export const EndReason = Object.freeze({
  * @property {string} session
  * @property {IceServer[]} iceServers
  * @property {true} [resumed]
+ * @property {string} [boxName] whom the page calls, when the family named the box
  */
 
 /**
@@ -198,20 +217,37 @@ export const EndReason = Object.freeze({
  * @property {PeerSignal} signal
  */
 
-/** @typedef {HelloMessage | AnswerMessage | IceMessage | HangUpMessage | LeavingMessage | CannotCallMessage | ToPeerMessage} ClientMessage */
+/** @typedef {HelloMessage | ReadyMessage | SendingMessage | AnswerMessage | IceMessage | HangUpMessage | LeavingMessage | CannotCallMessage | ToPeerMessage} ClientMessage */
 /** @typedef {RingingMessage | WelcomeMessage | OfferMessage | ParticipantsMessage | FromPeerMessage | IceMessage | EndedMessage | ErrorMessage} ServerMessage */
 
 /**
  * @param {string} token the link's token
  * @param {string | null} [resume] the session to take up again, if any
  * @param {boolean} [keepsMedia] the page's media connection to it still works
+ * @param {boolean} [ready] the person has pressed Call (false: admit, ring later)
  * @returns {HelloMessage}
  */
-export function hello(token, resume, keepsMedia) {
+export function hello(token, resume, keepsMedia, ready = true) {
   const message = { type: ClientType.hello, version: PROTOCOL_VERSION, token };
   if (resume) message.resume = resume;
   if (resume && keepsMedia) message.keepsMedia = true;
+  if (!ready) message.ready = false;
   return message;
+}
+
+/** The person pressed Call: the box may ring now. @returns {ReadyMessage} */
+export function ready() {
+  return { type: ClientType.ready };
+}
+
+/**
+ * What this page sends now.
+ * @param {'on' | 'off' | 'none'} camera
+ * @param {boolean} microphone
+ * @returns {SendingMessage}
+ */
+export function sending(camera, microphone) {
+  return { type: ClientType.sending, camera, microphone };
 }
 
 /**

@@ -22,6 +22,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../web/call-media.js"),
     ),
     (
+        "call-local.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/call-local.js"),
+    ),
+    (
         "call-mesh.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../web/call-mesh.js"),

@@ -48,10 +48,20 @@ export async function waitBoxState(box, expected, { timeoutMs = 5000 } = {}) {
   );
 }
 
-/** Opens `url` in a new tab of `browser` and waits until the call is up. */
+/** The call page's first screen's button ("Call"): the box rings only after it. */
+export const CALL_SELECTOR = '#status-action';
+
+/** Waits for the first screen, as a person would, and presses Call. */
+export async function pressCall(page, { timeoutMs = 10_000 } = {}) {
+  await waitPageState(page, 'start', { timeoutMs, failOn: FINAL_PAGE_STATES });
+  await page.click(CALL_SELECTOR, { timeout: timeoutMs });
+}
+
+/** Opens `url` in a new tab of `browser`, presses Call and waits until the call is up. */
 export async function openCall(browser, url, { label, timeoutMs = 20_000 } = {}) {
   const page = await browser.newPage(label);
   await page.goto(url, { timeout: 10_000, waitUntil: 'domcontentloaded' });
+  await pressCall(page);
   await waitPageState(page, 'inCall', { timeoutMs, failOn: FINAL_PAGE_STATES });
   return page;
 }

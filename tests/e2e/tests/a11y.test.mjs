@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
 import { startBox } from '../lib/box.mjs';
 import { launchBrowser, pageState } from '../lib/browser.mjs';
-import { openCall, pressHangUp, waitBoxState, waitPageState } from '../lib/call.mjs';
+import { openCall, pressCall, pressHangUp, waitBoxState, waitPageState } from '../lib/call.mjs';
 import { assertNoViolations } from '../lib/axe.mjs';
 import { waitUntil } from '../lib/wait.mjs';
 
@@ -63,16 +63,17 @@ const focused = (page) => page.evaluate(() => document.activeElement && document
 const visible = (page, selector) => page.isVisible(selector);
 
 scenario('axe-core finds no violation while connecting, ringing, in a call, asking, ended and busy', async () => {
-  // Connecting: the socket opens but the box's welcome is held back.
+  // The first screen, "Call", while the box's welcome is held back.
   const held = await browser.newPage('held');
   await held.routeWebSocket(/\/signal$/, () => {});
   await held.goto(link, { waitUntil: 'domcontentloaded' });
-  await waitPageState(held, 'connecting');
-  await assertNoViolations(held, 'connecting');
+  await waitPageState(held, 'start');
+  await assertNoViolations(held, 'the first screen');
   await held.close();
 
   const page = await browser.newPage('caller');
   await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await pressCall(page);
   await waitPageState(page, 'ringing', { timeoutMs: 10_000 });
   await assertNoViolations(page, 'ringing');
   await waitPageState(page, 'inCall', { timeoutMs: 20_000 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
 import { startBox } from '../lib/box.mjs';
 import { launchBrowser } from '../lib/browser.mjs';
-import { hangUp, openCall, waitBoxState } from '../lib/call.mjs';
+import { hangUp, openCall, pressCall, waitBoxState } from '../lib/call.mjs';
 import { waitUntil } from '../lib/wait.mjs';
 
 const IPHONE_SAFARI =
@@ -89,6 +89,7 @@ test('Safari on an iPhone is told once how to add the link to the Home Screen', 
       Object.defineProperty(navigator, 'standalone', { get: () => false });
     }, IPHONE_SAFARI);
     await page.goto(link, { waitUntil: 'domcontentloaded' });
+    await pressCall(page);
     await page.waitForSelector('#install-hint', { state: 'visible', timeout: 20_000 });
     assert.match(await page.textContent('#install-hint'), /Add to Home Screen/);
     await page.click('#install-hint-close');
@@ -97,6 +98,7 @@ test('Safari on an iPhone is told once how to add the link to the Home Screen', 
 
     // Once: the next call does not show it again.
     await page.goto(link, { waitUntil: 'domcontentloaded' });
+    await pressCall(page);
     await waitUntil('the call', () => page.evaluate(() => document.body.dataset.state), (s) => s === 'inCall', { timeoutMs: 20_000 });
     assert.equal(await page.isVisible('#install-hint'), false);
     await hangUp(page);

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
 import { startBox } from '../lib/box.mjs';
 import { launchBrowser, pageState, pageText, remoteStats, stateHistory } from '../lib/browser.mjs';
-import { FINAL_PAGE_STATES, openCall, pressHangUp, waitBoxMedia, waitBoxState, waitBrowserMedia, waitPageState } from '../lib/call.mjs';
+import { FINAL_PAGE_STATES, openCall, pressCall, pressHangUp, waitBoxMedia, waitBoxState, waitBrowserMedia, waitPageState } from '../lib/call.mjs';
 import { waitUntil } from '../lib/wait.mjs';
 
 let fixtures;
@@ -127,6 +127,7 @@ test('a page away longer than the grace period (a phone locked) comes back to it
     return undefined;
   });
   await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await pressCall(page);
   await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });
   await framesBeyond(page, 10);
   const session = await page.evaluate(() => window.homecall.session);
@@ -174,6 +175,7 @@ test('a browser that refuses the offer is told so at once, and nothing retries',
     };
   });
   await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await pressCall(page);
   await waitPageState(page, 'error', { timeoutMs: 10_000 });
   await waitUntil('the page to name another browser', () => pageText(page), (t) => /cannot make this call/.test(t) && /Chrome, Safari or Firefox/.test(t), { timeoutMs: 3000 });
   await waitBoxState(box, 'waiting', { timeoutMs: 3000 });
@@ -197,6 +199,7 @@ test('media that never connects ends after three tries with a sentence, the came
     window.RTCPeerConnection.prototype = Original.prototype;
   });
   await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await pressCall(page);
   await waitPageState(page, 'error', { timeoutMs: 30_000, failOn: ['inCall'] });
   await waitUntil('the page to say what to try', () => pageText(page), (t) => /could not be connected/.test(t) && /another network/.test(t), { timeoutMs: 3000 });
   await waitBoxState(box, 'waiting', { timeoutMs: 3000 });

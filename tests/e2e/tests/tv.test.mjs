@@ -54,9 +54,12 @@ test('the TV shows the caller full screen, and waiting before and after', { time
   assert.equal(shot.headers.get('content-type'), 'image/png');
   const png = Buffer.from(await shot.arrayBuffer());
   assert.equal(png.subarray(1, 4).toString('ascii'), 'PNG');
-  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [640, 360], 'the TV picture size');
+  // A thumbnail: the TV's 640x360, scaled to the admin's 480 pixels wide.
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [480, 270], 'the TV picture size');
+  const scale = 480 / 640;
+  const [w, h, x, y] = [CENTRE.w, CENTRE.h, CENTRE.x, CENTRE.y].map((v) => Math.round(v * scale));
   // ImageMagick's own convert (a stand-in may shadow it on PATH).
-  const ppm = execFileSync('/usr/bin/convert', ['png:-', '-crop', `${CENTRE.w}x${CENTRE.h}+${CENTRE.x}+${CENTRE.y}`, '-depth', '8', 'ppm:-'], { input: png });
+  const ppm = execFileSync('/usr/bin/convert', ['png:-', '-crop', `${w}x${h}+${x}+${y}`, '-depth', '8', 'ppm:-'], { input: png });
   const pictured = meanOfPpm(ppm);
   assert.ok(close(pictured, EXPECTED_RGB), `the snapshot showed ${pictured}, expected ${EXPECTED_RGB}`);
 

@@ -1,0 +1,164 @@
+// The relative's page: ask, then ring; every camera problem its own sentence
+// and a way out; and the TV saying what a call without a picture is. Each
+// scenario has a box of its own with the factory's 3 s announcement and a
+// name ("Grandma"); what the TV says is read from the box's log (headless).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
+import { startBox } from '../lib/box.mjs';
+import { launchBrowser, pageText, stateHistory } from '../lib/browser.mjs';
+import { FINAL_PAGE_STATES, pressCall, waitBoxMedia, waitBoxState, waitPageState } from '../lib/call.mjs';
+import { waitUntil } from '../lib/wait.mjs';
+
+let fixtures;
+let browser;
+const boxes = [];
+
+before(async () => {
+  fixtures = makeFixtures();
+  browser = await launchBrowser(fixtures);
+});
+
+after(async () => {
+  await browser?.close();
+  for (const box of boxes) {
+    if (box.running) await box.stop();
+    console.log(`box log: ${box.logPath}`);
+  }
+  removeFixtures(fixtures);
+});
+
+async function boxFor() {
+  const box = await startBox({ calls: { countdown_secs: 3, box_name: 'Grandma' } });
+  boxes.push(box);
+  return { box, link: await box.createLink('Anna') };
+}
+
+const log = (box) => fs.readFileSync(box.logPath, 'utf8');
+const count = (box, pattern) => log(box).split('\n').filter((l) => pattern.test(l)).length;
+const RINGING = /call ringing/;
+
+/** Waits until the TV's text (as the box logs it) matches `pattern`. */
+async function tvSays(box, pattern) {
+  return waitUntil(`the TV to say ${pattern}`, () => log(box), (text) => text.split('\n').some((l) => /TV text/.test(l) && pattern.test(l)), {
+    timeoutMs: 10_000,
+    intervalMs: 100,
+  });
+}
+
+/** A page whose getUserMedia behaves as `script` (run in the page) says. */
+async function pageWith(label, script, arg) {
+  const page = await browser.newPage(label);
+  await page.addInitScript(script, arg);
+  return page;
+}
+
+test('the page says whom it calls and the TV stays quiet until the person presses Call', { timeout: 60_000 }, async () => {
+  const { box, link } = await boxFor();
+  const page = await browser.newPage('quiet');
+  await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await waitPageState(page, 'start', { timeoutMs: 10_000 });
+  await waitUntil('the page to name the box', () => pageText(page), (t) => /Call Grandma/.test(t) && /press Allow/.test(t), { timeoutMs: 5000 });
+  // The socket is open and the box has admitted the page: still nothing rings.
+  await waitUntil('the box to admit the page', () => log(box), (t) => /call admitted/.test(t), { timeoutMs: 5000 });
+  assert.equal(count(box, RINGING), 0, 'nothing announced before the press');
+  assert.equal(count(box, /camera and microphone on/), 0, "the box's camera stays off");
+  assert.equal((await box.status()).state, 'waiting');
+  await page.click('#status-action');
+  await waitPageState(page, 'ringing', { timeoutMs: 10_000, failOn: FINAL_PAGE_STATES });
+  assert.equal(count(box, RINGING), 1);
+  await waitPageState(page, 'inCall', { timeoutMs: 15_000, failOn: FINAL_PAGE_STATES });
+  await page.close();
+});
+
+test('a browser slow to answer the camera question rings the TV only once it has', { timeout: 60_000 }, async () => {
+  const { box, link } = await boxFor();
+  const page = await pageWith('slow prompt', () => {
+    const original = MediaDevices.prototype.getUserMedia;
+    MediaDevices.prototype.getUserMedia = function slowly(...args) {
+      return new Promise((resolve) => setTimeout(resolve, 3000)).then(() => original.apply(this, args));
+    };
+  });
+  await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await pressCall(page);
+  await waitPageState(page, 'asking', { timeoutMs: 2000 });
+  await waitUntil('the page to say what to press', () => pageText(page), (t) => /Press Allow/.test(t), { timeoutMs: 2000 });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.equal(count(box, RINGING), 0, 'no ring while the browser asks');
+  await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });
+  assert.equal(count(box, RINGING), 1);
+  await page.close();
+});
+
+for (const [problem, error, words] of [
+  ['refused', 'NotAllowedError', /did not give this page the camera and microphone/],
+  ['no camera', 'NotFoundError', /No camera found/],
+]) {
+  test(`camera problem "${problem}": its own sentence, and the call still goes through`, { timeout: 60_000 }, async () => {
+    const { box, link } = await boxFor();
+    const page = await pageWith(problem, (name) => {
+      const original = MediaDevices.prototype.getUserMedia;
+      MediaDevices.prototype.getUserMedia = function refuse(constraints) {
+        // Refused outright refuses both; a missing camera leaves the microphone.
+        if (constraints.video || name === 'NotAllowedError') return Promise.reject(new DOMException('test', name));
+        return original.call(this, constraints);
+      };
+    }, error);
+    await page.goto(link, { waitUntil: 'domcontentloaded' });
+    await pressCall(page);
+    await waitUntil('the sentence', () => pageText(page, 2000), (t) => words.test(t), { timeoutMs: 5000 });
+    await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });
+    await tvSays(box, /Anna\\nVoice call/);
+    // The note can be closed.
+    await page.click('#note-close');
+    assert.equal(await page.isVisible('#note'), false);
+    await page.close();
+  });
+}
+
+test('a camera busy elsewhere: its sentence, and "Try again" puts it on the call without a second ring', { timeout: 90_000 }, async () => {
+  const { box, link } = await boxFor();
+  const page = await pageWith('busy camera', () => {
+    const original = MediaDevices.prototype.getUserMedia;
+    let busy = true;
+    window.__freeCamera = () => {
+      busy = false;
+    };
+    MediaDevices.prototype.getUserMedia = function maybeBusy(constraints) {
+      if (constraints.video && busy) return Promise.reject(new DOMException('in use', 'NotReadableError'));
+      return original.call(this, constraints);
+    };
+  });
+  await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await pressCall(page);
+  await waitUntil('the sentence', () => pageText(page, 2000), (t) => /in use by another program/.test(t), { timeoutMs: 5000 });
+  await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });
+  await tvSays(box, /Anna\\nVoice call/);
+  await page.evaluate(() => window.__freeCamera());
+  await page.click('#note-retry');
+  await waitUntil('the note to go', () => page.isVisible('#note'), (v) => v === false, { timeoutMs: 5000 });
+  // The box now gets the camera's colour, in the same call.
+  await waitBoxMedia(box, { expectedRgb: fixtures.expectedRgb, toneHz: fixtures.toneHz, timeoutMs: 20_000 });
+  await tvSays(box, /Anna\\nConnecting the picture/);
+  assert.equal(count(box, RINGING), 1, 'one ring');
+  assert.equal(count(box, /call admitted/), 1, 'one call');
+  const states = (await stateHistory(page)).map((s) => s.state);
+  assert.ok(!states.slice(states.lastIndexOf('inCall')).includes('ringing'), states.join(' → '));
+  await page.close();
+});
+
+test('a caller who turns the camera off: the TV says so instead of going black', { timeout: 60_000 }, async () => {
+  const { box, link } = await boxFor();
+  const page = await browser.newPage('camera off');
+  await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await pressCall(page);
+  await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });
+  await page.click('#camera');
+  await tvSays(box, /Anna\\nturned the camera off/);
+  await page.click('#camera');
+  await tvSays(box, /Anna\\nConnecting the picture/);
+  await waitBoxState(box, 'inCall');
+  await page.close();
+});
