@@ -7,8 +7,8 @@
 //! engine's event channel.
 //!
 //! ```text
-//!  tee "video" ─► queue ─ rtph264pay pt=96 ─ H264 RTP caps ─┐
-//!  tee "audio" ─► queue ─ rtpopuspay pt=111 ─ OPUS RTP caps ─┴─ webrtcbin ─► (remote pads → media::remote)
+//!  tee "video" ─► queue ─ rtph264pay pt=96 ─ H264 RTP caps (profile-level-id=42e01f) ─┐
+//!  tee "audio" ─► queue ─ rtpopuspay pt=111 ─ OPUS RTP caps ──────────────────────────┴─ webrtcbin ─► (remote pads → media::remote)
 //! ```
 
 use std::net::IpAddr;
@@ -103,6 +103,9 @@ impl Peer {
             queue.set_property("max-size-buffers", 0u32);
             let filter = make("capsfilter")?;
             filter.set_property("caps", caps);
+            if name == "video" {
+                declare_profile_level_id(&pad_of(&filter, "src")?);
+            }
             bin.add_many([&queue, &pay, &filter])?;
             gst::Element::link_many([&queue, &pay, &filter])?;
             filter.link(&webrtc)?;
@@ -275,6 +278,52 @@ fn offer_once_media_flows(
             }
         });
     }
+}
+
+/// What the box declares for its H.264: constrained baseline, level 3.1.
+pub(super) const PROFILE_LEVEL_ID: &str = "42e01f";
+
+/// Writes `profile-level-id=42e01f` into the video caps webrtcbin offers
+/// from, when the stream is constrained baseline level 3.1.
+///
+/// rtph264pay copies the id from the stream's SPS, and encoders mark
+/// constrained baseline differently (x264 and OpenH264 set
+/// constraint_set0+1: `42c01f`; browsers offer `42e01f`, with set2 as
+/// well). RFC 6184 reads both as Constrained Baseline 3.1; the box declares
+/// the form browsers use themselves, so every offer says the same. A stream
+/// of any other profile or level is offered as it is, for the tests to see.
+fn declare_profile_level_id(pad: &gst::Pad) {
+    pad.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, |_, info| {
+        let Some(gst::PadProbeData::Event(event)) = &mut info.data else {
+            return gst::PadProbeReturn::Ok;
+        };
+        let gst::EventView::Caps(caps_event) = event.view() else {
+            return gst::PadProbeReturn::Ok;
+        };
+        let mut caps = caps_event.caps_owned();
+        let mut changed = false;
+        for s in caps.make_mut().iter_mut() {
+            let stream_id = s.get::<&str>("profile-level-id").ok();
+            if stream_id.is_some_and(is_constrained_baseline_3_1) {
+                s.set("profile-level-id", PROFILE_LEVEL_ID);
+                changed = true;
+            }
+        }
+        if changed {
+            *event = gst::event::Caps::new(&caps);
+        }
+        gst::PadProbeReturn::Ok
+    });
+}
+
+/// `profile-level-id` (RFC 6184: profile_idc, constraint flags, level_idc in
+/// hex) names Baseline with constraint_set1 (Constrained Baseline) at 3.1.
+fn is_constrained_baseline_3_1(id: &str) -> bool {
+    let Ok(value) = u32::from_str_radix(id, 16) else {
+        return false;
+    };
+    let (profile, flags, level) = (value >> 16, (value >> 8) & 0xff, value & 0xff);
+    id.len() == 6 && profile == 0x42 && flags & 0x40 != 0 && level == 0x1f
 }
 
 fn pad_of(element: &gst::Element, name: &str) -> Result<gst::Pad, MediaError> {
