@@ -19,6 +19,8 @@ pub async fn call(
     let links = state.links.clone();
     let checked = tokio::task::spawn_blocking(move || links.check(&token)).await;
     match checked {
+        // `no-store`, not an ETag: the URL is the secret, and a stored
+        // response would keep it in the browser's cache index.
         Ok(Ok(_)) => ([(header::CACHE_CONTROL, "no-store")], Html(CALL_HTML)).into_response(),
         Ok(Err(CheckError::Refused(Refusal::Unknown))) => {
             message(StatusCode::NOT_FOUND, lang, Text::InvalidLink)
