@@ -7,8 +7,8 @@
 //! engine's event channel.
 //!
 //! ```text
-//!  tee "video" ─► queue ─ rtph264pay pt=96 ─ H264 RTP caps (profile-level-id=42e01f) ─┐
-//!  tee "audio" ─► queue ─ rtpopuspay pt=111 ─ OPUS RTP caps ──────────────────────────┴─ webrtcbin ─► (remote pads → media::remote)
+//!  tee "video" ─► queue ─ h264parse ─ avc ─ rtph264pay pt=96 ─ H264 RTP caps (profile-level-id=42e01f) ─┐
+//!  tee "audio" ─► queue ─ rtpopuspay pt=111 ─ OPUS RTP caps ────────────────────────────────────────────┴─ webrtcbin ─► (remote pads → media::remote)
 //! ```
 
 use std::net::IpAddr;
@@ -87,14 +87,28 @@ impl Peer {
         vpay.set_property("pt", VIDEO_PT);
         vpay.set_property("config-interval", -1i32);
         vpay.set_property_from_str("aggregate-mode", "zero-latency");
+        // The shared tee may carry byte-stream H.264 (when the encoder ran
+        // before any caller's branch joined): rtph264pay would then set caps
+        // before it sees an SPS, and webrtcbin would offer without
+        // profile-level-id or sprop-parameter-sets. Converted to avc here,
+        // caps reach the payloader only with the stream's SPS in codec_data.
+        let vparse = make("h264parse")?;
+        let avc = make("capsfilter")?;
+        avc.set_property(
+            "caps",
+            gst::Caps::builder("video/x-h264")
+                .field("stream-format", "avc")
+                .field("alignment", "au")
+                .build(),
+        );
         let apay = make("rtpopuspay")?;
         apay.set_property("pt", AUDIO_PT);
 
         let mut entries = Vec::new();
         let mut webrtc_sinks = Vec::new();
-        for (tee, pay, caps, name) in [
-            (video_tee, vpay, video_caps, "video"),
-            (audio_tee, apay, audio_caps, "audio"),
+        for (tee, payload, caps, name) in [
+            (video_tee, vec![vparse, avc, vpay], video_caps, "video"),
+            (audio_tee, vec![apay], audio_caps, "audio"),
         ] {
             let queue = make("queue")?;
             queue.set_property_from_str("leaky", "downstream");
@@ -106,8 +120,12 @@ impl Peer {
             if name == "video" {
                 declare_profile_level_id(&pad_of(&filter, "src")?);
             }
-            bin.add_many([&queue, &pay, &filter])?;
-            gst::Element::link_many([&queue, &pay, &filter])?;
+            let chain: Vec<&gst::Element> = std::iter::once(&queue)
+                .chain(&payload)
+                .chain([&filter])
+                .collect();
+            bin.add_many(&chain)?;
+            gst::Element::link_many(&chain)?;
             filter.link(&webrtc)?;
             webrtc_sinks.push(
                 pad_of(&filter, "src")?
@@ -170,6 +188,10 @@ impl Peer {
             self.tee_pads.push((tee, tee_pad.clone()));
             tee_pad.link(&ghost)?;
         }
+        // The branch's h264parse lets caps through only with an SPS, and
+        // the offer waits for those caps: ask for one now rather than at
+        // the encoder's next keyframe (up to two seconds away).
+        self.request_keyframe();
         Ok(())
     }
 
