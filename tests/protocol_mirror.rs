@@ -1,6 +1,6 @@
 //! `web/protocol.js` mirrors `src/protocol.rs`: the same message types, error
-//! codes and end reasons, the same version, and what the page's constructors
-//! build is what the box parses. Both lists come from the code: the Rust
+//! codes, end reasons and peer-signal kinds, the same version, and what the
+//! page's constructors build is what the box parses. Both lists come from the code: the Rust
 //! names from serde's own variant lists (what the derive accepts), the
 //! JavaScript ones from the module, read by node. A variant added on one
 //! side only fails here.
@@ -9,7 +9,9 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::process::Command;
 
-use homecall::protocol::{ClientMessage, EndReason, ErrorCode, ServerMessage, PROTOCOL_VERSION};
+use homecall::protocol::{
+    ClientMessage, EndReason, ErrorCode, PeerSignal, ServerMessage, PROTOCOL_VERSION,
+};
 use serde::de::value::{MapDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeOwned};
 use serde_json::Value;
@@ -48,9 +50,9 @@ fn unit_names<T: DeserializeOwned + fmt::Debug>() -> BTreeSet<String> {
     names.iter().map(|n| (*n).to_owned()).collect()
 }
 
-/// The `type` names of an internally tagged enum (`{"type": "hello", …}`).
-fn tag_names<T: DeserializeOwned + fmt::Debug>() -> BTreeSet<String> {
-    let map = MapDeserializer::<_, Expected>::new([("type", UNKNOWN)].into_iter());
+/// The tag names of an internally tagged enum (`{"type": "hello", …}`).
+fn tag_names<T: DeserializeOwned + fmt::Debug>(tag: &str) -> BTreeSet<String> {
+    let map = MapDeserializer::<_, Expected>::new([(tag, UNKNOWN)].into_iter());
     match T::deserialize(map) {
         Err(Expected(Some(names))) => names.iter().map(|n| (*n).to_owned()).collect(),
         other => panic!("no variant list from serde: {other:?}"),
@@ -70,8 +72,11 @@ fn javascript_mirror() -> Value {
          console.log(JSON.stringify({{
            version: p.PROTOCOL_VERSION,
            client: names(p.ClientType), server: names(p.ServerType),
-           errors: names(p.ErrorCode), reasons: names(p.EndReason),
-           built: [p.hello('t'), p.hello('t', 's'), p.answer('v=0'), p.ice('candidate:1', 1), p.hangUp()],
+           errors: names(p.ErrorCode), reasons: names(p.EndReason), signals: names(p.PeerSignalKind),
+           built: [p.hello('t'), p.hello('t', 's'), p.hello('t', 's', true), p.answer('v=0'),
+                   p.ice('candidate:1', 1), p.hangUp(), p.leaving(), p.cannotCall(),
+                   p.toPeer('b7', {{ kind: 'offer', sdp: 'v=0' }}), p.toPeer('b7', {{ kind: 'restart' }}),
+                   p.toPeer('b7', {{ kind: 'ice', candidate: 'candidate:1', sdpMLineIndex: 0 }})],
          }}));",
         module = module.display().to_string()
     );
@@ -105,13 +110,18 @@ fn the_page_and_the_box_name_the_same_things() {
     for (what, rust, page) in [
         (
             "ClientMessage types",
-            tag_names::<ClientMessage>(),
+            tag_names::<ClientMessage>("type"),
             &js["client"],
         ),
         (
             "ServerMessage types",
-            tag_names::<ServerMessage>(),
+            tag_names::<ServerMessage>("type"),
             &js["server"],
+        ),
+        (
+            "PeerSignal kinds",
+            tag_names::<PeerSignal>("kind"),
+            &js["signals"],
         ),
         ("ErrorCode", unit_names::<ErrorCode>(), &js["errors"]),
         ("EndReason", unit_names::<EndReason>(), &js["reasons"]),
@@ -131,7 +141,17 @@ fn the_page_and_the_box_name_the_same_things() {
 #[test]
 fn what_the_page_builds_the_box_parses_as_it_is() {
     let js = javascript_mirror();
-    for built in js["built"].as_array().expect("messages") {
+    let built = js["built"].as_array().expect("messages");
+    let types: BTreeSet<String> = built
+        .iter()
+        .map(|m| m["type"].as_str().expect("a type").to_owned())
+        .collect();
+    assert_eq!(
+        types,
+        tag_names::<ClientMessage>("type"),
+        "every message the page sends is built here once at least"
+    );
+    for built in built {
         let parsed: ClientMessage = serde_json::from_value(built.clone())
             .unwrap_or_else(|e| panic!("the box refuses {built}: {e}"));
         assert_eq!(

@@ -17,12 +17,19 @@ test('the constructors build the pinned JSON, optional fields left out', () => {
     candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host',
     sdpMLineIndex: 1,
   });
+  assert.deepEqual(proto.hello('abc', 's1', true), { type: 'hello', version: 1, token: 'abc', resume: 's1', keepsMedia: true });
+  assert.deepEqual(proto.hello('abc', null, true), { type: 'hello', version: 1, token: 'abc' }, 'keepsMedia only with resume');
   assert.deepEqual(proto.hangUp(), { type: 'hangUp' });
+  assert.deepEqual(proto.leaving(), { type: 'leaving' });
+  assert.deepEqual(proto.cannotCall(), { type: 'cannotCall' });
+  assert.deepEqual(proto.toPeer('b7', { kind: 'answer', sdp: 'v=0' }), { type: 'toPeer', to: 'b7', signal: { kind: 'answer', sdp: 'v=0' } });
   assert.equal(JSON.stringify(proto.hello('t')), '{"type":"hello","version":1,"token":"t"}');
 });
 
 test('the name tables are frozen and name themselves', () => {
-  for (const table of [proto.ClientType, proto.ServerType, proto.ErrorCode, proto.EndReason]) {
+  const tables = Object.values(proto).filter((v) => v && typeof v === 'object');
+  assert.ok(tables.length >= 4, 'the module exports its name tables');
+  for (const table of tables) {
     assert.ok(Object.isFrozen(table));
     for (const [key, value] of Object.entries(table)) assert.equal(key, value);
     assert.throws(() => {
@@ -39,7 +46,14 @@ const valid = [
     session: '5f2a',
     iceServers: [{ urls: ['stun:127.0.0.1:3478'] }, { urls: ['turn:127.0.0.1:3478?transport=udp'], username: '1:x', credential: 'pw' }],
   },
+  { type: 'welcome', version: 1, session: '5f2a', iceServers: [], resumed: true },
   { type: 'offer', sdp: 'v=0\r\n' },
+  { type: 'participants', you: 'a1', others: [] },
+  { type: 'participants', you: 'a1', others: [{ id: 'b7', label: 'Ben' }] },
+  { type: 'fromPeer', from: 'b7', signal: { kind: 'offer', sdp: 'v=0' } },
+  { type: 'fromPeer', from: 'b7', signal: { kind: 'answer', sdp: 'v=0' } },
+  { type: 'fromPeer', from: 'b7', signal: { kind: 'ice', candidate: 'candidate:1', sdpMLineIndex: 0 } },
+  { type: 'fromPeer', from: 'b7', signal: { kind: 'restart' } },
   { type: 'ice', candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMLineIndex: 0 },
   { type: 'ice', candidate: '', sdpMLineIndex: 0 },
   { type: 'ended', reason: 'takenOver' },
@@ -79,6 +93,14 @@ test('anything malformed is refused with null, never thrown', () => {
     JSON.stringify({ type: 'ended' }),
     JSON.stringify({ type: 'error' }),
     JSON.stringify({ type: 'error', code: 'resting', until: 700 }),
+    JSON.stringify({ type: 'participants', others: [] }),
+    JSON.stringify({ type: 'participants', you: 'a1', others: [{ id: 'b7' }] }),
+    JSON.stringify({ type: 'participants', you: 'a1', others: [null] }),
+    JSON.stringify({ type: 'fromPeer', from: 'b7' }),
+    JSON.stringify({ type: 'fromPeer', from: 'b7', signal: { kind: 'offer' } }),
+    JSON.stringify({ type: 'fromPeer', from: 'b7', signal: { kind: 'ice', candidate: 'c' } }),
+    JSON.stringify({ type: 'fromPeer', from: 'b7', signal: { kind: 'shout' } }),
+    JSON.stringify({ type: 'fromPeer', signal: { kind: 'restart' } }),
   ];
   for (const text of bad) assert.equal(proto.parseServerMessage(text), null, text);
   assert.equal(proto.parseServerMessage(undefined), null);
