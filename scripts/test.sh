@@ -3,7 +3,8 @@
 #   1. system packages (GStreamer, ALSA, Chromium, coturn…) and the browser
 #      driver for the end-to-end tests (npm ci, from the lockfile);
 #   2. formatting and lints: cargo fmt --check, cargo clippy -D warnings;
-#   3. unit and integration tests (the real binary over real WebSockets);
+#   3. unit and integration tests (the real binary over real WebSockets), and
+#      the page's own modules under node's test runner;
 #   4. end-to-end calls: the real box and headless Chromium; then the box and
 #      a phone behind NATs in network namespaces, calling through the relay;
 #   5. the appliance: the systemd unit (verify, security score), the Yocto
@@ -39,6 +40,9 @@ in_netns() {
 
 step "unit and integration tests"
 in_netns cargo test --locked --offline
+
+step "the call page's modules (node --test tests/web)"
+node --test tests/web/
 
 step "end-to-end calls in headless Chromium"
 in_netns bash -c 'cd tests/e2e && exec npm test --silent'

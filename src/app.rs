@@ -37,30 +37,6 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let gst_version = media::init()?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), gstreamer = %gst_version, "starting");
 
-    let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
-    let engine = MediaEngine::start(media_settings(&config)?, events_tx)?;
-    let capture = engine.capture_health();
-    let settings = SettingsStore::open(&config.state_dir, config.factory_settings.clone());
-    let history = CallHistory::open(&config.state_dir);
-    let device = DeviceHandle::spawn(
-        DeviceSettings {
-            max_participants: config.max_participants,
-            turn: config.turn.clone(),
-            settings: settings.clone(),
-            history: history.clone(),
-            ice_local_addresses: config.media.ice_local_addresses.clone(),
-            candidates: config.limits.candidates(),
-            reconnect_grace: std::time::Duration::from_secs(config.reconnect_grace_secs),
-            resume_window_secs: config.resume_window_secs,
-            connect_limit: std::time::Duration::from_secs(config.connect_timeout_secs),
-            state_dir: Some(config.state_dir.clone()),
-            box_name: config.box_name.clone(),
-            tv_language: config.media.tv_language,
-        },
-        engine,
-        events_rx,
-    )
-    .context("cannot start the device")?;
     let certificate = match &config.web.tls {
         Some(source) => {
             let certificate = crate::tls::Certificate::load(source)
@@ -77,8 +53,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             None
         }
     };
-    let admin = admin_state(&config, certificate.as_ref())?;
-    if let Some(code) = &admin.setup_code {
+    let state = web_state(&config, certificate.as_ref())?;
+    let device = state.device.clone();
+    if let Some(code) = &state.admin.setup_code {
         tracing::warn!(
             "first set-up: open /admin on the home network and enter the set-up code {code}"
         );
@@ -86,21 +63,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             .set_notice(Some(format!("Set-up code: {code}")))
             .await;
     }
-    let relay =
-        web::tunnel_client::RelayLink::open(&config.state_dir, config.relay_trust.as_deref())
-            .map_err(anyhow::Error::msg)
-            .context("cannot read the relay pairing")?;
-    let state = web::AppState::new(web::Parts {
-        device: device.clone(),
-        links: LinkBook::open(&config.state_dir),
-        settings,
-        history,
-        admin,
-        public_url: config.web.public_url.clone(),
-        relay: relay.clone(),
-        limits: config.limits.clone(),
-        capture,
-    });
+    let relay = state.relay.clone();
     tokio::spawn(web::tunnel_client::keep_connected(relay, state.clone()));
 
     let listener = tokio::net::TcpListener::bind(config.web.listen)
@@ -141,6 +104,55 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     device.stopped(Duration::from_secs(5)).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The device (its media engine started, its actor running) and everything
+/// else the web server is built from, as `homecall run` makes them; the
+/// signalling unit tests build theirs here too.
+pub(crate) fn web_state(
+    config: &Config,
+    certificate: Option<&crate::tls::Certificate>,
+) -> anyhow::Result<web::AppState> {
+    let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
+    let engine = MediaEngine::start(media_settings(config)?, events_tx)?;
+    let capture = engine.capture_health();
+    let settings = SettingsStore::open(&config.state_dir, config.factory_settings.clone());
+    let history = CallHistory::open(&config.state_dir);
+    let device = DeviceHandle::spawn(
+        DeviceSettings {
+            max_participants: config.max_participants,
+            turn: config.turn.clone(),
+            settings: settings.clone(),
+            history: history.clone(),
+            ice_local_addresses: config.media.ice_local_addresses.clone(),
+            candidates: config.limits.candidates(),
+            reconnect_grace: std::time::Duration::from_secs(config.reconnect_grace_secs),
+            resume_window_secs: config.resume_window_secs,
+            connect_limit: std::time::Duration::from_secs(config.connect_timeout_secs),
+            state_dir: Some(config.state_dir.clone()),
+            box_name: config.box_name.clone(),
+            tv_language: config.media.tv_language,
+        },
+        engine,
+        events_rx,
+    )
+    .context("cannot start the device")?;
+    let admin = admin_state(config, certificate)?;
+    let relay =
+        web::tunnel_client::RelayLink::open(&config.state_dir, config.relay_trust.as_deref())
+            .map_err(anyhow::Error::msg)
+            .context("cannot read the relay pairing")?;
+    Ok(web::AppState::new(web::Parts {
+        device,
+        links: LinkBook::open(&config.state_dir),
+        settings,
+        history,
+        admin,
+        public_url: config.web.public_url.clone(),
+        relay,
+        limits: config.limits.clone(),
+        capture,
+    }))
 }
 
 /// The admin's credentials, sessions and rules; a set-up code while no password exists.

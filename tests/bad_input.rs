@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 use support::ws::{connect, join, send, Socket};
 use support::{token_of, TestBox};
 use tokio::net::TcpSocket;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::Message;
 
 /// Small limits, so every one is quick to reach.
@@ -159,6 +160,30 @@ async fn bad_messages_during_a_call_end_it_with_a_reason() {
         assert_eq!(closed, Some(CloseCode::Policy), "{what}");
         until_waiting(&b).await;
     }
+    still_answers(&b, &link).await;
+}
+
+/// The limit is on the message, not only on each frame: a message sent in
+/// frames that each fit is refused once the whole does not (16 KiB here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_too_big_in_small_frames_ends_the_call() {
+    let (b, link) = start();
+    let (mut socket, _, _) = join(&b, token_of(&link)).await;
+    let part = "x".repeat(6_000);
+    for (opcode, last) in [
+        (OpCode::Data(Data::Text), false),
+        (OpCode::Data(Data::Continue), false),
+        (OpCode::Data(Data::Continue), true),
+    ] {
+        let frame = Frame::message(part.clone().into_bytes(), opcode, last);
+        if socket.send(Message::Frame(frame)).await.is_err() {
+            break;
+        }
+    }
+    let (code, closed) = last_words(&mut socket).await;
+    assert_eq!(code.as_deref(), Some("badMessage"));
+    assert_eq!(closed, Some(CloseCode::Size));
+    until_waiting(&b).await;
     still_answers(&b, &link).await;
 }
 

@@ -1,13 +1,18 @@
 //! Nothing acknowledged is lost and nothing is torn when the process dies
-//! mid-write. The test runs itself as a writer (HOMECALL_CRASH_WRITER set):
-//! 1,000 writes of links and of a counter, each acknowledged on stdout once
-//! its write returned; the parent SIGKILLs it part-way and checks the files.
+//! mid-write. This test is its own program (`harness = false` in
+//! Cargo.toml): run plainly it is the test; run with HOMECALL_CRASH_WRITER
+//! set to a directory it is the writer, making 1,000 writes of links and of
+//! a counter, each acknowledged on stdout once its write returned. The test
+//! starts itself as the writer, SIGKILLs it part-way and checks the files.
 //! (SIGKILL loses no page cache; the fsync half of power-cut safety is the
 //! store's temp-file + fsync + rename + directory-fsync discipline.)
+//!
+//! A test target rather than a `[[bin]]`: it is never installed or packaged,
+//! needs no feature flag, and finds the writer as `current_exe()`.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use homecall::links::{LinkBook, NewLink};
@@ -15,14 +20,31 @@ use homecall::store::JsonFile;
 
 const WRITES: u64 = 1000;
 const WRITER_ENV: &str = "HOMECALL_CRASH_WRITER";
+const TEST_NAME: &str = "sigkill_during_a_thousand_writes_loses_nothing_acknowledged";
 
-/// The writer: runs only when the parent test starts this binary with the env set.
-#[test]
-fn crash_writer() {
-    let Some(dir) = std::env::var_os(WRITER_ENV) else {
-        return;
-    };
-    let dir = Path::new(&dir);
+fn main() -> ExitCode {
+    if let Some(dir) = std::env::var_os(WRITER_ENV) {
+        write_until_killed(Path::new(&dir));
+        return ExitCode::SUCCESS;
+    }
+    // Behave like libtest where it matters: free arguments are name filters
+    // (cargo passes them to every test binary), and the summary line counts.
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    if !filters.is_empty() && !filters.iter().any(|f| TEST_NAME.contains(f.as_str())) {
+        println!("test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 1 filtered out");
+        return ExitCode::SUCCESS;
+    }
+    println!("test {TEST_NAME} ...");
+    sigkill_during_a_thousand_writes_loses_nothing_acknowledged();
+    println!("test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out");
+    ExitCode::SUCCESS
+}
+
+/// The writer: each write acknowledged on stdout once it returned.
+fn write_until_killed(dir: &Path) {
     let links = LinkBook::open(dir);
     let counter = JsonFile::new(dir.join("counter.json"));
     for i in 1..=WRITES {
@@ -38,13 +60,11 @@ fn crash_writer() {
     }
 }
 
-#[test]
 fn sigkill_during_a_thousand_writes_loses_nothing_acknowledged() {
     let mut kill_points = Vec::new();
     for (round, kill_after) in [37u64, 211, 503, 877].into_iter().enumerate() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut child = Command::new(std::env::current_exe().expect("test binary"))
-            .args(["--exact", "crash_writer", "--nocapture", "--test-threads=1"])
             .env(WRITER_ENV, dir.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -74,6 +94,10 @@ fn sigkill_during_a_thousand_writes_loses_nothing_acknowledged() {
             );
         }
         let _ = child.wait();
+        assert_eq!(
+            acks, kill_after,
+            "the writer ended after {acks} acknowledged writes, before it was killed"
+        );
         kill_points.push((round, acks));
 
         // Every file parses; every acknowledged write is there; at most the

@@ -266,3 +266,52 @@ fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
         |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
     Some((be(16), be(20)))
 }
+
+/// The page files revalidate: an ETag that is the content's own hash,
+/// `no-cache`, and `304` (no body) for a browser that has the same file.
+#[tokio::test]
+async fn page_files_carry_their_hash_as_etag_and_answer_304() {
+    use sha2::{Digest, Sha256};
+    use support::http::Request;
+
+    let b = TestBox::start("");
+    let mut tags = Vec::new();
+    for (path, file) in [
+        ("/assets/call.js", "web/call.js"),
+        ("/assets/protocol.js", "web/protocol.js"),
+        ("/assets/admin.css", "web/admin.css"),
+        ("/admin", "web/admin.html"),
+    ] {
+        let first = Request::new("GET", path).send(b.port).await;
+        assert_eq!(first.status, 200, "{path}");
+        assert_eq!(first.headers["cache-control"], "no-cache", "{path}");
+        let etag = first.headers.get("etag").expect("an ETag").clone();
+        let content = std::fs::read(file).expect("the file in the repository");
+        let hash: String = Sha256::digest(&content)[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(etag, format!("\"{hash}\""), "{path}: the content's hash");
+
+        for asked in [etag.clone(), format!("W/{etag}"), format!("\"x\", {etag}")] {
+            let again = Request::new("GET", path)
+                .header("If-None-Match", asked.clone())
+                .send(b.port)
+                .await;
+            assert_eq!(again.status, 304, "{path} with If-None-Match: {asked}");
+            assert!(again.body.is_empty(), "{path}: 304 has no body");
+            assert_eq!(again.headers["etag"], etag, "{path}");
+            assert_eq!(again.headers["cache-control"], "no-cache", "{path}");
+        }
+        let changed = Request::new("GET", path)
+            .header("If-None-Match", "\"an older version\"")
+            .send(b.port)
+            .await;
+        assert_eq!(changed.status, 200, "{path} with another tag");
+        assert_eq!(changed.body.as_bytes(), content, "{path}");
+        tags.push(etag);
+    }
+    tags.sort();
+    tags.dedup();
+    assert_eq!(tags.len(), 4, "every file has its own tag");
+}

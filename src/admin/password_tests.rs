@@ -133,7 +133,7 @@ fn a_used_code_and_a_second_set_up_are_refused() {
 #[test]
 fn a_used_code_is_refused_for_another_box() {
     let code = code();
-    assert!(code.redeem(&code.to_string()));
+    assert!(code.consume());
     let dir = tempfile::tempdir().expect("tempdir");
     let err = cheap(dir.path())
         .set_up(&code.to_string(), &code, GOOD)

@@ -58,8 +58,11 @@ impl EncoderKind {
     /// A configured encoder element.
     pub fn make(self, bitrate_kbps: u32, framerate: u32) -> Result<gst::Element, MediaError> {
         let gop = framerate * 2;
+        // V4L2's enums (linux/v4l2-controls.h): h264_profile 1 is
+        // CONSTRAINED_BASELINE, h264_level 9 is LEVEL_3_1.
         let v4l2_controls = format!(
-            "controls,video_bitrate={},h264_i_frame_period={gop},repeat_sequence_header=1,h264_profile=1,h264_level=11",
+            "controls,video_bitrate={},h264_i_frame_period={gop},repeat_sequence_header=1,\
+             h264_profile={V4L2_CONSTRAINED_BASELINE},h264_level={V4L2_LEVEL_3_1}",
             bitrate_kbps * 1000
         );
         let builder = gst::ElementFactory::make(self.factory());
@@ -96,10 +99,24 @@ impl EncoderKind {
     }
 }
 
-/// The caps every encoder must produce: what the box offers and iPhones play.
+/// `V4L2_MPEG_VIDEO_H264_PROFILE_CONSTRAINED_BASELINE`.
+const V4L2_CONSTRAINED_BASELINE: u32 = 1;
+/// `V4L2_MPEG_VIDEO_H264_LEVEL_3_1` (3.0 is 8, 4.0 is 11).
+const V4L2_LEVEL_3_1: u32 = 9;
+
+/// The H.264 level every encoder is held to: 3.1 carries 720p30, the most
+/// the box sends, and is what browsers offer for constrained baseline
+/// (`profile-level-id=42e01f`).
+pub const LEVEL: &str = "3.1";
+
+/// The caps every encoder must produce: what the box offers and iPhones
+/// play. x264enc and openh264enc take the level from these caps,
+/// v4l2h264enc from its controls above; an encoder that picks another level
+/// shows it in the offer (see `media::peer`), where the tests look.
 pub fn output_caps() -> gst::Caps {
     gst::Caps::builder("video/x-h264")
         .field("profile", "constrained-baseline")
+        .field("level", LEVEL)
         .field("stream-format", "byte-stream")
         .build()
 }
@@ -213,6 +230,58 @@ mod tests {
         gst::init().expect("gstreamer");
         let kind = choose(&["openh264enc".into()], 800, 30).expect("openh264");
         assert_eq!(kind, EncoderKind::OpenH264);
+    }
+
+    /// The level the SPS of `kind`'s output says, as h264parse reads it.
+    fn level_of_a_frame(kind: EncoderKind) -> String {
+        let make = |f: &str| gst::ElementFactory::make(f).build().expect(f);
+        let src = make("videotestsrc");
+        src.set_property("num-buffers", 1i32);
+        let raw = make("capsfilter");
+        raw.set_property(
+            "caps",
+            gst::Caps::builder("video/x-raw")
+                .field("format", "I420")
+                .field("width", 320i32)
+                .field("height", 240i32)
+                .build(),
+        );
+        let encoder = kind.make(800, 30).expect("encoder");
+        let out = make("capsfilter");
+        out.set_property("caps", output_caps());
+        let (parse, sink) = (make("h264parse"), make("fakesink"));
+        let pipeline = gst::Pipeline::new();
+        let elements = [&src, &raw, &encoder, &out, &parse, &sink];
+        pipeline.add_many(elements).expect("add");
+        gst::Element::link_many(elements).expect("link");
+        run_to_end(&pipeline).expect("encodes a frame");
+        let caps = sink
+            .static_pad("sink")
+            .and_then(|p| p.current_caps())
+            .expect("caps at the sink");
+        let _ = pipeline.set_state(gst::State::Null);
+        let s = caps.structure(0).expect("a structure");
+        assert_eq!(
+            s.get::<&str>("profile"),
+            Ok("constrained-baseline"),
+            "{caps}"
+        );
+        s.get::<String>("level").expect("a level")
+    }
+
+    #[test]
+    fn software_encoders_are_held_to_level_3_1() {
+        gst::init().expect("gstreamer");
+        // Left to choose, x264 picks the lowest level the picture fits (2 here).
+        for kind in [EncoderKind::X264, EncoderKind::OpenH264] {
+            assert_eq!(level_of_a_frame(kind), LEVEL, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn v4l2_is_told_constrained_baseline_level_3_1() {
+        // The numbers of linux/v4l2-controls.h's enums.
+        assert_eq!((V4L2_CONSTRAINED_BASELINE, V4L2_LEVEL_3_1), (1, 9));
     }
 
     #[test]

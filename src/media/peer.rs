@@ -7,8 +7,8 @@
 //! engine's event channel.
 //!
 //! ```text
-//!  tee "video" ─► queue ─ rtph264pay pt=96 ─ H264 RTP caps ─┐
-//!  tee "audio" ─► queue ─ rtpopuspay pt=111 ─ OPUS RTP caps ─┴─ webrtcbin ─► (remote pads → media::remote)
+//!  tee "video" ─► queue ─ h264parse ─ avc ─ rtph264pay pt=96 ─ H264 RTP caps (profile-level-id=42e01f) ─┐
+//!  tee "audio" ─► queue ─ rtpopuspay pt=111 ─ OPUS RTP caps ────────────────────────────────────────────┴─ webrtcbin ─► (remote pads → media::remote)
 //! ```
 
 use std::net::IpAddr;
@@ -87,14 +87,28 @@ impl Peer {
         vpay.set_property("pt", VIDEO_PT);
         vpay.set_property("config-interval", -1i32);
         vpay.set_property_from_str("aggregate-mode", "zero-latency");
+        // The shared tee may carry byte-stream H.264 (when the encoder ran
+        // before any caller's branch joined): rtph264pay would then set caps
+        // before it sees an SPS, and webrtcbin would offer without
+        // profile-level-id or sprop-parameter-sets. Converted to avc here,
+        // caps reach the payloader only with the stream's SPS in codec_data.
+        let vparse = make("h264parse")?;
+        let avc = make("capsfilter")?;
+        avc.set_property(
+            "caps",
+            gst::Caps::builder("video/x-h264")
+                .field("stream-format", "avc")
+                .field("alignment", "au")
+                .build(),
+        );
         let apay = make("rtpopuspay")?;
         apay.set_property("pt", AUDIO_PT);
 
         let mut entries = Vec::new();
         let mut webrtc_sinks = Vec::new();
-        for (tee, pay, caps, name) in [
-            (video_tee, vpay, video_caps, "video"),
-            (audio_tee, apay, audio_caps, "audio"),
+        for (tee, payload, caps, name) in [
+            (video_tee, vec![vparse, avc, vpay], video_caps, "video"),
+            (audio_tee, vec![apay], audio_caps, "audio"),
         ] {
             let queue = make("queue")?;
             queue.set_property_from_str("leaky", "downstream");
@@ -103,8 +117,15 @@ impl Peer {
             queue.set_property("max-size-buffers", 0u32);
             let filter = make("capsfilter")?;
             filter.set_property("caps", caps);
-            bin.add_many([&queue, &pay, &filter])?;
-            gst::Element::link_many([&queue, &pay, &filter])?;
+            if name == "video" {
+                declare_profile_level_id(&pad_of(&filter, "src")?);
+            }
+            let chain: Vec<&gst::Element> = std::iter::once(&queue)
+                .chain(&payload)
+                .chain([&filter])
+                .collect();
+            bin.add_many(&chain)?;
+            gst::Element::link_many(&chain)?;
             filter.link(&webrtc)?;
             webrtc_sinks.push(
                 pad_of(&filter, "src")?
@@ -167,6 +188,10 @@ impl Peer {
             self.tee_pads.push((tee, tee_pad.clone()));
             tee_pad.link(&ghost)?;
         }
+        // The branch's h264parse lets caps through only with an SPS, and
+        // the offer waits for those caps: ask for one now rather than at
+        // the encoder's next keyframe (up to two seconds away).
+        self.request_keyframe();
         Ok(())
     }
 
@@ -275,6 +300,52 @@ fn offer_once_media_flows(
             }
         });
     }
+}
+
+/// What the box declares for its H.264: constrained baseline, level 3.1.
+pub(super) const PROFILE_LEVEL_ID: &str = "42e01f";
+
+/// Writes `profile-level-id=42e01f` into the video caps webrtcbin offers
+/// from, when the stream is constrained baseline level 3.1.
+///
+/// rtph264pay copies the id from the stream's SPS, and encoders mark
+/// constrained baseline differently (x264 and OpenH264 set
+/// constraint_set0+1: `42c01f`; browsers offer `42e01f`, with set2 as
+/// well). RFC 6184 reads both as Constrained Baseline 3.1; the box declares
+/// the form browsers use themselves, so every offer says the same. A stream
+/// of any other profile or level is offered as it is, for the tests to see.
+fn declare_profile_level_id(pad: &gst::Pad) {
+    pad.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, |_, info| {
+        let Some(gst::PadProbeData::Event(event)) = &mut info.data else {
+            return gst::PadProbeReturn::Ok;
+        };
+        let gst::EventView::Caps(caps_event) = event.view() else {
+            return gst::PadProbeReturn::Ok;
+        };
+        let mut caps = caps_event.caps_owned();
+        let mut changed = false;
+        for s in caps.make_mut().iter_mut() {
+            let stream_id = s.get::<&str>("profile-level-id").ok();
+            if stream_id.is_some_and(is_constrained_baseline_3_1) {
+                s.set("profile-level-id", PROFILE_LEVEL_ID);
+                changed = true;
+            }
+        }
+        if changed {
+            *event = gst::event::Caps::new(&caps);
+        }
+        gst::PadProbeReturn::Ok
+    });
+}
+
+/// `profile-level-id` (RFC 6184: profile_idc, constraint flags, level_idc in
+/// hex) names Baseline with constraint_set1 (Constrained Baseline) at 3.1.
+fn is_constrained_baseline_3_1(id: &str) -> bool {
+    let Ok(value) = u32::from_str_radix(id, 16) else {
+        return false;
+    };
+    let (profile, flags, level) = (value >> 16, (value >> 8) & 0xff, value & 0xff);
+    id.len() == 6 && profile == 0x42 && flags & 0x40 != 0 && level == 0x1f
 }
 
 fn pad_of(element: &gst::Element, name: &str) -> Result<gst::Pad, MediaError> {

@@ -1,162 +1,204 @@
-//! The pages' scripts, styles and icons (call and admin), embedded in the binary at build time.
+//! The pages' scripts, styles and icons (call and admin), embedded in the
+//! binary at build time, and served so browsers revalidate them: each
+//! carries an ETag (the SHA-256 of its content, computed on first use) with
+//! `Cache-Control: no-cache`, and `If-None-Match` with the current tag gets
+//! `304 Not Modified`. A new binary changes the tag of what it changed.
+
+use std::sync::OnceLock;
 
 use axum::extract::Path;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
 
-/// (name, content type, content) of every file under `/assets/`.
-const ASSETS: &[(&str, &str, &[u8])] = &[
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const HTML: &str = "text/html; charset=utf-8";
+
+/// A file built into the binary, with its entity tag made on first use.
+pub struct StaticFile {
+    content_type: &'static str,
+    body: &'static [u8],
+    etag: OnceLock<HeaderValue>,
+}
+
+impl StaticFile {
+    const fn new(content_type: &'static str, body: &'static [u8]) -> Self {
+        Self {
+            content_type,
+            body,
+            etag: OnceLock::new(),
+        }
+    }
+
+    /// `"<first 128 bits of SHA-256, hex>"`: a strong tag, the content's own.
+    fn etag(&self) -> &HeaderValue {
+        self.etag.get_or_init(|| {
+            let digest = Sha256::digest(self.body);
+            let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+            HeaderValue::from_str(&format!("\"{hex}\"")).expect("hex is a valid header")
+        })
+    }
+
+    /// The file, or `304` when the request's `If-None-Match` names its tag.
+    pub fn respond(&self, request: &HeaderMap) -> Response {
+        let etag = self.etag().clone();
+        // Small, and must change with the binary: revalidate each time.
+        let cache = (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        if matches_etag(request, &etag) {
+            return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag), cache]).into_response();
+        }
+        (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(self.content_type),
+                ),
+                (header::ETAG, etag),
+                cache,
+            ],
+            self.body,
+        )
+            .into_response()
+    }
+}
+
+/// Whether any `If-None-Match` header lists `etag` (or is `*`). RFC 9110
+/// 13.1.2: the comparison is weak, so `W/"x"` matches `"x"`.
+fn matches_etag(request: &HeaderMap, etag: &HeaderValue) -> bool {
+    let ours = etag.as_bytes();
+    request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/").as_bytes() == ours)
+}
+
+/// (name, file) of every file under `/assets/`.
+static ASSETS: [(&str, StaticFile); 25] = [
     (
         "call.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/call.js"),
+        StaticFile::new(JS, include_bytes!("../../web/call.js")),
     ),
     (
         "call-signal.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/call-signal.js"),
+        StaticFile::new(JS, include_bytes!("../../web/call-signal.js")),
     ),
     (
         "call-media.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/call-media.js"),
+        StaticFile::new(JS, include_bytes!("../../web/call-media.js")),
     ),
     (
         "call-local.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/call-local.js"),
+        StaticFile::new(JS, include_bytes!("../../web/call-local.js")),
     ),
     (
         "call-mesh.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/call-mesh.js"),
+        StaticFile::new(JS, include_bytes!("../../web/call-mesh.js")),
     ),
     (
         "call-a11y.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/call-a11y.js"),
+        StaticFile::new(JS, include_bytes!("../../web/call-a11y.js")),
     ),
     (
         "call-install.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/call-install.js"),
+        StaticFile::new(JS, include_bytes!("../../web/call-install.js")),
     ),
     (
         "call-quality.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/call-quality.js"),
+        StaticFile::new(JS, include_bytes!("../../web/call-quality.js")),
     ),
     (
         "protocol.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/protocol.js"),
+        StaticFile::new(JS, include_bytes!("../../web/protocol.js")),
     ),
     (
         "i18n.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/i18n.js"),
+        StaticFile::new(JS, include_bytes!("../../web/i18n.js")),
     ),
     (
         "call.css",
-        "text/css; charset=utf-8",
-        include_bytes!("../../web/call.css"),
+        StaticFile::new(CSS, include_bytes!("../../web/call.css")),
     ),
     (
         "admin.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/admin.js"),
+        StaticFile::new(JS, include_bytes!("../../web/admin.js")),
     ),
     (
         "admin-i18n.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/admin-i18n.js"),
+        StaticFile::new(JS, include_bytes!("../../web/admin-i18n.js")),
     ),
     (
         "admin-api.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/admin-api.js"),
+        StaticFile::new(JS, include_bytes!("../../web/admin-api.js")),
     ),
     (
         "admin-forms.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/admin-forms.js"),
+        StaticFile::new(JS, include_bytes!("../../web/admin-forms.js")),
     ),
     (
         "admin-links.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/admin-links.js"),
+        StaticFile::new(JS, include_bytes!("../../web/admin-links.js")),
     ),
     (
         "admin-answering.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/admin-answering.js"),
+        StaticFile::new(JS, include_bytes!("../../web/admin-answering.js")),
     ),
     (
         "admin-devices.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/admin-devices.js"),
+        StaticFile::new(JS, include_bytes!("../../web/admin-devices.js")),
     ),
     (
         "admin-status.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/admin-status.js"),
+        StaticFile::new(JS, include_bytes!("../../web/admin-status.js")),
     ),
     (
         "admin-relay.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../web/admin-relay.js"),
+        StaticFile::new(JS, include_bytes!("../../web/admin-relay.js")),
     ),
     (
         "admin.css",
-        "text/css; charset=utf-8",
-        include_bytes!("../../web/admin.css"),
+        StaticFile::new(CSS, include_bytes!("../../web/admin.css")),
     ),
     (
         "icon.svg",
-        "image/svg+xml",
-        include_bytes!("../../web/icon.svg"),
+        StaticFile::new("image/svg+xml", include_bytes!("../../web/icon.svg")),
     ),
     (
         "icon-192.png",
-        "image/png",
-        include_bytes!("../../web/icon-192.png"),
+        StaticFile::new("image/png", include_bytes!("../../web/icon-192.png")),
     ),
     (
         "icon-512.png",
-        "image/png",
-        include_bytes!("../../web/icon-512.png"),
+        StaticFile::new("image/png", include_bytes!("../../web/icon-512.png")),
     ),
     (
         "apple-touch-icon.png",
-        "image/png",
-        include_bytes!("../../web/apple-touch-icon.png"),
+        StaticFile::new(
+            "image/png",
+            include_bytes!("../../web/apple-touch-icon.png"),
+        ),
     ),
 ];
 
 /// The call page itself.
 pub const CALL_HTML: &str = include_str!("../../web/call.html");
 /// The family admin's page.
-pub const ADMIN_HTML: &str = include_str!("../../web/admin.html");
+pub static ADMIN_PAGE: StaticFile = StaticFile::new(HTML, include_bytes!("../../web/admin.html"));
 /// The page for a sentence and nothing else ("This link is not valid").
 pub const MESSAGE_HTML: &str = include_str!("../../web/message.html");
 
-pub async fn serve(Path(name): Path<String>) -> Response {
-    match ASSETS.iter().find(|(n, _, _)| *n == name) {
-        Some((_, content_type, body)) => (
-            [
-                (header::CONTENT_TYPE, *content_type),
-                // Small, and must change with the binary: revalidate each time.
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            *body,
-        )
-            .into_response(),
+pub async fn serve(Path(name): Path<String>, request: HeaderMap) -> Response {
+    match ASSETS.iter().find(|(n, _)| *n == name) {
+        Some((_, file)) => file.respond(&request),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
 
 /// `/favicon.ico`: what browsers ask for on pages that name no icon (the
 /// "not valid" page); a PNG, which every browser takes there.
-pub async fn favicon() -> Response {
-    serve(Path("icon-192.png".to_owned())).await
+pub async fn favicon(request: HeaderMap) -> Response {
+    serve(Path("icon-192.png".to_owned()), request).await
 }

@@ -26,6 +26,8 @@ pub async fn call(
     let checked = tokio::task::spawn_blocking(move || links.check(&token)).await;
     match checked {
         Ok(Ok(link)) if wants_manifest => manifest::manifest(uri.path(), Some(&link.label), lang),
+        // `no-store`, not an ETag: the URL is the secret, and a stored
+        // response would keep it in the browser's cache index.
         Ok(Ok(_)) => ([(header::CACHE_CONTROL, "no-store")], Html(CALL_HTML)).into_response(),
         Ok(Err(CheckError::Refused(_))) if wants_manifest => manifest::none(),
         Ok(Err(CheckError::Refused(Refusal::Unknown))) => {

@@ -218,10 +218,13 @@ impl Closing {
 enum Incoming {
     Message(ClientMessage),
     Refuse(Closing),
+    /// The answer to the box's ping: the caller is there (a page in a call
+    /// sends nothing else for minutes).
+    Pong,
     Gone,
 }
 
-/// Reads the next frame, skipping pings and pongs.
+/// Reads the next frame, skipping pings (the transport answers them).
 async fn next_incoming<Rx, E>(rx: &mut Rx) -> Incoming
 where
     Rx: Stream<Item = Result<Message, E>> + Unpin,
@@ -234,7 +237,8 @@ where
                 Err(_) => Incoming::Refuse(Closing::NotUnderstood),
             },
             Some(Ok(Message::Binary(_))) => Incoming::Refuse(Closing::Binary),
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Ping(_))) => continue,
+            Some(Ok(Message::Pong(_))) => Incoming::Pong,
             Some(Ok(Message::Close(_))) | None => Incoming::Gone,
             // The transport says why: a frame or message over the limit is
             // worth a close code; anything else means the caller is gone.
@@ -250,7 +254,15 @@ where
     Rx: Stream<Item = Result<Message, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let hello = tokio::time::timeout(HELLO_TIMEOUT, next_incoming(&mut rx)).await;
+    let first = async {
+        loop {
+            match next_incoming(&mut rx).await {
+                Incoming::Pong => continue,
+                other => break other,
+            }
+        }
+    };
+    let hello = tokio::time::timeout(HELLO_TIMEOUT, first).await;
     drop(before_hello);
     let (token, resume, keeps_media, ready) = match hello {
         Ok(Incoming::Message(ClientMessage::Hello {
@@ -277,7 +289,8 @@ where
         Ok(Incoming::Refuse(closing)) => {
             return refuse(&mut tx, &mut rx, ErrorCode::BadMessage, Some(closing)).await
         }
-        Ok(Incoming::Gone) | Err(_) => return,
+        // (A pong was skipped above: it never comes here.)
+        Ok(Incoming::Gone | Incoming::Pong) | Err(_) => return,
     };
     let links = state.links.clone();
     let link = match tokio::task::spawn_blocking(move || links.check(&token)).await {
@@ -349,6 +362,7 @@ where
                 last_heard = tokio::time::Instant::now();
                 let refusal = match incoming {
                     Incoming::Gone => break,
+                    Incoming::Pong => continue,
                     _ if !bucket.take(Instant::now()) => Closing::TooFast,
                     Incoming::Message(ClientMessage::Hello { .. }) => Closing::NotUnderstood,
                     Incoming::Message(message) => {
@@ -429,3 +443,7 @@ fn new_session_id() -> Option<SessionId> {
         bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
     ))
 }
+
+#[cfg(test)]
+#[path = "signal_tests.rs"]
+mod tests;

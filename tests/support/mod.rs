@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test file uses a different part of the harness
 
 pub mod admin;
+pub mod h264;
 pub mod http;
 pub mod relay;
 pub mod tls;

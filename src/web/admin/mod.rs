@@ -21,7 +21,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
@@ -89,12 +89,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .layer(axum::middleware::from_fn_with_state(state, guard))
 }
 
-async fn page() -> Response {
-    (
-        [(header::CACHE_CONTROL, "no-store")],
-        Html(super::assets::ADMIN_HTML),
-    )
-        .into_response()
+/// The admin page: the same for every box and version, so it revalidates
+/// by its ETag like the scripts (what it shows comes from the API).
+async fn page(request: HeaderMap) -> Response {
+    super::assets::ADMIN_PAGE.respond(&request)
 }
 
 /// Only the home network may ask, and only the admin page may change things.

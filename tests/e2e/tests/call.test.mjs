@@ -4,7 +4,6 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
 import { startBox } from '../lib/box.mjs';
 import { launchBrowser, pageState, pageText, remoteStats, getUserMediaCalls } from '../lib/browser.mjs';
@@ -150,18 +149,18 @@ scenario('a second caller is told busy', async () => {
   await waitPageState(second, 'busy', { timeoutMs: 10_000, failOn: FINAL_PAGE_STATES.concat('inCall') });
   await waitUntil('the busy page to say so', () => pageText(second), (t) => BUSY_TEXT.test(t), { timeoutMs: 3000 });
 
-  // The first call is untouched: still up on both ends, video still arriving.
-  await sleep(1000);
-  assert.equal(await pageState(first), 'inCall');
-  const status = await box.status();
-  assert.equal(status.state, 'inCall', `box status: ${JSON.stringify(status)}`);
-  assert.equal(status.calls.length, 1, `box calls: ${JSON.stringify(status.calls)}`);
+  // The first call is untouched: video still arriving after the refusal
+  // (the box refused before the page said busy), and still up on both ends.
   await waitUntil(
     'the first caller to keep decoding video',
     () => remoteStats(first),
     (s) => s?.video && s.video.framesDecoded >= initial.video.framesDecoded + 10,
     { timeoutMs: 5000, intervalMs: 100 },
   );
+  assert.equal(await pageState(first), 'inCall');
+  const status = await box.status();
+  assert.equal(status.state, 'inCall', `box status: ${JSON.stringify(status)}`);
+  assert.equal(status.calls.length, 1, `box calls: ${JSON.stringify(status.calls)}`);
 });
 
 scenario('an unknown link shows a human page', async () => {
@@ -186,7 +185,9 @@ scenario('an unknown link shows a human page', async () => {
     const res = await page.goto(url, { timeout: 10_000 });
     assert.equal(res.status(), 404);
     await waitUntil(`the page to say "${sentence}"`, () => pageText(page), (t) => t.includes(sentence), { timeoutMs: 3000 });
-    await sleep(500); // a page script that would start media has had its chance
+    // Loaded, and without a script: nothing on it can ever ask for media.
+    await waitUntil('the page to finish loading', () => page.evaluate(() => document.readyState), (r) => r === 'complete', { timeoutMs: 3000 });
+    assert.equal(await page.evaluate(() => document.scripts.length), 0, 'the "not valid" page has no script');
     assert.equal(await getUserMediaCalls(page), 0, 'an invalid link must not open the camera or microphone');
     const state = await pageState(page);
     assert.ok(state === null || state === 'invalidLink', `page state ${JSON.stringify(state)}`);

@@ -1,0 +1,173 @@
+//! `signal::run` over channels, as its docs promise: no socket, a real
+//! device and media engine (test sources, headless) behind it. The clocks
+//! (hello, pings, silence) run on tokio's paused time, so 20 s of silence
+//! take milliseconds.
+
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use axum::extract::ws::Message;
+use futures::channel::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use futures::StreamExt;
+use tokio::time::Instant;
+
+use super::run;
+use crate::config::Config;
+use crate::links::NewLink;
+use crate::web::AppState;
+
+/// A box's web state, as `homecall run` builds it, in a temporary directory.
+fn box_state(dir: &std::path::Path) -> AppState {
+    crate::media::init().expect("GStreamer and its plugins");
+    let text = format!(
+        "[web]\nlisten = \"127.0.0.1:1\"\n[state]\ndir = \"{}\"\n\
+         [media]\nvideo_source = \"test\"\naudio_source = \"test\"\nwidth = 320\nheight = 240\n\
+         tv_output = \"none\"\naudio_output = \"none\"\n[calls]\ncountdown_secs = 0\n",
+        dir.display()
+    );
+    let config = Config::parse(&dir.join("box.toml"), &text).expect("config");
+    crate::app::web_state(&config, None).expect("the box's parts")
+}
+
+/// The caller's ends of the two channels `run` talks over.
+struct Caller {
+    to_box: UnboundedSender<Result<Message, Infallible>>,
+    from_box: UnboundedReceiver<Message>,
+}
+
+/// Starts `run` on its own task; returns the caller's ends and the task.
+fn connect(state: &AppState) -> (Caller, tokio::task::JoinHandle<()>) {
+    let (to_box, rx) = mpsc::unbounded();
+    let (tx, from_box) = mpsc::unbounded();
+    let pass = state
+        .before_hello
+        .enter(IpAddr::V4(Ipv4Addr::LOCALHOST))
+        .expect("room before hello");
+    let state = state.clone();
+    let task = tokio::spawn(async move { run(tx, rx, &state, pass).await });
+    (Caller { to_box, from_box }, task)
+}
+
+impl Caller {
+    fn send(&self, json: serde_json::Value) {
+        self.to_box
+            .unbounded_send(Ok(Message::Text(json.to_string().into())))
+            .expect("run reads");
+    }
+
+    /// The next JSON message from the box (pings are answered when `pong`).
+    async fn next_json(&mut self) -> Option<serde_json::Value> {
+        loop {
+            match self.from_box.next().await? {
+                Message::Text(text) => return Some(serde_json::from_str(&text).expect("JSON")),
+                Message::Ping(payload) => {
+                    let _ = self.to_box.unbounded_send(Ok(Message::Pong(payload)));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn hello(state: &AppState) -> serde_json::Value {
+    let (_, token) = state
+        .links
+        .create(&NewLink::lasting("Anna"))
+        .expect("a link");
+    serde_json::json!({"type": "hello", "version": 1, "token": token.expose()})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_over_channels_is_welcomed_offered_and_hangs_up() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = box_state(dir.path());
+    let (mut caller, task) = connect(&state);
+    caller.send(hello(&state));
+    let welcome = caller.next_json().await.expect("welcome");
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    let offer = loop {
+        let m = tokio::time::timeout(Duration::from_secs(10), caller.next_json())
+            .await
+            .expect("an offer within 10 s")
+            .expect("the box still talks");
+        if m["type"] == "offer" {
+            break m;
+        }
+        assert_eq!(m["type"], "ice", "{m}");
+    };
+    assert!(offer["sdp"].as_str().is_some_and(|s| s.contains("H264")));
+    caller.send(serde_json::json!({"type": "hangUp"}));
+    // The box closes: `run` ends once the caller's side is gone too.
+    while caller.next_json().await.is_some() {}
+    drop(caller);
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("run ends")
+        .expect("run did not panic");
+    state.device.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_caller_that_never_says_hello_is_let_go_at_the_hello_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = box_state(dir.path());
+    let started = Instant::now();
+    let (mut caller, task) = connect(&state);
+    tokio::time::timeout(Duration::from_secs(60), task)
+        .await
+        .expect("run ends within a minute")
+        .expect("run did not panic");
+    // The limit the doors table documents: 10 s.
+    assert_eq!(started.elapsed(), Duration::from_secs(10));
+    assert!(
+        caller.from_box.next().await.is_none(),
+        "nothing sent, and closed"
+    );
+    state.device.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_silent_caller_is_pinged_then_let_go() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = box_state(dir.path());
+    let (mut caller, task) = connect(&state);
+    caller.send(hello(&state));
+    let joined = Instant::now();
+    tokio::time::timeout(Duration::from_secs(120), task)
+        .await
+        .expect("run ends within two minutes")
+        .expect("run did not panic");
+    let gone = joined.elapsed();
+    // 20 s of silence, noticed at the next ping (every 5 s).
+    assert!(
+        gone > Duration::from_secs(20) && gone <= Duration::from_secs(25),
+        "let go after {gone:?}"
+    );
+    let mut pings = 0;
+    while let Some(m) = caller.from_box.next().await {
+        pings += usize::from(matches!(m, Message::Ping(_)));
+    }
+    assert!(pings >= 4, "{pings} pings in {gone:?}");
+    state.device.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_caller_that_answers_pings_is_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = box_state(dir.path());
+    let (mut caller, task) = connect(&state);
+    caller.send(hello(&state));
+    // A minute of the box's pings, each answered, and nothing else said.
+    let kept = tokio::time::timeout(Duration::from_secs(60), async {
+        while caller.next_json().await.is_some() {}
+    })
+    .await;
+    assert!(
+        kept.is_err(),
+        "the box let a caller go that answered every ping"
+    );
+    assert!(!task.is_finished());
+    task.abort();
+    state.device.shutdown().await;
+}
