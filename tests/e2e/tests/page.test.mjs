@@ -31,7 +31,8 @@ after(async () => {
 });
 
 async function boxFor() {
-  const box = await startBox({ calls: { countdown_secs: 3, box_name: 'Grandma' } });
+  // Debug lines: a headless box logs what its TV would say.
+  const box = await startBox({ calls: { countdown_secs: 3, box_name: 'Grandma' }, env: { RUST_LOG: 'info,homecall::media::tv=debug' } });
   boxes.push(box);
   return { box, link: await box.createLink('Anna') };
 }
