@@ -13,7 +13,6 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::admin::AllowList;
-use crate::device::TvLanguage;
 use crate::limits::{Limits, RawLimits};
 use crate::settings::{AutoAnswer, Devices, Quality, Settings};
 use crate::tls::CertificateSource;
@@ -32,6 +31,15 @@ pub enum ConfigError {
         line: usize,
         reason: String,
     },
+}
+
+/// The language of the TV's words (`[media] tv_language`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TvLanguage {
+    #[default]
+    En,
+    Ru,
 }
 
 /// The validated configuration of the box.

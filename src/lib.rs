@@ -23,6 +23,7 @@
 
 pub mod acme;
 pub mod admin;
+pub mod answering;
 pub mod app;
 pub mod clock;
 pub mod config;

@@ -11,7 +11,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::device::state::Answering;
+use crate::answering::Answering;
 use crate::store::{JsonFile, StoreError};
 
 /// The longest countdown the admin may choose.

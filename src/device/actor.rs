@@ -30,12 +30,12 @@ use super::state::{
     transition, Answering, Call, Effect, Event, LinkRef, Phase, SessionId, State, Summary,
 };
 use super::tv_words::tv_text;
-pub use super::tv_words::TvLanguage;
 use crate::clock::unix_now;
 use crate::config::TurnConfig;
+pub use crate::config::TvLanguage;
 use crate::history::{CallHistory, CallRecord};
 use crate::limits::CandidateLimits;
-use crate::media::{CallStats, CaptureChoice, MediaError, MediaEvent, RemoteStats, TvCamera};
+use crate::media::{CallStats, CaptureChoice, MediaError, MediaEvent, RemoteStats, TvSnapshots};
 use crate::protocol::{
     ClientMessage, EndReason, IceCandidate, PeerSignal, ServerMessage, PROTOCOL_VERSION,
 };
@@ -118,7 +118,7 @@ enum Command {
     },
     Status(oneshot::Sender<Status>),
     CallStats(oneshot::Sender<Option<CallStats>>),
-    TvCamera(oneshot::Sender<Option<TvCamera>>),
+    TvSnapshots(oneshot::Sender<Option<TvSnapshots>>),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -238,7 +238,7 @@ impl DeviceHandle {
     /// What the TV shows now, as a PNG: `None` when the box has no screen.
     pub async fn tv_snapshot(&self) -> Option<Result<Vec<u8>, String>> {
         let (tx, rx) = oneshot::channel();
-        self.send(Command::TvCamera(tx)).await;
+        self.send(Command::TvSnapshots(tx)).await;
         let camera = rx.await.ok()??;
         tokio::task::spawn_blocking(move || camera.png().map(|r| r.map_err(|e| e.to_string())))
             .await
@@ -361,8 +361,8 @@ impl<M: CallMedia + MediaReport> Actor<M> {
                         let _ = reply.send(self.status());
                         continue;
                     }
-                    Command::TvCamera(reply) => {
-                        let _ = reply.send(self.media.tv_camera());
+                    Command::TvSnapshots(reply) => {
+                        let _ = reply.send(self.media.tv_snapshots());
                         continue;
                     }
                     Command::CallStats(reply) => {

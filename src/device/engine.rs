@@ -9,7 +9,7 @@
 
 use std::net::IpAddr;
 
-use crate::media::{CallStats, CaptureChoice, MediaEngine, MediaError, RemoteStats, TvCamera};
+use crate::media::{CallStats, CaptureChoice, MediaEngine, MediaError, RemoteStats, TvSnapshots};
 
 /// How a call's media branch reaches the caller.
 #[derive(Debug, Clone, Copy)]
@@ -43,7 +43,7 @@ pub trait CallMedia: Send + 'static {
 /// What the status reads of the media engine.
 pub trait MediaReport {
     /// Pictures of the TV; `None` without a screen.
-    fn tv_camera(&self) -> Option<TvCamera>;
+    fn tv_snapshots(&self) -> Option<TvSnapshots>;
     fn call_stats(&self, branch: &str, reply: Box<dyn FnOnce(Option<CallStats>) + Send>);
     fn remote_stats(&self) -> RemoteStats;
     fn encoder(&self) -> &'static str;
@@ -81,7 +81,7 @@ impl CallMedia for MediaEngine {
     }
 
     fn request_keyframe(&self, branch: &str) {
-        if let Err(e) = self.peer_connected(branch) {
+        if let Err(e) = MediaEngine::request_keyframe(self, branch) {
             tracing::debug!(branch, error = %e, "no keyframe asked");
         }
     }
@@ -100,8 +100,8 @@ impl CallMedia for MediaEngine {
 }
 
 impl MediaReport for MediaEngine {
-    fn tv_camera(&self) -> Option<TvCamera> {
-        Some(MediaEngine::tv_camera(self))
+    fn tv_snapshots(&self) -> Option<TvSnapshots> {
+        Some(MediaEngine::tv_snapshots(self))
     }
 
     fn call_stats(&self, branch: &str, reply: Box<dyn FnOnce(Option<CallStats>) + Send>) {

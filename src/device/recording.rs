@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::engine::{BranchNet, CallMedia, MediaReport};
-use crate::media::{CallStats, CaptureChoice, MediaError, RemoteStats, TvCamera};
+use crate::media::{CallStats, CaptureChoice, MediaError, RemoteStats, TvSnapshots};
 
 /// Every call made, in order, as short lines ("start_branch s1-1").
 #[derive(Clone, Default)]
@@ -96,7 +96,7 @@ impl CallMedia for RecordingMedia {
 }
 
 impl MediaReport for RecordingMedia {
-    fn tv_camera(&self) -> Option<TvCamera> {
+    fn tv_snapshots(&self) -> Option<TvSnapshots> {
         None
     }
 

@@ -35,6 +35,7 @@
 use std::fmt;
 
 pub use super::ice_tally::IceTally;
+pub use crate::answering::Answering;
 use crate::limits::CandidateLimits;
 use crate::protocol::{Camera, EndReason, ErrorCode, IceCandidate};
 
@@ -144,21 +145,6 @@ impl Call {
             microphone: true,
         }
     }
-}
-
-/// How the box answers a new caller, decided from the settings and the clock.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answering {
-    /// After announcing the caller on the TV for this many seconds (0: at once).
-    AfterCountdown { seconds: u32 },
-    /// Not now: quiet hours until this time ("HH:MM").
-    Resting { until: String },
-    /// Not at all: automatic answering is off.
-    Declined,
-    /// At once, unannounced, whatever the settings: a call this box had a
-    /// moment ago (before it restarted, or before the page was away longer
-    /// than the grace period) coming back.
-    Restored,
 }
 
 /// The whole device: the calls in progress and how many are allowed.

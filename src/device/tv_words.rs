@@ -2,19 +2,9 @@
 //! calling, and what a call without a picture is. The media engine draws
 //! the text; the actor picks it from the calls (see `Actor::show_on_tv`).
 
-use serde::Deserialize;
-
 use super::state::{Call, Phase};
+use crate::config::TvLanguage;
 use crate::protocol::Camera;
-
-/// The language of the TV's words (`[media] tv_language`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TvLanguage {
-    #[default]
-    En,
-    Ru,
-}
 
 /// The TV's text for these calls, with the waiting screen's `notice` (the
 /// set-up code) when nobody calls.

@@ -137,9 +137,9 @@ impl EventSink {
 
 /// Takes pictures of what the TV shows (encoding one blocks for a moment).
 #[derive(Clone)]
-pub struct TvCamera(tv::Tv);
+pub struct TvSnapshots(tv::Tv);
 
-impl TvCamera {
+impl TvSnapshots {
     /// What the TV shows now, as a PNG; `None` when the box has no screen.
     pub fn png(&self) -> Option<Result<Vec<u8>, MediaError>> {
         self.0.snapshot_png()
@@ -417,7 +417,7 @@ impl MediaEngine {
     }
 
     /// A caller's media connected: give it a keyframe at once.
-    pub fn peer_connected(&self, session: &str) -> Result<(), MediaError> {
+    pub fn request_keyframe(&self, session: &str) -> Result<(), MediaError> {
         self.with_peer(session, Peer::request_keyframe)
     }
 
@@ -432,8 +432,8 @@ impl MediaEngine {
     }
 
     /// A handle that takes pictures of the TV, usable from another thread.
-    pub fn tv_camera(&self) -> TvCamera {
-        TvCamera(self.tv.clone())
+    pub fn tv_snapshots(&self) -> TvSnapshots {
+        TvSnapshots(self.tv.clone())
     }
 
     /// Chimes on the TV's speaker: a call is coming.
@@ -525,6 +525,13 @@ fn warm_up() -> std::thread::JoinHandle<()> {
         }
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "media warmed up");
     })
+}
+
+/// The static pad `name` of `element`, or why there is none.
+fn pad_of(element: &gst::Element, name: &str) -> Result<gst::Pad, MediaError> {
+    element
+        .static_pad(name)
+        .ok_or_else(|| MediaError::Pipeline(format!("{} has no {name} pad", element.name())))
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use gst::prelude::*;
 use gst_webrtc::{WebRTCPeerConnectionState, WebRTCSDPType, WebRTCSessionDescription};
 
-use super::{make, remote, stats, EventSink, MediaError, MediaEvent, RemoteStats};
+use super::{make, pad_of, remote, stats, EventSink, MediaError, MediaEvent, RemoteStats};
 
 pub(super) const VIDEO_PT: u32 = 96;
 pub(super) const AUDIO_PT: u32 = 111;
@@ -346,12 +346,6 @@ fn is_constrained_baseline_3_1(id: &str) -> bool {
     };
     let (profile, flags, level) = (value >> 16, (value >> 8) & 0xff, value & 0xff);
     id.len() == 6 && profile == 0x42 && flags & 0x40 != 0 && level == 0x1f
-}
-
-fn pad_of(element: &gst::Element, name: &str) -> Result<gst::Pad, MediaError> {
-    element
-        .static_pad(name)
-        .ok_or_else(|| MediaError::Pipeline(format!("{} has no {name} pad", element.name())))
 }
 
 /// Answers serialized queries (ALLOCATION above all) at the branch's entry

@@ -17,7 +17,7 @@ use gst_video::prelude::*;
 
 use super::analysis::{mean_rgb_i420, RemoteStats};
 use super::tv::Tv;
-use super::{make, MediaError};
+use super::{make, pad_of, MediaError};
 
 /// Where decoded caller media goes, and the figures it feeds.
 #[derive(Clone)]
@@ -193,10 +193,4 @@ fn leaky_queue() -> Result<gst::Element, MediaError> {
     queue.set_property("max-size-bytes", 0u32);
     queue.set_property("max-size-time", 0u64);
     Ok(queue)
-}
-
-fn pad_of(element: &gst::Element, name: &str) -> Result<gst::Pad, MediaError> {
-    element
-        .static_pad(name)
-        .ok_or_else(|| MediaError::Pipeline(format!("{} has no {name} pad", element.name())))
 }

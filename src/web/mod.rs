@@ -8,6 +8,7 @@
 pub mod admin;
 mod assets;
 pub mod gate;
+mod guard;
 mod headers;
 mod i18n;
 mod manifest;

@@ -238,7 +238,7 @@ pub async fn status(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(refusal) = super::admin::from_home_network(&state, peer, &headers) {
+    if let Err(refusal) = super::guard::from_home_network(&state, peer, &headers) {
         return refusal.into_response();
     }
     match state.device.status().await {

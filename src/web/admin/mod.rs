@@ -13,6 +13,7 @@ mod links;
 mod network;
 mod relay;
 mod settings;
+mod status;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -77,10 +78,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/admin/links/{id}/revoke", post(links::revoke))
         .route("/api/admin/links/{id}/replace", post(links::replace))
         .route("/api/admin/settings", get(settings::get).put(settings::put))
-        .route("/api/admin/status", get(settings::status))
+        .route("/api/admin/status", get(status::status))
         .route("/api/admin/devices", get(devices::list))
-        .route("/api/admin/calls", get(settings::calls))
-        .route("/api/admin/tv.png", get(settings::tv_png))
+        .route("/api/admin/calls", get(status::calls))
+        .route("/api/admin/tv.png", get(status::tv_png))
         .route("/api/admin/network", get(network::check))
         .route(
             "/api/admin/relay",
@@ -103,7 +104,7 @@ async fn guard(
     next: Next,
 ) -> Response {
     let admin = &state.admin;
-    if let Err(refusal) = from_home_network(&state, peer, request.headers()) {
+    if let Err(refusal) = super::guard::from_home_network(&state, peer, request.headers()) {
         return refusal.into_response();
     }
     if let Err(wait) = state.admin_rates.take(peer.ip(), std::time::Instant::now()) {
@@ -120,43 +121,6 @@ async fn guard(
         }
     }
     next.run(request).await
-}
-
-/// Whether a request comes straight from the home network to this box:
-/// - its source address is in the allow-list;
-/// - it did not pass a proxy (a proxy on the box or the LAN would make the
-///   internet look local), so no forwarding headers;
-/// - it names the box by an address or a name the box answers to, so a
-///   rebound DNS name (evil.example resolving to the box) cannot borrow the
-///   admin's browser.
-pub fn from_home_network(
-    state: &AppState,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-) -> Result<(), ApiError> {
-    let refuse = |why: &str| {
-        tracing::info!(source = %peer.ip(), why, "admin request refused");
-        Err(ApiError::Forbidden(
-            "The admin page can only be used from the home network.",
-        ))
-    };
-    if !state.admin.allowed.allows(peer.ip()) {
-        return refuse("source outside the allowed addresses");
-    }
-    if ["forwarded", "x-forwarded-for", "x-real-ip"]
-        .iter()
-        .any(|h| headers.contains_key(*h))
-    {
-        return refuse("came through a proxy");
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !state.admin.known_host(host) {
-        return refuse("unknown Host");
-    }
-    Ok(())
 }
 
 /// A refusal, answered as `{"error": "<sentence>"}` with its status.
