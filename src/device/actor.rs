@@ -480,13 +480,19 @@ impl<M: CallMedia + MediaReport> Actor<M> {
                 answering: Answering::Restored,
             };
         }
-        let answering = match self.settings.settings.load() {
-            Ok(settings) => settings.auto_answer.answering(local_time_of_day()),
+        let mut auto_answer = match self.settings.settings.load() {
+            Ok(settings) => settings.auto_answer,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the settings; answering as the factory does");
-                crate::settings::AutoAnswer::default().answering(local_time_of_day())
+                crate::settings::AutoAnswer::default()
             }
         };
+        if !crate::clock::clock_set() && auto_answer.quiet_hours.take().is_some() {
+            // The time of day cannot be known: better a call at night than
+            // a grandchild turned away at noon.
+            tracing::warn!("the clock is not set yet: quiet hours are not applied");
+        }
+        let answering = auto_answer.answering(local_time_of_day());
         Event::CallerArrived {
             session: socket.clone(),
             socket,

@@ -83,6 +83,9 @@ pub enum Refusal {
     Unknown,
     /// The link was revoked or has expired.
     NoLongerValid,
+    /// The link expires, and the box's clock is not set yet: whether it has
+    /// expired cannot be told (see `crate::clock`). Try again in a moment.
+    ClockNotSet,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -164,6 +167,11 @@ impl LinkBook {
 
     /// The link `token` opens, if it opens one now.
     pub fn check(&self, token: &str) -> Result<Link, CheckError> {
+        self.check_at(token, now())
+    }
+
+    /// The link `token` opens at `now` (unix seconds, as the clock says).
+    fn check_at(&self, token: &str, now: u64) -> Result<Link, CheckError> {
         // Length and alphabet are public facts about every token: refusing
         // malformed ones early reveals nothing about any stored link.
         if token.len() != TOKEN_CHARS
@@ -183,8 +191,16 @@ impl LinkBook {
             }
         }
         let link = found.ok_or(CheckError::Refused(Refusal::Unknown))?;
-        if link.revoked || link.expires.is_some_and(|t| t <= now()) {
+        if link.revoked {
             return Err(CheckError::Refused(Refusal::NoLongerValid));
+        }
+        if let Some(expires) = link.expires {
+            if !crate::clock::is_set(now) {
+                return Err(CheckError::Refused(Refusal::ClockNotSet));
+            }
+            if expires <= now {
+                return Err(CheckError::Refused(Refusal::NoLongerValid));
+            }
         }
         // A spent one-time link still opens its page: a reload of the call it
         // made must work. The device refuses it unless it resumes that call.
@@ -379,5 +395,30 @@ mod tests {
             Some(new.id)
         );
         assert!(book.replace("nope").expect("replace").is_none());
+    }
+
+    #[test]
+    fn an_expiring_link_is_not_judged_while_the_clock_is_not_set() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let book = LinkBook::open(dir.path());
+        let (_, lasting) = book.create(&NewLink::lasting("Anna")).expect("create");
+        let (_, expiring) = book
+            .create(&NewLink {
+                label: "Ben".into(),
+                expires: Some(now() + 3600),
+                one_time: false,
+            })
+            .expect("create");
+        let at_boot = 1_000; // a board with no real-time clock, before network time
+        assert!(book.check_at(lasting.expose(), at_boot).is_ok());
+        assert!(matches!(
+            book.check_at(expiring.expose(), at_boot),
+            Err(CheckError::Refused(Refusal::ClockNotSet))
+        ));
+        assert!(book.check_at(expiring.expose(), now()).is_ok());
+        assert!(matches!(
+            book.check_at(expiring.expose(), now() + 7200),
+            Err(CheckError::Refused(Refusal::NoLongerValid))
+        ));
     }
 }

@@ -36,6 +36,10 @@ pub async fn call(
         Ok(Err(CheckError::Refused(Refusal::NoLongerValid))) => {
             message(StatusCode::GONE, lang, Text::NoLongerValid)
         }
+        // The page itself: its socket says "try again in a few minutes".
+        Ok(Err(CheckError::Refused(Refusal::ClockNotSet))) => {
+            ([(header::CACHE_CONTROL, "no-store")], Html(CALL_HTML)).into_response()
+        }
         Ok(Err(CheckError::Store(e))) => {
             tracing::error!(error = %e, "cannot read the links");
             StatusCode::SERVICE_UNAVAILABLE.into_response()

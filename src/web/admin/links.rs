@@ -101,6 +101,12 @@ pub async fn create(
             "A link can last from one hour to a year.".into(),
         ));
     }
+    if body.expires_in_hours.is_some() && !crate::clock::clock_set() {
+        return Err(ApiError::Conflict(
+            "The box's clock is not set yet (it sets itself from the internet), so a link cannot be given an end yet. Try again in a minute, or make a link that lasts."
+                .into(),
+        ));
+    }
     let new = NewLink {
         label,
         expires: body.expires_in_hours.map(|h| unix_now() + h * 3600),
