@@ -10,7 +10,7 @@ use std::fmt;
 use std::process::Command;
 
 use homecall::protocol::{
-    ClientMessage, EndReason, ErrorCode, PeerSignal, ServerMessage, PROTOCOL_VERSION,
+    Camera, ClientMessage, EndReason, ErrorCode, PeerSignal, ServerMessage, PROTOCOL_VERSION,
 };
 use serde::de::value::{MapDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeOwned};
@@ -73,7 +73,9 @@ fn javascript_mirror() -> Value {
            version: p.PROTOCOL_VERSION,
            client: names(p.ClientType), server: names(p.ServerType),
            errors: names(p.ErrorCode), reasons: names(p.EndReason), signals: names(p.PeerSignalKind),
+           cameras: names(p.Camera),
            built: [p.hello('t'), p.hello('t', 's'), p.hello('t', 's', true), p.answer('v=0'),
+                   p.hello('t', null, false, false), p.ready(), p.sending('none', true), p.sending('off', false),
                    p.ice('candidate:1', 1), p.hangUp(), p.leaving(), p.cannotCall(),
                    p.toPeer('b7', {{ kind: 'offer', sdp: 'v=0' }}), p.toPeer('b7', {{ kind: 'restart' }}),
                    p.toPeer('b7', {{ kind: 'ice', candidate: 'candidate:1', sdpMLineIndex: 0 }})],
@@ -125,6 +127,7 @@ fn the_page_and_the_box_name_the_same_things() {
         ),
         ("ErrorCode", unit_names::<ErrorCode>(), &js["errors"]),
         ("EndReason", unit_names::<EndReason>(), &js["reasons"]),
+        ("Camera", unit_names::<Camera>(), &js["cameras"]),
     ] {
         let page = set(page);
         assert!(!rust.is_empty(), "{what}: no names from serde");

@@ -3,6 +3,8 @@
 // sentence (i18n.js keys 'problem…'). Owns no state: call.js keeps the
 // stream and shows the note.
 
+import { Camera } from './protocol.js';
+
 /** Why the camera (or everything) is missing. */
 export const Problem = Object.freeze({
   /** The person or the browser refused. */
@@ -64,11 +66,11 @@ export async function askForLocalMedia(audio, video) {
   }
 }
 
-/** What the camera of `stream` is: 'on', turned 'off', or 'none'. */
+/** What the camera of `stream` is: on, turned off, or none (`Camera`). */
 export function cameraState(stream) {
   const video = stream ? stream.getVideoTracks() : [];
-  if (!video.length) return 'none';
-  return video[0].enabled ? 'on' : 'off';
+  if (!video.length) return Camera.none;
+  return video[0].enabled ? Camera.on : Camera.off;
 }
 
 /** Whether the microphone of `stream` is on. */

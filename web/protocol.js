@@ -34,6 +34,13 @@ export const ServerType = Object.freeze({
   error: 'error',
 });
 
+/** A caller's camera, as `sending` reports it (`Camera`). */
+export const Camera = Object.freeze({
+  on: 'on',
+  off: 'off',
+  none: 'none',
+});
+
 /** `kind` of what browsers in a group call tell each other (`PeerSignal`). */
 export const PeerSignalKind = Object.freeze({
   offer: 'offer',

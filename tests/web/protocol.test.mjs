@@ -24,6 +24,10 @@ test('the constructors build the pinned JSON, optional fields left out', () => {
   assert.deepEqual(proto.cannotCall(), { type: 'cannotCall' });
   assert.deepEqual(proto.toPeer('b7', { kind: 'answer', sdp: 'v=0' }), { type: 'toPeer', to: 'b7', signal: { kind: 'answer', sdp: 'v=0' } });
   assert.equal(JSON.stringify(proto.hello('t')), '{"type":"hello","version":1,"token":"t"}');
+  assert.deepEqual(proto.hello('abc', null, false, false), { type: 'hello', version: 1, token: 'abc', ready: false }, 'ready is said only when false');
+  assert.deepEqual(proto.hello('abc', 's1', false, true), { type: 'hello', version: 1, token: 'abc', resume: 's1' });
+  assert.deepEqual(proto.ready(), { type: 'ready' });
+  assert.deepEqual(proto.sending(proto.Camera.none, true), { type: 'sending', camera: 'none', microphone: true });
 });
 
 test('the name tables are frozen and name themselves', () => {
