@@ -7,13 +7,11 @@
 // t(). Sentences the box's API sends ({"error": "…"}) are shown as they come
 // and never pass through here.
 //
-// A string is either plain text or, when it holds a count, an object of
-// plural forms (Intl.PluralRules categories) chosen by the `n` parameter.
-// `{name}` in a string is replaced by the parameter of that name.
+// Strings and their lookup work as the call page's do (i18n-core.js).
 
-/** @typedef {string | Readonly<Record<string, string>>} Entry */
+import { makeI18n } from './i18n-core.js';
 
-/** @param {Record<string, Entry>} table */
+/** @param {Record<string, import('./i18n-core.js').Entry>} table */
 const frozen = (table) => Object.freeze(Object.fromEntries(Object.entries(table).map(([k, v]) => [k, typeof v === 'string' ? v : Object.freeze(v)])));
 
 const STRINGS = Object.freeze({
@@ -513,48 +511,18 @@ const STRINGS = Object.freeze({
  * @param {readonly string[]} preferred BCP 47 tags, most preferred first
  * @returns {'en' | 'ru'}
  */
-function pickLanguage(preferred) {
-  for (const tag of preferred) {
-    const base = String(tag).toLowerCase().split('-')[0];
-    if (Object.prototype.hasOwnProperty.call(STRINGS, base)) return /** @type {'en' | 'ru'} */ (base);
-  }
-  return 'en';
-}
+const words = makeI18n(STRINGS);
 
 /** The page's language: 'ru' or 'en'. */
-export const lang = pickLanguage(navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en']);
-document.documentElement.lang = lang;
+export const lang = words.lang;
+/** The text for a key, with `{name}` parameters and plural forms (see i18n-core.js). */
+export const t = words.t;
+/** Fills the data-i18n* markers under a root (see i18n-core.js). */
+export const localize = words.localize;
 
-const plurals = new Intl.PluralRules(lang);
-const numbers = new Intl.NumberFormat(lang);
 const dateTimes = new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short', year: 'numeric', hour: 'numeric', minute: '2-digit' });
 const dateTimesThisYear = new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' });
 const times = new Intl.DateTimeFormat(lang, { timeStyle: 'medium' });
-
-/**
- * The text for `key` in the page's language (English when it has no
- * translation; '' for an unknown key, never the key itself), with `{name}`
- * replaced by `params[name]`. A plural entry picks its form by `params.n`.
- * @param {string} key
- * @param {Readonly<Record<string, string | number>>} [params]
- */
-export function t(key, params = {}) {
-  /** @type {Entry | undefined} */
-  const entry = STRINGS[lang][key] ?? STRINGS.en[key];
-  if (entry === undefined) return '';
-  let text;
-  if (typeof entry === 'string') {
-    text = entry;
-  } else {
-    const n = Number(params.n ?? 0);
-    text = entry[plurals.select(n)] ?? entry.other ?? '';
-  }
-  return text.replace(/\{(\w+)\}/g, (whole, name) => {
-    if (!Object.prototype.hasOwnProperty.call(params, name)) return whole;
-    const value = params[name];
-    return typeof value === 'number' ? numbers.format(value) : String(value);
-  });
-}
 
 /**
  * A date and time for people, from unix seconds: "Nov 22, 8:00 AM", with the
@@ -571,12 +539,3 @@ export function formatTimeNow() {
   return times.format(new Date());
 }
 
-/**
- * Fills the markers under `root`: data-i18n → text, data-i18n-label →
- * aria-label.
- * @param {ParentNode} [root]
- */
-export function localize(root = document) {
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
-}

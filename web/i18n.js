@@ -1,9 +1,11 @@
 // The call page's words, in Russian and English.
 //
-// Owns the language choice and every user-visible string: statuses, button
+// Owns every user-visible string of the call page: statuses, button
 // labels and hints, error sentences. call.html carries only data-i18n*
 // markers and call.js only keys, so nothing on screen bypasses t().
 // Sentences are for people: no codes, no internals.
+
+import { makeI18n } from './i18n-core.js';
 
 const STRINGS = {
   en: {
@@ -167,41 +169,11 @@ const STRINGS = {
   },
 };
 
-/**
- * The first preferred language the page has words for decides (ru-RU → ru,
- * en-GB → en); when none of them is known, English.
- * @param {readonly string[]} preferred BCP 47 tags, most preferred first
- */
-function chooseLanguage(preferred) {
-  for (const tag of preferred) {
-    const primary = String(tag).toLowerCase().split('-')[0];
-    if (Object.keys(STRINGS).includes(primary)) return primary;
-  }
-  return 'en';
-}
+const words = makeI18n(STRINGS);
 
 /** The page's language: 'ru' or 'en'. */
-export const lang = chooseLanguage(
-  navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'],
-);
-document.documentElement.lang = lang;
-
-/**
- * The sentence or label for `key` in the page's language (English when the
- * key has no translation; '' for an unknown key, never the key itself).
- * @param {string} key
- */
-export function t(key) {
-  return STRINGS[lang][key] ?? STRINGS.en[key] ?? '';
-}
-
-/**
- * Fills the markers under `root`: data-i18n → text, data-i18n-label →
- * aria-label, data-i18n-title → title (the hover hint).
- * @param {ParentNode} [root]
- */
-export function localize(root = document) {
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
-  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
-}
+export const lang = words.lang;
+/** The sentence or label for a key, in the page's language (see i18n-core.js). */
+export const t = words.t;
+/** Fills the data-i18n* markers under a root (see i18n-core.js). */
+export const localize = words.localize;

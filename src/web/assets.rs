@@ -77,7 +77,7 @@ fn matches_etag(request: &HeaderMap, etag: &HeaderValue) -> bool {
 }
 
 /// (name, file) of every file under `/assets/`.
-static ASSETS: [(&str, StaticFile); 25] = [
+static ASSETS: [(&str, StaticFile); 26] = [
     (
         "call.js",
         StaticFile::new(JS, include_bytes!("../../web/call.js")),
@@ -109,6 +109,10 @@ static ASSETS: [(&str, StaticFile); 25] = [
     (
         "call-quality.js",
         StaticFile::new(JS, include_bytes!("../../web/call-quality.js")),
+    ),
+    (
+        "i18n-core.js",
+        StaticFile::new(JS, include_bytes!("../../web/i18n-core.js")),
     ),
     (
         "protocol.js",

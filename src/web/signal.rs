@@ -299,7 +299,9 @@ where
             return refuse(&mut tx, &mut rx, ErrorCode::InvalidLink, None).await
         }
         Ok(Err(CheckError::Refused(Refusal::ClockNotSet))) => {
-            tracing::info!("an expiring link while the clock is not set: caller asked to try again");
+            tracing::info!(
+                "an expiring link while the clock is not set: caller asked to try again"
+            );
             return refuse(&mut tx, &mut rx, ErrorCode::Unavailable, None).await;
         }
         Ok(Err(CheckError::Refused(Refusal::NoLongerValid))) => {
