@@ -40,6 +40,7 @@ pub mod relay_app;
 pub mod settings;
 pub mod source;
 pub mod store;
+pub mod sync;
 pub mod system;
 pub mod tls;
 pub mod tunnel;

@@ -6,9 +6,10 @@
 //! withdraws it once the order is validated or has failed; the HTTP side only
 //! looks tokens up. No HTTP types here: strings in, strings out.
 
+use crate::sync::{read, write};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, RwLock};
 
 /// The path prefix under which HTTP-01 responses are served (RFC 8555, 8.3).
 /// The token follows it: `/.well-known/acme-challenge/{token}`.
@@ -35,7 +36,7 @@ impl ChallengeResponses {
     /// The key authorization to answer for `token`, if a challenge with that
     /// token is being validated now.
     pub fn key_authorization(&self, token: &str) -> Option<String> {
-        let map = self.map.read().unwrap_or_else(PoisonError::into_inner);
+        let map = read(&self.map);
         map.get(token).cloned()
     }
 
@@ -47,10 +48,7 @@ impl ChallengeResponses {
 
     /// How many challenges are being answered now.
     pub fn len(&self) -> usize {
-        self.map
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        read(&self.map).len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -84,11 +82,7 @@ pub(crate) struct Published<'a> {
 
 impl Published<'_> {
     pub(crate) fn insert(&mut self, token: String, key_authorization: String) {
-        let mut map = self
-            .responses
-            .map
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut map = write(&self.responses.map);
         map.insert(token.clone(), key_authorization);
         self.tokens.push(token);
     }
@@ -96,11 +90,7 @@ impl Published<'_> {
 
 impl Drop for Published<'_> {
     fn drop(&mut self) {
-        let mut map = self
-            .responses
-            .map
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut map = write(&self.responses.map);
         for token in &self.tokens {
             map.remove(token);
         }

@@ -10,9 +10,10 @@
 //! Also owns [`cookie_value`]: the token as a browser sends it back, found in
 //! the values of its `Cookie` headers.
 
+use crate::sync::lock;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -143,7 +144,7 @@ impl Sessions {
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<[u8; 32], Session>> {
-        self.by_hash.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.by_hash)
     }
 }
 

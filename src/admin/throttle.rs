@@ -12,9 +12,10 @@
 //! Memory is bounded: sources idle for [`FORGET_AFTER`] are forgotten and the
 //! table holds at most [`MAX_SOURCES`], the least recent going first.
 
+use crate::sync::lock;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::source::source_key;
@@ -128,7 +129,7 @@ impl LoginThrottle {
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<IpAddr, Record>> {
-        self.sources.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.sources)
     }
 }
 

@@ -13,6 +13,7 @@
 //! names each media try's branch so that a torn-down try's late events are
 //! dropped.
 
+use crate::sync::lock;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
@@ -270,11 +271,7 @@ impl DeviceHandle {
     /// the media engine (its pipeline stopped): the process must not exit
     /// while GStreamer is still tearing down.
     pub async fn stopped(&self, limit: Duration) {
-        let thread = self
-            .thread
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
+        let thread = lock(&self.thread).take();
         let Some(thread) = thread else { return };
         let joined = tokio::task::spawn_blocking(move || thread.join());
         if tokio::time::timeout(limit, joined).await.is_err() {

@@ -2,7 +2,8 @@
 //! actor's own tests (`actor_tests.rs`). The real engine is the one the
 //! integration and end-to-end tests use.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use crate::sync::lock;
+use std::sync::{Arc, Mutex};
 
 use super::engine::{BranchNet, CallMedia, MediaReport};
 use crate::media::{CallStats, CaptureChoice, MediaError, RemoteStats, TvSnapshots};
@@ -34,17 +35,11 @@ impl RecordingMedia {
 
     /// Everything asked so far.
     pub fn lines(&self) -> Vec<String> {
-        self.log
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        lock(&self.log).clone()
     }
 
     fn note(&self, line: String) {
-        self.log
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(line);
+        lock(&self.log).push(line);
     }
 }
 

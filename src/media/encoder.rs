@@ -12,7 +12,7 @@
 
 use gst::prelude::*;
 
-use super::MediaError;
+use super::{run_to_end, MediaError};
 
 /// An H.264 encoder the box knows how to drive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,22 +179,6 @@ fn encodes_a_frame(kind: EncoderKind, bitrate_kbps: u32, framerate: u32) -> Resu
     let result = run_to_end(&pipeline);
     let _ = pipeline.set_state(gst::State::Null);
     result
-}
-
-fn run_to_end(pipeline: &gst::Pipeline) -> Result<(), MediaError> {
-    pipeline.set_state(gst::State::Playing)?;
-    let bus = pipeline
-        .bus()
-        .ok_or(MediaError::Pipeline("no bus".into()))?;
-    let msg = bus.timed_pop_filtered(
-        gst::ClockTime::from_seconds(5),
-        &[gst::MessageType::Eos, gst::MessageType::Error],
-    );
-    match msg.as_ref().map(|m| m.view()) {
-        Some(gst::MessageView::Eos(_)) => Ok(()),
-        Some(gst::MessageView::Error(e)) => Err(MediaError::Pipeline(e.error().to_string())),
-        _ => Err(MediaError::Pipeline("timed out".into())),
-    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! Owns [`CaptureHealth`]: written by the capture's supervisors (`fallback`),
 //! read by anyone holding a clone. Plain data, no GStreamer types.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use crate::sync::lock;
+use std::sync::{Arc, Mutex};
 
 /// Which of the box's inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +108,7 @@ impl CaptureHealth {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, [InputHealth; 2]> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.0)
     }
 }
 

@@ -29,9 +29,10 @@ mod source_bin;
 mod stats;
 mod tv;
 
+use crate::sync::lock;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use gst::prelude::*;
@@ -527,15 +528,29 @@ fn warm_up() -> std::thread::JoinHandle<()> {
     })
 }
 
+/// Plays a short pipeline until it ends: `Ok` at its end of stream, its
+/// error, or "timed out" after five seconds (the caller sets it to NULL).
+fn run_to_end(pipeline: &gst::Pipeline) -> Result<(), MediaError> {
+    pipeline.set_state(gst::State::Playing)?;
+    let bus = pipeline
+        .bus()
+        .ok_or(MediaError::Pipeline("no bus".into()))?;
+    let msg = bus.timed_pop_filtered(
+        gst::ClockTime::from_seconds(5),
+        &[gst::MessageType::Eos, gst::MessageType::Error],
+    );
+    match msg.as_ref().map(|m| m.view()) {
+        Some(gst::MessageView::Eos(_)) => Ok(()),
+        Some(gst::MessageView::Error(e)) => Err(MediaError::Pipeline(e.error().to_string())),
+        _ => Err(MediaError::Pipeline("timed out".into())),
+    }
+}
+
 /// The static pad `name` of `element`, or why there is none.
 fn pad_of(element: &gst::Element, name: &str) -> Result<gst::Pad, MediaError> {
     element
         .static_pad(name)
         .ok_or_else(|| MediaError::Pipeline(format!("{} has no {name} pad", element.name())))
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Makes an element, naming it in the error when its plugin is missing.

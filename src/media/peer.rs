@@ -11,9 +11,10 @@
 //!  tee "audio" ─► queue ─ rtpopuspay pt=111 ─ OPUS RTP caps ────────────────────────────────────────────┴─ webrtcbin ─► (remote pads → media::remote)
 //! ```
 
+use crate::sync::lock;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use gst::prelude::*;
 use gst_webrtc::{WebRTCPeerConnectionState, WebRTCSDPType, WebRTCSessionDescription};
@@ -237,10 +238,7 @@ impl Peer {
 
     /// What this caller's media has decoded to so far.
     pub fn decoded(&self) -> RemoteStats {
-        self.decoded
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        lock(&self.decoded).clone()
     }
 
     /// Reads the call's statistics; `reply` gets them from a GStreamer thread.

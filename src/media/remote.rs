@@ -10,7 +10,8 @@
 //! ```
 //! The video queue leaks (a late picture is worthless); the audio queue does not.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use crate::sync::lock;
+use std::sync::{Arc, Mutex};
 
 use gst::prelude::*;
 use gst_video::prelude::*;
@@ -137,7 +138,7 @@ fn measure_frame(pad: &gst::Pad, buffer: &gst::BufferRef, stats: &Mutex<RemoteSt
     else {
         return;
     };
-    let mut stats = stats.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut stats = lock(stats);
     let mean = if stats.video_frames.is_multiple_of(COLOUR_EVERY) {
         gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info)
             .ok()
@@ -180,10 +181,7 @@ fn measure_audio(pad: &gst::Pad, buffer: &gst::BufferRef, stats: &Mutex<RemoteSt
         .as_slice()
         .chunks_exact(2 * channels)
         .map(|frame| i16::from_le_bytes([frame[0], frame[1]]));
-    stats
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .add_audio(first_channel, info.rate());
+    lock(stats).add_audio(first_channel, info.rate());
 }
 
 fn leaky_queue() -> Result<gst::Element, MediaError> {

@@ -13,8 +13,9 @@
 //! └───────────────────────────────────────────────────────────┘
 //! ```
 
+use crate::sync::lock;
 use std::sync::mpsc::Sender;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use gst::glib;
 use gst::prelude::*;
@@ -47,10 +48,7 @@ impl SourceBin {
         generation: u64,
     ) -> Result<Self, super::MediaError> {
         let bin: Self = glib::Object::builder().property("name", name).build();
-        *bin.imp()
-            .notes
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some((notes.clone(), generation));
+        *lock(&bin.imp().notes) = Some((notes.clone(), generation));
         bin.add_many(chain)?;
         gst::Element::link_many(chain)?;
         let last = chain
@@ -69,11 +67,7 @@ impl SourceBin {
                     gst::PadProbeReturn::Drop
                 }
                 Some(gst::PadProbeData::Buffer(_)) => {
-                    if let Some(notes) = flowing
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .take()
-                    {
+                    if let Some(notes) = lock(&flowing).take() {
                         let _ = notes.send(Note::Flowing { generation });
                     }
                     gst::PadProbeReturn::Ok
@@ -110,12 +104,7 @@ mod imp {
             if let gst::MessageView::Error(e) = message.view() {
                 // Called on the thread that posted (a streaming thread, or
                 // the one changing state): only forward.
-                if let Some((notes, generation)) = self
-                    .notes
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .as_ref()
-                {
+                if let Some((notes, generation)) = lock(&self.notes).as_ref() {
                     tracing::debug!(error = %e.error(), debug = ?e.debug(), "capture device error");
                     let _ = notes.send(Note::Failed {
                         generation: *generation,

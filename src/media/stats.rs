@@ -1,7 +1,8 @@
 //! How a call is going, from webrtcbin's statistics: round-trip time, loss,
 //! and the bitrates each way (from the byte counters between two readings).
 
-use std::sync::{Arc, Mutex, PoisonError};
+use crate::sync::lock;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use gst::prelude::*;
@@ -73,7 +74,7 @@ fn read(all: &gst::StructureRef, last: &LastReading) -> CallStats {
     stats.rtt_ms = rtts.into_iter().reduce(f64::max);
     stats.loss_sent = losses.into_iter().reduce(f64::max);
     let now = Instant::now();
-    let mut last = last.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut last = lock(last);
     if let Some((then, sent, received)) = *last {
         let secs = now.duration_since(then).as_secs_f64();
         if secs > 0.2 {

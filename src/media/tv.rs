@@ -12,11 +12,12 @@
 //! caller voice ─► alsasink | autoaudiosink | fakesink
 //! ```
 
-use std::sync::{Arc, Mutex, PoisonError};
+use crate::sync::lock;
+use std::sync::{Arc, Mutex};
 
 use gst::prelude::*;
 
-use super::{make, MediaError};
+use super::{make, run_to_end, MediaError};
 
 /// The widest picture of the TV the admin's page gets (a thumbnail, cheap to make).
 const SNAPSHOT_WIDTH: i32 = 480;
@@ -101,11 +102,7 @@ impl Tv {
     /// What the screen shows now, as a small PNG (at most
     /// [`SNAPSHOT_WIDTH`] wide, for the admin's page); `None` without a screen.
     pub fn snapshot_png(&self) -> Option<Result<Vec<u8>, MediaError>> {
-        let sample = self
-            .last_frame
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()?;
+        let sample = lock(&self.last_frame).clone()?;
         let mut png = gst::Caps::builder("image/png");
         let size = sample.caps().and_then(|caps| {
             let s = caps.structure(0)?;
@@ -176,14 +173,11 @@ impl Tv {
             Some(device) if self.configured_speaker != Speaker::None => Speaker::Alsa(device),
             _ => self.configured_speaker.clone(),
         };
-        *self.speaker.lock().unwrap_or_else(PoisonError::into_inner) = chosen;
+        *lock(&self.speaker) = chosen;
     }
 
     fn speaker(&self) -> Speaker {
-        self.speaker
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        lock(&self.speaker).clone()
     }
 
     /// Plays the sound leaving `src` (a pad inside `bin`).
@@ -238,7 +232,7 @@ fn keep_last_frame(
                 .buffer(&buffer.to_owned())
                 .caps(&caps)
                 .build();
-            *last.lock().unwrap_or_else(PoisonError::into_inner) = Some(sample);
+            *lock(&last) = Some(sample);
         }
         gst::PadProbeReturn::Ok
     });
@@ -247,17 +241,12 @@ fn keep_last_frame(
 
 /// Runs a short pipeline until it ends (at most five seconds).
 fn play_to_end(description: &str) -> Result<(), MediaError> {
-    let pipeline = gst::parse::launch(description)?;
-    pipeline.set_state(gst::State::Playing)?;
-    let bus = pipeline
-        .bus()
-        .ok_or(MediaError::Pipeline("no bus".into()))?;
-    let _ = bus.timed_pop_filtered(
-        gst::ClockTime::from_seconds(5),
-        &[gst::MessageType::Eos, gst::MessageType::Error],
-    );
+    let pipeline = gst::parse::launch(description)?
+        .downcast::<gst::Pipeline>()
+        .map_err(|_| MediaError::Pipeline("not a pipeline".into()))?;
+    let result = run_to_end(&pipeline);
     let _ = pipeline.set_state(gst::State::Null);
-    Ok(())
+    result
 }
 
 fn build_screen(

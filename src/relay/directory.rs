@@ -11,10 +11,11 @@
 //! box go into one bounded queue; frames from the box are routed to each
 //! caller's own queue by caller number.
 
+use crate::sync::lock;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::mpsc;
 
@@ -128,7 +129,7 @@ impl Tunnel {
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<u64, mpsc::Sender<ToCaller>>> {
-        self.callers.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.callers)
     }
 }
 
@@ -186,7 +187,7 @@ pub struct LocalDirectory {
 
 impl LocalDirectory {
     fn lock(&self) -> MutexGuard<'_, HashMap<BoxId, (u64, Tunnel)>> {
-        self.tunnels.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.tunnels)
     }
 }
 

@@ -7,9 +7,10 @@
 //! No HTTP here: `serve`, `signal` and the admin guard decide what a refusal
 //! looks like on the wire.
 
+use crate::sync::lock;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::source::source_key;
@@ -87,7 +88,7 @@ impl Gate {
 
 impl GateInner {
     fn lock(&self) -> MutexGuard<'_, Counts> {
-        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.open)
     }
 }
 
@@ -169,7 +170,7 @@ impl SourceRates {
 
     /// `Ok` when `ip` may make one more request at `now`, or how long to wait.
     pub fn take(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
-        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut buckets = lock(&self.buckets);
         if buckets.len() >= MAX_TRACKED {
             buckets.retain(|_, b| !b.idle(now));
             while buckets.len() >= MAX_TRACKED {

@@ -20,9 +20,10 @@
 //! WebSocket upgrade over HTTP/2 needs extended CONNECT, which the call page
 //! does not need.
 
+use crate::sync::{read, write};
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::ConnectInfo;
@@ -77,16 +78,11 @@ impl LiveTls {
 
     /// Presents `config` from the next connection on.
     pub fn replace(&self, config: Arc<rustls::ServerConfig>) {
-        *self.0.write().unwrap_or_else(PoisonError::into_inner) = config;
+        *write(&self.0) = config;
     }
 
     fn acceptor(&self) -> TlsAcceptor {
-        TlsAcceptor::from(
-            self.0
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clone(),
-        )
+        TlsAcceptor::from(read(&self.0).clone())
     }
 }
 

@@ -9,9 +9,10 @@
 //! limits and protocol as a caller on the home network. No port forward is
 //! needed: the box only ever connects out.
 
+use crate::sync::lock;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::extract::ws::Message;
@@ -116,10 +117,7 @@ impl RelayLink {
     }
 
     fn status(&self) -> MutexGuard<'_, TunnelStatus> {
-        self.inner
-            .status
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        lock(&self.inner.status)
     }
 
     fn connected(&self) {
