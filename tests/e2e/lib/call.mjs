@@ -2,7 +2,7 @@
 // with a deadline and fails with what it last saw.
 
 import { fatal, waitUntil } from './wait.mjs';
-import { pageState, remoteStats } from './browser.mjs';
+import { pageState, remoteStats, stateHistory } from './browser.mjs';
 
 /** The call page's hang-up button, and the "Yes" of the question it asks. */
 export const HANGUP_SELECTOR = '#hang-up';
@@ -27,7 +27,16 @@ export async function waitPageState(page, expected, { timeoutMs = 5000, failOn =
     `the page state to be ${want.join(' or ')}`,
     async () => {
       const s = await pageState(page);
-      if (failOn.includes(s) && !want.includes(s)) throw fatal(`the page state became ${JSON.stringify(s)} while waiting for ${want.join(' or ')}`);
+      if (failOn.includes(s) && !want.includes(s)) {
+        // What the page said, and its states so far: the why of a failure.
+        const said = await page
+          .evaluate(() => [document.getElementById('status-title'), document.getElementById('status-detail')].map((e) => (e ? e.textContent : '')).join(' | '))
+          .catch(() => '(page gone)');
+        const states = await stateHistory(page);
+        throw fatal(
+          `the page state became ${JSON.stringify(s)} while waiting for ${want.join(' or ')}: "${said}"; states ${states.map((x) => x.state).join(' → ')}`,
+        );
+      }
       return s;
     },
     (s) => want.includes(s),

@@ -3,42 +3,24 @@
 // scenario has a box of its own with the factory's 3 s announcement and a
 // name ("Grandma"); what the TV says is read from the box's log (headless).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
-import { startBox } from '../lib/box.mjs';
-import { launchBrowser, pageText, stateHistory } from '../lib/browser.mjs';
+import { boxPerScenario, logCount } from '../lib/scenario-boxes.mjs';
+import { pageText, stateHistory } from '../lib/browser.mjs';
 import { FINAL_PAGE_STATES, pressCall, waitBoxMedia, waitBoxState, waitPageState } from '../lib/call.mjs';
 import { waitUntil } from '../lib/wait.mjs';
 
-let fixtures;
-let browser;
-const boxes = [];
-
-before(async () => {
-  fixtures = makeFixtures();
-  browser = await launchBrowser(fixtures);
-});
-
-after(async () => {
-  await browser?.close();
-  for (const box of boxes) {
-    if (box.running) await box.stop();
-    console.log(`box log: ${box.logPath}`);
-  }
-  removeFixtures(fixtures);
-});
+const file = boxPerScenario();
 
 async function boxFor() {
   // Debug lines: a headless box logs what its TV would say.
-  const box = await startBox({ calls: { countdown_secs: 3, box_name: 'Grandma' }, env: { RUST_LOG: 'info,homecall::media::tv=debug' } });
-  boxes.push(box);
+  const box = await file.box({ calls: { countdown_secs: 3, box_name: 'Grandma' }, env: { RUST_LOG: 'info,homecall::media::tv=debug' } });
   return { box, link: await box.createLink('Anna') };
 }
 
 const log = (box) => fs.readFileSync(box.logPath, 'utf8');
-const count = (box, pattern) => log(box).split('\n').filter((l) => pattern.test(l)).length;
+const count = (box, pattern) => logCount(box, pattern);
 const RINGING = /call ringing/;
 
 /** Waits until the TV's text (as the box logs it) matches `pattern`. */
@@ -51,14 +33,14 @@ async function tvSays(box, pattern) {
 
 /** A page whose getUserMedia behaves as `script` (run in the page) says. */
 async function pageWith(label, script, arg) {
-  const page = await browser.newPage(label);
+  const page = await file.browser.newPage(label);
   await page.addInitScript(script, arg);
   return page;
 }
 
 test('the page says whom it calls and the TV stays quiet until the person presses Call', { timeout: 60_000 }, async () => {
   const { box, link } = await boxFor();
-  const page = await browser.newPage('quiet');
+  const page = await file.browser.newPage('quiet');
   await page.goto(link, { waitUntil: 'domcontentloaded' });
   await waitPageState(page, 'start', { timeoutMs: 10_000 });
   await waitUntil('the page to name the box', () => pageText(page), (t) => /Call Grandma/.test(t) && /press Allow/.test(t), { timeoutMs: 5000 });
@@ -141,7 +123,7 @@ test('a camera busy elsewhere: its sentence, and "Try again" puts it on the call
   await page.click('#note-retry');
   await waitUntil('the note to go', () => page.isVisible('#note'), (v) => v === false, { timeoutMs: 5000 });
   // The box now gets the camera's colour, in the same call.
-  await waitBoxMedia(box, { expectedRgb: fixtures.expectedRgb, toneHz: fixtures.toneHz, timeoutMs: 20_000 });
+  await waitBoxMedia(box, { expectedRgb: file.fixtures.expectedRgb, toneHz: file.fixtures.toneHz, timeoutMs: 20_000 });
   await tvSays(box, /Anna\\nConnecting the picture/);
   assert.equal(count(box, RINGING), 1, 'one ring');
   assert.equal(count(box, /call admitted/), 1, 'one call');
@@ -152,7 +134,7 @@ test('a camera busy elsewhere: its sentence, and "Try again" puts it on the call
 
 test('a caller who turns the camera off: the TV says so instead of going black', { timeout: 60_000 }, async () => {
   const { box, link } = await boxFor();
-  const page = await browser.newPage('camera off');
+  const page = await file.browser.newPage('camera off');
   await page.goto(link, { waitUntil: 'domcontentloaded' });
   await pressCall(page);
   await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });

@@ -4,44 +4,19 @@
 // box of its own, set up as the factory sets it (a 3 s announcement) unless
 // it says otherwise; the TV's announcements are counted in the box's log.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
-import { startBox } from '../lib/box.mjs';
-import { launchBrowser, pageState, pageText, remoteStats, stateHistory } from '../lib/browser.mjs';
+import { boxPerScenario, logCount } from '../lib/scenario-boxes.mjs';
+import { pageState, pageText, remoteStats, stateHistory } from '../lib/browser.mjs';
 import { FINAL_PAGE_STATES, openCall, pressCall, pressHangUp, waitBoxMedia, waitBoxState, waitBrowserMedia, waitPageState } from '../lib/call.mjs';
 import { waitUntil } from '../lib/wait.mjs';
 
-let fixtures;
-let browser;
-const boxes = [];
-
-before(async () => {
-  fixtures = makeFixtures();
-  browser = await launchBrowser(fixtures);
-});
-
-after(async () => {
-  await browser?.close();
-  for (const box of boxes) {
-    if (box.running) await box.stop();
-    console.log(`box log: ${box.logPath}`);
-  }
-  removeFixtures(fixtures);
-});
+const file = boxPerScenario();
 
 /** A box for one scenario: the factory's countdown unless `calls` says otherwise. */
-async function boxFor(calls = {}) {
-  const box = await startBox({ calls: { countdown_secs: 3, ...calls } });
-  boxes.push(box);
-  return box;
-}
-
-/** How many lines of the box's log (after `from` bytes) match `pattern`. */
-function logCount(box, pattern, from = 0) {
-  const text = fs.readFileSync(box.logPath, 'utf8').slice(from);
-  return text.split('\n').filter((line) => pattern.test(line)).length;
+function boxFor(calls = {}) {
+  return file.box({ calls: { countdown_secs: 3, ...calls } });
 }
 
 const RINGING = /call ringing/;
@@ -66,7 +41,7 @@ test('a reload takes the call up: media back, no second announcement, a one-time
     return out.trim().split('\n').at(-1);
   })();
   for (const url of [link, oneTime]) {
-    const page = await openCall(browser, url, { label: 'reloading' });
+    const page = await openCall(file.browser, url, { label: 'reloading' });
     await waitBrowserMedia(page, { minFrames: 10 });
     const session = await page.evaluate(() => window.homecall.session);
     assert.equal(logCount(box, RINGING), url === link ? 1 : 2, 'announced once for this call');
@@ -82,13 +57,13 @@ test('a reload takes the call up: media back, no second announcement, a one-time
     assert.equal(logCount(box, RINGING), url === link ? 1 : 2, 'the TV did not announce the caller again');
     const status = await box.status();
     assert.equal(status.calls.length, 1, JSON.stringify(status));
-    await waitBoxMedia(box, { expectedRgb: fixtures.expectedRgb, toneHz: fixtures.toneHz });
+    await waitBoxMedia(box, { expectedRgb: file.fixtures.expectedRgb, toneHz: file.fixtures.toneHz });
     await pressHangUp(page);
     await waitBoxState(box, 'waiting', { timeoutMs: 5000 });
     await page.close();
   }
   // The one-time link made its call: it opens no other.
-  const again = await browser.newPage('one-time-again');
+  const again = await file.browser.newPage('one-time-again');
   await again.goto(oneTime, { waitUntil: 'domcontentloaded' });
   await waitPageState(again, 'invalidLink', { timeoutMs: 10_000 });
   await again.close();
@@ -97,7 +72,7 @@ test('a reload takes the call up: media back, no second announcement, a one-time
 test('the box killed mid-call is back at once and the page takes the call up unannounced', { timeout: 90_000 }, async () => {
   const box = await boxFor();
   const link = await box.createLink('Anna');
-  const page = await openCall(browser, link, { label: 'caller' });
+  const page = await openCall(file.browser, link, { label: 'caller' });
   const before = await waitBrowserMedia(page, { minFrames: 10 });
   const mark = fs.statSync(box.logPath).size;
   const killed = performance.now();
@@ -108,14 +83,14 @@ test('the box killed mid-call is back at once and the page takes the call up una
   const mediaMs = Math.round(performance.now() - killed);
   console.log(`kill_to_answering_ms=${Math.round(answeringMs)} kill_to_media_ms=${mediaMs} (frames before: ${before.video.framesDecoded})`);
   assert.equal(logCount(box, RINGING, mark), 0, 'the restarted box did not announce the call again');
-  await waitBoxMedia(box, { expectedRgb: fixtures.expectedRgb, toneHz: fixtures.toneHz });
+  await waitBoxMedia(box, { expectedRgb: file.fixtures.expectedRgb, toneHz: file.fixtures.toneHz });
   await page.close();
 });
 
 test('a page away longer than the grace period (a phone locked) comes back to its call unannounced', { timeout: 90_000 }, async () => {
   const box = await boxFor({ reconnect_grace_secs: 1 });
   const link = await box.createLink('Anna');
-  const page = await browser.newPage('locked-phone');
+  const page = await file.browser.newPage('locked-phone');
   // The page's socket goes through the test: it can be cut, and refused
   // while the phone is "locked".
   let locked = false;
@@ -142,14 +117,14 @@ test('a page away longer than the grace period (a phone locked) comes back to it
   await waitPageState(page, 'inCall', { timeoutMs: 15_000, failOn: FINAL_PAGE_STATES });
   assert.equal(await page.evaluate(() => window.homecall.session), session, 'the same call');
   assert.equal(logCount(box, RINGING), 1, 'the TV did not announce the caller again');
-  await waitBoxMedia(box, { expectedRgb: fixtures.expectedRgb, toneHz: fixtures.toneHz });
+  await waitBoxMedia(box, { expectedRgb: file.fixtures.expectedRgb, toneHz: file.fixtures.toneHz });
   await page.close();
 });
 
 test('a browser without WebRTC is told so, and the box never starts its camera', { timeout: 60_000 }, async () => {
   const box = await boxFor();
   const link = await box.createLink('Anna');
-  const page = await browser.newPage('no-webrtc');
+  const page = await file.browser.newPage('no-webrtc');
   await page.addInitScript(() => {
     delete window.RTCPeerConnection;
     delete window.webkitRTCPeerConnection;
@@ -168,7 +143,7 @@ test('a browser without WebRTC is told so, and the box never starts its camera',
 test('a browser that refuses the offer is told so at once, and nothing retries', { timeout: 60_000 }, async () => {
   const box = await boxFor({ countdown_secs: 0 });
   const link = await box.createLink('Anna');
-  const page = await browser.newPage('incompatible');
+  const page = await file.browser.newPage('incompatible');
   await page.addInitScript(() => {
     RTCPeerConnection.prototype.setRemoteDescription = function refuse() {
       return Promise.reject(new DOMException('no codec in common', 'InvalidAccessError'));
@@ -189,7 +164,7 @@ test('a browser that refuses the offer is told so at once, and nothing retries',
 test('media that never connects ends after three tries with a sentence, the camera kept on meanwhile', { timeout: 90_000 }, async () => {
   const box = await boxFor({ countdown_secs: 0, connect_timeout_secs: 3 });
   const link = await box.createLink('Anna');
-  const page = await browser.newPage('no-path');
+  const page = await file.browser.newPage('no-path');
   // Relayed candidates only, and no TURN server: no ICE pair can form.
   await page.addInitScript(() => {
     const Original = RTCPeerConnection;
