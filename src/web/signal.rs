@@ -352,6 +352,7 @@ where
                         misbehaved = true;
                     }
                     if send(&mut tx, &message).await.is_err() {
+                        last_words(&mut rx, state, &socket).await;
                         break;
                     }
                 }
@@ -388,12 +389,36 @@ where
                     break;
                 }
                 if tx.send(Message::Ping(Default::default())).await.is_err() {
+                    last_words(&mut rx, state, &socket).await;
                     break;
                 }
             }
         }
     }
     state.device.gone(socket).await;
+}
+
+/// The caller's socket can no longer be written (the page closed it): what
+/// it sent before it went — a hang-up, typically — is still read and acted
+/// on, for a moment at most, so that a hang-up is not taken for a dropped
+/// connection (which would hold the call for the grace period).
+async fn last_words<Rx, E>(rx: &mut Rx, state: &AppState, socket: &SessionId)
+where
+    Rx: Stream<Item = Result<Message, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let read = async {
+        loop {
+            match next_incoming(rx).await {
+                Incoming::Message(ClientMessage::Hello { .. }) | Incoming::Pong => {}
+                Incoming::Message(message) => {
+                    state.device.from_caller(socket.clone(), message).await
+                }
+                Incoming::Refuse(_) | Incoming::Gone => return,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER, read).await;
 }
 
 async fn send<Tx: Sink<Message> + Unpin>(tx: &mut Tx, message: &ServerMessage) -> Result<(), ()> {

@@ -106,6 +106,8 @@ async fn a_caller_over_channels_is_welcomed_offered_and_hangs_up() {
         .expect("run ends")
         .expect("run did not panic");
     state.device.shutdown().await;
+    // The engine's threads end before the test process does.
+    state.device.stopped(Duration::from_secs(5)).await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -125,6 +127,8 @@ async fn a_caller_that_never_says_hello_is_let_go_at_the_hello_limit() {
         "nothing sent, and closed"
     );
     state.device.shutdown().await;
+    // The engine's threads end before the test process does.
+    state.device.stopped(Duration::from_secs(5)).await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -150,6 +154,8 @@ async fn a_silent_caller_is_pinged_then_let_go() {
     }
     assert!(pings >= 4, "{pings} pings in {gone:?}");
     state.device.shutdown().await;
+    // The engine's threads end before the test process does.
+    state.device.stopped(Duration::from_secs(5)).await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -170,4 +176,46 @@ async fn a_caller_that_answers_pings_is_kept() {
     assert!(!task.is_finished());
     task.abort();
     state.device.shutdown().await;
+    // The engine's threads end before the test process does.
+    state.device.stopped(Duration::from_secs(5)).await;
+}
+
+/// A page that hangs up and closes at once: its hang-up is acted on even
+/// when the box's next write finds the socket gone (before it read the
+/// hang-up), so the call ends instead of waiting for a page that will not
+/// come back. Which the box meets first is up to its `select!`; eight
+/// calls meet both orders all but surely.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hang_up_before_the_socket_closes_is_not_lost() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = box_state(dir.path());
+    for round in 0..8 {
+        let (caller, task) = connect(&state);
+        caller.send(hello(&state));
+        caller.send(serde_json::json!({"type": "hangUp"}));
+        // The page is gone: nothing it is sent can be written any more.
+        drop(caller.from_box);
+        let waiting = async {
+            loop {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let status = state.device.status().await.expect("status");
+                let record = state.history.recent().expect("history");
+                if status.calls.is_empty() && record.len() == round + 1 {
+                    return record;
+                }
+            }
+        };
+        let record = tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .unwrap_or_else(|_| panic!("round {round}: the call was held, not ended"));
+        assert_eq!(record[0].ended, "hungUp", "round {round}: {record:?}");
+        drop(caller.to_box);
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("run ends")
+            .expect("run did not panic");
+    }
+    state.device.shutdown().await;
+    // The engine's threads end before the test process does.
+    state.device.stopped(Duration::from_secs(5)).await;
 }

@@ -87,16 +87,19 @@ async fn pass_through(
     loop {
         tokio::select! {
             _ = ping.tick() => {
-                if last_heard.elapsed() > SILENCE_LIMIT
-                    || tx.send(Message::Ping(Default::default())).await.is_err()
-                {
+                if last_heard.elapsed() > SILENCE_LIMIT {
                     // Dropping the channel tells the box the caller is gone.
+                    break;
+                }
+                if tx.send(Message::Ping(Default::default())).await.is_err() {
+                    pass_last_words(&mut rx, &channel).await;
                     break;
                 }
             }
             from_box = channel.from_box.recv() => match from_box {
                 Some(ToCaller::Text(text)) => {
                     if tx.send(Message::Text(text.into())).await.is_err() {
+                        pass_last_words(&mut rx, &channel).await;
                         break;
                     }
                 }
@@ -142,4 +145,27 @@ async fn pass_through(
             }
         }
     }
+}
+
+/// The caller's socket can no longer be written (the page closed it): what
+/// it sent before it went — a hang-up, typically — still goes to the box,
+/// for a moment at most.
+async fn pass_last_words<Rx, E>(rx: &mut Rx, channel: &crate::relay::directory::CallerChannel)
+where
+    Rx: futures::Stream<Item = Result<Message, E>> + Unpin,
+{
+    let read = async {
+        while let Some(Ok(message)) = rx.next().await {
+            match message {
+                Message::Text(text) => {
+                    if channel.send(text.to_string()).await.is_err() {
+                        return;
+                    }
+                }
+                Message::Close(_) => return,
+                _ => {}
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), read).await;
 }
