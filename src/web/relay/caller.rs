@@ -157,11 +157,7 @@ where
     let read = async {
         while let Some(Ok(message)) = rx.next().await {
             match message {
-                Message::Text(text) => {
-                    if channel.send(text.to_string()).await.is_err() {
-                        return;
-                    }
-                }
+                Message::Text(text) if channel.send(text.to_string()).await.is_err() => return,
                 Message::Close(_) => return,
                 _ => {}
             }
