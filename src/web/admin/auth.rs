@@ -26,7 +26,7 @@ pub async fn session(
     let credentials = state.admin.credentials.clone();
     let set_up = blocking(move || credentials.is_set_up())
         .await?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::internal)?;
     Ok(Json(SessionView {
         set_up,
         logged_in: session.is_ok(),
@@ -174,7 +174,7 @@ fn log_in(state: &AppState) -> Result<Response, ApiError> {
         .admin
         .sessions
         .create(Instant::now())
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::internal)?;
     Ok((
         StatusCode::NO_CONTENT,
         [(

@@ -57,7 +57,7 @@ pub async fn list(
     let links = state.links.clone();
     let all = blocking(move || links.list())
         .await?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::internal)?;
     Ok(Json(LinkList {
         links: all.into_iter().map(LinkView::from).collect(),
     }))
@@ -115,7 +115,7 @@ pub async fn create(
     let links = state.links.clone();
     let (link, token) = blocking(move || links.create(&new))
         .await?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::internal)?;
     tracing::info!(link = %link.id, "link created");
     created(&state, link, &token)
 }
@@ -129,7 +129,7 @@ pub async fn revoke(
     let target = id.clone();
     let found = blocking(move || links.revoke(&target))
         .await?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::internal)?;
     if !found {
         return Err(ApiError::NotFound("There is no such link."));
     }
@@ -147,7 +147,7 @@ pub async fn replace(
     let target = id.clone();
     let (link, token) = blocking(move || links.replace(&target))
         .await?
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::internal)?
         .ok_or(ApiError::NotFound("There is no such link."))?;
     tracing::info!(old = %id, new = %link.id, "link replaced");
     state.device.link_revoked(id).await;
@@ -170,8 +170,7 @@ fn created(state: &AppState, link: Link, token: &Token) -> Result<Response, ApiE
 
 /// The URL as a QR code, an SVG drawn on the box (nothing leaves it).
 fn qr_svg(url: &str) -> Result<String, ApiError> {
-    let code =
-        qrcode::QrCode::new(url.as_bytes()).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let code = qrcode::QrCode::new(url.as_bytes()).map_err(ApiError::internal)?;
     Ok(code
         .render::<qrcode::render::svg::Color<'_>>()
         .min_dimensions(240, 240)

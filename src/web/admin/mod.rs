@@ -143,6 +143,13 @@ struct ErrorBody {
     retry_after_secs: Option<u64>,
 }
 
+impl ApiError {
+    /// What the box failed at, for the log; the admin reads a sentence.
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, error, retry) = match self {
@@ -236,5 +243,5 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))
+        .map_err(ApiError::internal)
 }

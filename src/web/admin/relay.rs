@@ -61,7 +61,7 @@ pub async fn pair(
     let relay = state.relay.clone();
     blocking(move || relay.set(Some(code)))
         .await?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::internal)?;
     Ok(Json(view(&state)))
 }
 
@@ -72,7 +72,7 @@ pub async fn unpair(
     let relay = state.relay.clone();
     blocking(move || relay.set(None))
         .await?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::internal)?;
     tracing::info!("unpaired from the relay");
     Ok(Json(view(&state)))
 }

@@ -14,7 +14,7 @@ pub async fn get(
     blocking(move || store.load())
         .await?
         .map(Json)
-        .map_err(|e| ApiError::Internal(e.to_string()))
+        .map_err(ApiError::internal)
 }
 
 pub async fn put(
@@ -28,7 +28,7 @@ pub async fn put(
     let store = state.settings.clone();
     let current = blocking(move || store.load())
         .await?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::internal)?;
     // Everything is checked before anything changes: a refused save must
     // not have moved the speaker's volume. Only a newly chosen device must
     // be present: an unplugged camera chosen earlier must not block

@@ -40,7 +40,7 @@ pub async fn calls(
     let history = state.history.clone();
     let calls = blocking(move || history.recent())
         .await?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::internal)?;
     Ok(Json(RecentCalls { calls }))
 }
 
