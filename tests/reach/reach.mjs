@@ -229,19 +229,14 @@ async function startBox(trust) {
   const configPath = path.join(dir, 'box.toml');
   fs.writeFileSync(configPath, config);
   const logPath = path.join(WORK, 'box.log');
-  const fd = fs.openSync(logPath, 'a');
-  const child = spawn(BIN, ['run', '--config', configPath], { stdio: ['ignore', fd, fd], env: { ...process.env, NO_COLOR: '1' } });
-  fs.closeSync(fd);
-  const box = new Box({ bin: BIN, dir, port: BOX_PORT, configPath, logPath, child });
-  await waitUntil(
-    `the box's /api/status to answer`,
-    async () => {
-      if (!box.running) throw fatal(`the box exited before answering: ${JSON.stringify(box.exit)}\n${box.logTail(40)}`);
-      return box.status();
-    },
-    (s) => s && typeof s.state === 'string',
-    { timeoutMs: 20_000, intervalMs: 20 },
-  );
+  const box = new Box({ bin: BIN, dir, port: BOX_PORT, url: `http://127.0.0.1:${BOX_PORT}`, configPath, logPath, env: {} });
+  box.spawn();
+  try {
+    await box.ready(20_000);
+  } catch (err) {
+    err.message += `\n${box.logTail(40)}`;
+    throw err;
+  }
   return box;
 }
 
