@@ -43,8 +43,17 @@ try {
   const t0 = performance.now();
   page = await openCall(browser, link, { label: 'boot', timeoutMs: 30_000 });
   const inCallMs = Math.round(performance.now() - t0);
-  const seen = await waitBrowserMedia(page, { minFrames: 30, width: Number(width), height: Number(height), timeoutMs: 30_000 });
+  // The booted appliance has no camera and no microphone: it sends its
+  // still picture and silence, so the page must decode frames and receive
+  // sound (samples, at no level), and the status must say why.
+  const seen = await waitBrowserMedia(page, { minFrames: 30, width: Number(width), height: Number(height), minLevel: 0, timeoutMs: 30_000 });
   const status = await waitBoxMedia(box, { expectedRgb: EXPECTED_RGB, toneHz: TONE_HZ, timeoutMs: 30_000 });
+  for (const input of ['camera', 'microphone']) {
+    if (!status.capture?.[input]?.placeholder) {
+      throw new Error(`the status should say the box sends a stand-in for its missing ${input}: ${JSON.stringify(status.capture)}`);
+    }
+  }
+  console.log(`box capture: ${status.capture.camera.message}; ${status.capture.microphone.message}`);
   console.log(`call_in_call_ms=${inCallMs}`);
   console.log(
     `page decoded ${seen.video.framesDecoded} frames of ${seen.video.frameWidth}x${seen.video.frameHeight}; ` +
