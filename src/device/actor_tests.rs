@@ -14,14 +14,14 @@ use crate::settings::{AutoAnswer, Settings};
 const OFFER: &str = "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
 const WAIT: Duration = Duration::from_secs(5);
 
-struct Box_ {
+struct Harness {
     device: DeviceHandle,
     media: RecordingMedia,
     events: mpsc::UnboundedSender<MediaEvent>,
     dir: tempfile::TempDir,
 }
 
-impl Box_ {
+impl Harness {
     fn new(max_participants: usize, media: RecordingMedia) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let factory = Settings {
@@ -85,6 +85,21 @@ impl Box_ {
         self.events.send(event).expect("the actor runs");
     }
 
+    /// The engine made the offer of media try `branch`.
+    fn offers(&self, branch: &str) {
+        self.media_event(MediaEvent::Offer {
+            session: branch.into(),
+            sdp: OFFER.into(),
+        });
+    }
+
+    /// The media of try `branch` flows.
+    fn connects(&self, branch: &str) {
+        self.media_event(MediaEvent::Connected {
+            session: branch.into(),
+        });
+    }
+
     /// Waits until the engine was asked `line`.
     async fn asked(&self, line: &str) {
         let deadline = tokio::time::Instant::now() + WAIT;
@@ -132,17 +147,14 @@ async fn message(rx: &mut mpsc::Receiver<ToCaller>) -> ServerMessage {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_call_reaches_the_engine_and_the_caller_in_order_and_is_recorded_once() {
-    let b = Box_::new(2, RecordingMedia::default());
+    let b = Harness::new(2, RecordingMedia::default());
     let mut rx = b.arrive("s1", None, false, &link("L1", false), 16).await;
     assert!(
         matches!(message(&mut rx).await, ServerMessage::Welcome { ref session, resumed: false, .. } if session == "s1")
     );
     b.asked("start_branch s1-1").await;
     assert_eq!(b.media.calls(), vec!["start_capture", "start_branch s1-1"]);
-    b.media_event(MediaEvent::Offer {
-        session: "s1-1".into(),
-        sdp: OFFER.into(),
-    });
+    b.offers("s1-1");
     assert!(matches!(
         message(&mut rx).await,
         ServerMessage::Offer { .. }
@@ -154,9 +166,7 @@ async fn a_call_reaches_the_engine_and_the_caller_in_order_and_is_recorded_once(
         )
         .await;
     b.asked("answer s1-1").await;
-    b.media_event(MediaEvent::Connected {
-        session: "s1-1".into(),
-    });
+    b.connects("s1-1");
     b.asked("keyframe s1-1").await;
     // A reload: the same call, a new media try, nothing announced.
     let mut again = b
@@ -210,7 +220,7 @@ async fn a_call_reaches_the_engine_and_the_caller_in_order_and_is_recorded_once(
 
 #[tokio::test(flavor = "current_thread")]
 async fn two_pages_of_a_one_time_link_get_one_call() {
-    let b = Box_::new(3, RecordingMedia::default());
+    let b = Harness::new(3, RecordingMedia::default());
     let mut first = b.arrive("a", None, false, &link("once", true), 16).await;
     let mut second = b.arrive("b", None, false, &link("once", true), 16).await;
     assert!(matches!(
@@ -229,13 +239,10 @@ async fn two_pages_of_a_one_time_link_get_one_call() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_caller_not_reading_is_let_go_and_its_call_waits_for_it() {
-    let b = Box_::new(2, RecordingMedia::default());
+    let b = Harness::new(2, RecordingMedia::default());
     let mut rx = b.arrive("s1", None, false, &link("L1", false), 1).await;
     b.asked("start_branch s1-1").await;
-    b.media_event(MediaEvent::Offer {
-        session: "s1-1".into(),
-        sdp: OFFER.into(),
-    });
+    b.offers("s1-1");
     b.settle().await;
     // The welcome filled its outbox; the offer found it full: the socket is let go.
     assert!(matches!(
@@ -256,7 +263,7 @@ async fn a_caller_not_reading_is_let_go_and_its_call_waits_for_it() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_torn_down_tries_late_events_change_nothing() {
-    let b = Box_::new(2, RecordingMedia::default());
+    let b = Harness::new(2, RecordingMedia::default());
     let _rx = b.arrive("s1", None, false, &link("L1", false), 16).await;
     b.asked("start_branch s1-1").await;
     let _rx2 = b
@@ -266,9 +273,7 @@ async fn a_torn_down_tries_late_events_change_nothing() {
     b.media_event(MediaEvent::Failed {
         session: "s1-1".into(),
     });
-    b.media_event(MediaEvent::Connected {
-        session: "s1-1".into(),
-    });
+    b.connects("s1-1");
     b.settle().await;
     assert_eq!(
         b.media.calls(),
@@ -285,16 +290,11 @@ async fn a_torn_down_tries_late_events_change_nothing() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn what_an_away_caller_is_told_waits_for_its_return() {
-    let b = Box_::new(2, RecordingMedia::default());
+    let b = Harness::new(2, RecordingMedia::default());
     let mut rx = b.arrive("s1", None, false, &link("L1", false), 16).await;
     b.asked("start_branch s1-1").await;
-    b.media_event(MediaEvent::Offer {
-        session: "s1-1".into(),
-        sdp: OFFER.into(),
-    });
-    b.media_event(MediaEvent::Connected {
-        session: "s1-1".into(),
-    });
+    b.offers("s1-1");
+    b.connects("s1-1");
     b.asked("keyframe s1-1").await;
     assert!(matches!(
         message(&mut rx).await,
@@ -331,7 +331,7 @@ async fn what_an_away_caller_is_told_waits_for_its_return() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn an_away_caller_that_does_not_come_back_ends_after_the_grace_period() {
-    let b = Box_::new(2, RecordingMedia::default());
+    let b = Harness::new(2, RecordingMedia::default());
     let rx = b.arrive("s1", None, false, &link("L1", false), 16).await;
     b.asked("start_branch s1-1").await;
     drop(rx);
@@ -369,13 +369,10 @@ async fn an_answer_the_engine_cannot_read_expels_and_one_it_refuses_is_incompati
         } else {
             RecordingMedia::refusing_answers()
         };
-        let b = Box_::new(2, media);
+        let b = Harness::new(2, media);
         let mut rx = b.arrive("s1", None, false, &link("L1", false), 16).await;
         b.asked("start_branch s1-1").await;
-        b.media_event(MediaEvent::Offer {
-            session: "s1-1".into(),
-            sdp: OFFER.into(),
-        });
+        b.offers("s1-1");
         b.settle().await;
         b.device
             .from_caller(

@@ -30,6 +30,13 @@ fn box_state(dir: &std::path::Path) -> AppState {
     crate::app::web_state(&config, None).expect("the box's parts")
 }
 
+/// Ends the box's calls and waits for its media engine: its threads must
+/// end before the test process does.
+async fn stop(state: &AppState) {
+    state.device.shutdown().await;
+    state.device.stopped(Duration::from_secs(5)).await;
+}
+
 /// The caller's ends of the two channels `run` talks over.
 struct Caller {
     to_box: UnboundedSender<Result<Message, Infallible>>,
@@ -105,9 +112,7 @@ async fn a_caller_over_channels_is_welcomed_offered_and_hangs_up() {
         .await
         .expect("run ends")
         .expect("run did not panic");
-    state.device.shutdown().await;
-    // The engine's threads end before the test process does.
-    state.device.stopped(Duration::from_secs(5)).await;
+    stop(&state).await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -126,9 +131,7 @@ async fn a_caller_that_never_says_hello_is_let_go_at_the_hello_limit() {
         caller.from_box.next().await.is_none(),
         "nothing sent, and closed"
     );
-    state.device.shutdown().await;
-    // The engine's threads end before the test process does.
-    state.device.stopped(Duration::from_secs(5)).await;
+    stop(&state).await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -153,9 +156,7 @@ async fn a_silent_caller_is_pinged_then_let_go() {
         pings += usize::from(matches!(m, Message::Ping(_)));
     }
     assert!(pings >= 4, "{pings} pings in {gone:?}");
-    state.device.shutdown().await;
-    // The engine's threads end before the test process does.
-    state.device.stopped(Duration::from_secs(5)).await;
+    stop(&state).await;
 }
 
 /// On real time, not paused: the box's pings come from its runtime while
@@ -179,9 +180,7 @@ async fn a_caller_that_answers_pings_is_kept() {
     );
     assert!(!task.is_finished());
     task.abort();
-    state.device.shutdown().await;
-    // The engine's threads end before the test process does.
-    state.device.stopped(Duration::from_secs(5)).await;
+    stop(&state).await;
 }
 
 /// A page that hangs up and closes at once: its hang-up is acted on even
@@ -219,7 +218,5 @@ async fn a_hang_up_before_the_socket_closes_is_not_lost() {
             .expect("run ends")
             .expect("run did not panic");
     }
-    state.device.shutdown().await;
-    // The engine's threads end before the test process does.
-    state.device.stopped(Duration::from_secs(5)).await;
+    stop(&state).await;
 }
