@@ -163,6 +163,16 @@ impl Peer {
     /// Sends the caller `codec`'s encode (its `tee`), as the answer chose.
     pub fn send_video(&mut self, codec: VideoCodec, tee: &gst::Element) -> Result<(), MediaError> {
         let (queue, filter) = self.video_in.clone();
+        // webrtcbin answers caps queries from the codec preferences: with
+        // `42e01f` in them it would refuse the encoder's own `42c01f`
+        // (rtph264pay: "failed to set sps/pps", then not-negotiated) before
+        // `declare_profile_level_id` rewrites it. The offer is made: from
+        // here on, any offered codec's RTP may go in.
+        pad_of(&filter, "src")?
+            .peer()
+            .ok_or(MediaError::Pipeline("capsfilter not linked".into()))?
+            .property::<gst_webrtc::WebRTCRTPTransceiver>("transceiver")
+            .set_property("codec-preferences", codec::sendable_caps());
         let payloader = codec.payloader()?;
         self.bin.add_many(&payloader)?;
         let chain: Vec<&gst::Element> = std::iter::once(&queue)
