@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! videotestsrc(still) ─ I420 WxH@F ─┐
-//! (camera, see camera_chain) ─ I420 WxH@F ─┴─ input-selector ─ tee "raw" ─► one encode per codec (media::encodes)
+//! (camera: media::camera_input) ─ I420 WxH@F ─┴─ input-selector ─ tee "raw" ─► one encode per codec (media::encodes)
 //! audiotestsrc(silence) ─ S16 48 kHz mono ─┐
 //! alsasrc ─ convert/resample ─ S16 48 kHz mono ─┴─ input-selector ─ opusenc ─ tee "audio" ─► …
 //! ```
@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use gst::prelude::*;
 
+use super::camera_input::{choose_input, libcamera_available, source_elements, Wanted};
 use super::codec::VideoCodec;
 use super::encoder::EncoderKind;
 use super::encodes::{EncodeSettings, Retired, VideoEncodes};
@@ -161,7 +162,15 @@ impl Capture {
                 health.set(which, source.health());
                 if let CaptureSource::Device(name) = source {
                     let device = match which {
-                        Input::Camera => camera(name, raw_video.clone()),
+                        Input::Camera => camera(
+                            name,
+                            raw_video.clone(),
+                            Wanted {
+                                width: s.width,
+                                height: s.height,
+                                fps: s.framerate,
+                            },
+                        ),
                         Input::Microphone => microphone(name, raw_audio.clone()),
                     };
                     capture.inputs[input].supervise(pipeline, which, device, health.clone())?;
@@ -242,22 +251,26 @@ fn raw_video_caps(s: &CaptureSettings) -> gst::Caps {
         .build()
 }
 
-/// A V4L2 camera, converted to the placeholder's caps; tried while its node exists.
-fn camera(path: &str, caps: gst::Caps) -> Device {
+/// A V4L2 camera, converted to the placeholder's caps; tried while its node
+/// exists. Each try asks the camera what it captures and reads it raw, as
+/// MJPEG or through libcamera (`camera_input`).
+fn camera(path: &str, caps: gst::Caps, want: Wanted) -> Device {
     let device = path.to_owned();
     let node = std::path::PathBuf::from(path);
     Device {
         name: path.to_owned(),
         build: Arc::new(move || {
-            let src = make("v4l2src")?;
-            src.set_property("device", &device);
-            Ok(vec![
-                src,
+            let modes = crate::hw::camera_modes(&device);
+            let input = choose_input(&modes, want, libcamera_available());
+            tracing::info!(camera = %device, ?input, "reading the camera");
+            let mut chain = source_elements(&device, input)?;
+            chain.extend([
                 make("videoconvert")?,
                 make("videoscale")?,
                 make("videorate")?,
                 capsfilter(caps.clone())?,
-            ])
+            ]);
+            Ok(chain)
         }),
         present: Box::new(move || node.exists()),
     }

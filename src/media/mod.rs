@@ -21,6 +21,7 @@
 //! forward into that channel. Nothing here touches a socket.
 
 mod analysis;
+mod camera_input;
 mod capture;
 mod codec;
 pub mod encoder;
