@@ -52,8 +52,9 @@ pub(super) struct NetSettings<'a> {
 }
 
 impl Peer {
-    /// Builds the branch for `session` into `pipeline`, links it to the tees
-    /// and starts it; the offer arrives later as [`MediaEvent::Offer`].
+    /// Builds the branch for `session` into `pipeline`, links it to the audio
+    /// tee and starts it; the offer arrives later as [`MediaEvent::Offer`],
+    /// and the video joins its codec's encode after the answer ([`Self::send_video`]).
     pub fn start(
         pipeline: &gst::Pipeline,
         session: &str,
@@ -134,7 +135,7 @@ impl Peer {
         }
     }
 
-    /// Starts the branch and links it to the tees.
+    /// Starts the branch and links it to the audio tee.
     fn join(
         &mut self,
         entries: Vec<(gst::Element, gst::GhostPad)>,
@@ -279,8 +280,9 @@ impl Peer {
     }
 }
 
-/// Makes the offer as soon as webrtcbin knows the caps of every stream it
-/// sends. Neither earlier (an offer made before the branch plays leaves its
+/// Makes the offer as soon as webrtcbin knows the caps of the streams in
+/// `sinks` (the audio: the video is offered from codec preferences, and
+/// flows only after the answer). Neither earlier (an offer made before the branch plays leaves its
 /// DTLS transport unstarted) nor on "on-negotiation-needed" (GStreamer 1.22
 /// sometimes never emits it when the caps arrive while the bin is starting).
 fn offer_once_media_flows(

@@ -19,9 +19,9 @@ export const FIREFOX = process.env.HOMECALL_FIREFOX || '/usr/bin/firefox-esr';
 export const FIREFOX_FAKE_TONE_HZ = 1000;
 
 /**
- * Preferences that make a call work in a loopback-only namespace (see
- * /work/shared/TESTING.md): fake devices, permissions granted (without them
- * Firefox gathers no host candidates when only `lo` exists), loopback ICE
+ * Preferences that make a call work in a loopback-only namespace: fake
+ * devices, permissions granted (without them Firefox gathers no host
+ * candidates when only `lo` exists), loopback ICE
  * with plain host addresses, autoplay, and no plugin downloads.
  */
 export const FIREFOX_PREFS = Object.freeze({
