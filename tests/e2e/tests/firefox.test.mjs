@@ -60,6 +60,7 @@ test('Firefox ESR calls: VP8 and Opus both ways, the picture and tone right on e
 
     await hangUp(page, { timeoutMs: 5000 });
     await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
+    await waitUntil('the VP8 encode to stop after the call', () => fs.readFileSync(box.logPath, 'utf8'), (l) => /video encode stopped codec="vp8"/.test(l), { timeoutMs: 10_000, intervalMs: 100 });
   } catch (err) {
     err.message += `\n\n${await firefox.describe({ pages: firefox.pages.slice(firstPage) })}\n\n${await box.describe()}`;
     throw err;
