@@ -28,6 +28,9 @@ mod remote;
 mod source_bin;
 mod stats;
 mod tv;
+mod tv_layout;
+mod tv_pictures;
+mod tv_screen;
 
 use crate::sync::lock;
 use std::collections::HashMap;
@@ -44,6 +47,7 @@ pub use encoder::EncoderKind;
 pub use health::{CaptureHealth, Input, InputHealth};
 pub use stats::CallStats;
 pub use tv::{Screen, Speaker, TvSettings};
+pub use tv_screen::{Countdown, TvShow};
 
 use capture::Capture;
 use peer::{NetSettings, Peer};
@@ -422,9 +426,9 @@ impl MediaEngine {
         self.with_peer(session, Peer::request_keyframe)
     }
 
-    /// Changes what the TV's waiting screen says.
-    pub fn set_tv_text(&self, text: &str) {
-        self.tv.set_text(text);
+    /// Changes what the TV shows.
+    pub fn show_on_tv(&self, show: &TvShow) {
+        self.tv.show(show);
     }
 
     /// Plays callers' voices on this ALSA device from the next call on (`None`: as configured).
