@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! videotestsrc(still) ─ I420 WxH@F ─┐
-//! v4l2src ─ convert/scale/rate ─ I420 WxH@F ─┴─ input-selector ─ queue(leaky)
+//! v4l2src ─ convert/scale/rate ─ I420 WxH@F ─┴─ input-selector ─ tee "raw" (TV self view) ─ queue(leaky)
 //!     ─ H.264 encoder ─ constrained-baseline ─ h264parse ─ tee "video" ─► one branch per peer
 //! audiotestsrc(silence) ─ S16 48 kHz mono ─┐
 //! alsasrc ─ convert/resample ─ S16 48 kHz mono ─┴─ input-selector ─ opusenc ─ tee "audio" ─► …
@@ -69,6 +69,8 @@ pub(super) struct Capture {
     inputs: [Fallback; 2],
     pub video_tee: gst::Element,
     pub audio_tee: gst::Element,
+    /// The camera's raw pictures, before the encoder.
+    pub raw_video_tee: gst::Element,
 }
 
 impl Capture {
@@ -118,7 +120,11 @@ impl Capture {
         parse.set_property("config-interval", -1i32);
         let video_tee = make("tee")?;
         video_tee.set_property("allow-not-linked", true);
+        // The raw pictures, for the TV's self view.
+        let raw_video_tee = make("tee")?;
+        raw_video_tee.set_property("allow-not-linked", true);
         let video = vec![
+            raw_video_tee.clone(),
             video_queue,
             encoder,
             capsfilter(output_caps())?,
@@ -141,6 +147,7 @@ impl Capture {
             inputs: [video_in, audio_in],
             video_tee,
             audio_tee,
+            raw_video_tee,
         };
         let started = (|| {
             pipeline.add_many(&capture.elements)?;

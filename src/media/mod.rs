@@ -31,6 +31,7 @@ mod tv;
 mod tv_layout;
 mod tv_pictures;
 mod tv_screen;
+mod tv_self_view;
 
 use crate::sync::lock;
 use std::collections::HashMap;
@@ -225,6 +226,8 @@ pub struct MediaEngine {
     pipeline: gst::Pipeline,
     settings: MediaSettings,
     capture: Mutex<Option<Capture>>,
+    /// The box's own camera on the TV, while the capture runs.
+    self_view: Mutex<Option<tv_self_view::SelfView>>,
     /// How the camera and microphone are doing (written by the capture).
     health: CaptureHealth,
     peers: Mutex<HashMap<String, Peer>>,
@@ -272,6 +275,7 @@ impl MediaEngine {
             pipeline,
             settings,
             capture: Mutex::new(None),
+            self_view: Mutex::new(None),
             health,
             peers: Mutex::new(HashMap::new()),
             events,
@@ -324,7 +328,21 @@ impl MediaEngine {
             if let Some(microphone) = choice.microphone {
                 settings.audio = CaptureSource::Device(microphone);
             }
-            *capture = Some(Capture::start(&self.pipeline, &settings, &self.health)?);
+            let started = Capture::start(&self.pipeline, &settings, &self.health)?;
+            // A camera (or the test picture) shows in the TV's corner; a
+            // missing camera's placeholder does not.
+            if settings.video != CaptureSource::Missing {
+                let camera = tv_layout::Size::new(settings.width, settings.height);
+                match self
+                    .tv
+                    .show_self(&self.pipeline, &started.raw_video_tee, camera)
+                {
+                    Some(Ok(view)) => *lock(&self.self_view) = Some(view),
+                    Some(Err(e)) => tracing::warn!(error = %e, "no self view on the TV"),
+                    None => {}
+                }
+            }
+            *capture = Some(started);
             tracing::info!(
                 width = settings.width,
                 height = settings.height,
@@ -345,7 +363,11 @@ impl MediaEngine {
     pub fn stop_capture(&self) {
         if let Some(capture) = lock(&self.capture).take() {
             let pipeline = self.pipeline.clone();
+            let self_view = lock(&self.self_view).take();
             self.reaper.reap("capture", move || {
+                if let Some(view) = self_view {
+                    view.stop(&pipeline);
+                }
                 capture.stop(&pipeline);
                 tracing::info!("camera and microphone off");
             });

@@ -22,6 +22,7 @@ use gst::prelude::*;
 use super::tv_layout::{text_sizes, Size};
 use super::tv_pictures::Pictures;
 use super::tv_screen::{Overlays, TvShow};
+use super::tv_self_view::SelfView;
 use super::{make, run_to_end, MediaError};
 
 /// The widest picture of the TV the admin's page gets (a thumbnail, cheap to make).
@@ -172,6 +173,18 @@ impl Tv {
         let input = pictures.add_caller()?;
         ghost.link(&input)?;
         Ok(())
+    }
+
+    /// Shows the box's own camera (the raw pictures of `tee`, `camera`
+    /// sized) small in a corner; `None` when headless.
+    pub fn show_self(
+        &self,
+        pipeline: &gst::Pipeline,
+        tee: &gst::Element,
+        camera: Size,
+    ) -> Option<Result<SelfView, MediaError>> {
+        let (compositor, output) = self.pictures.as_ref()?.compositor();
+        Some(SelfView::start(pipeline, tee, compositor, output, camera))
     }
 
     /// Plays callers' voices on this ALSA device from the next call on

@@ -4,8 +4,9 @@
 //! each caller a rectangle with its shape kept (a portrait phone gets black
 //! bars at its sides, not a stretched face): one caller fills the screen,
 //! two share it side by side, three or four take the quarters of a 2×2 grid
-//! (an odd last one centred on its row). [`text_sizes`] sizes the TV's
-//! words so they read from a sofa three metres away.
+//! (an odd last one centred on its row). [`self_view`] is the small corner
+//! where the box's own camera shows. [`text_sizes`] sizes the TV's words so
+//! they read from a sofa three metres away.
 
 /// A rectangle on the output, in pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +105,27 @@ pub fn layout(output: Size, callers: &[Size]) -> Vec<Rect> {
         .zip(callers)
         .map(|(cell, picture)| fit(cell, *picture))
         .collect()
+}
+
+/// The box's own camera: a fifth of the screen's width and height at
+/// most, shape kept, in the bottom right corner with a margin.
+pub fn self_view(output: Size, camera: Size) -> Rect {
+    let (w, h) = (output.width as i32, output.height as i32);
+    let margin = h / 40;
+    let fitted = fit(
+        Rect {
+            x: 0,
+            y: 0,
+            width: w / 5,
+            height: h / 5,
+        },
+        camera,
+    );
+    Rect {
+        x: w - margin - fitted.width,
+        y: h - margin - fitted.height,
+        ..fitted
+    }
 }
 
 /// Font sizes (Pango's `px`, the em square) for the TV's words on a screen
@@ -225,6 +247,16 @@ mod tests {
     fn an_unknown_size_takes_the_whole_cell() {
         let area = rect(10, 20, 300, 200);
         assert_eq!(fit(area, Size::new(0, 0)), area);
+    }
+
+    #[test]
+    fn the_self_view_sits_in_the_corner_inside_the_screen() {
+        let r = self_view(HD, Size::new(1280, 720));
+        assert_eq!((r.width, r.height), (384, 216));
+        assert_eq!((r.x + r.width, r.y + r.height), (1920 - 27, 1080 - 27));
+        let portrait = self_view(HD, Size::new(720, 1280));
+        assert_eq!(portrait.height, 216);
+        assert!(portrait.width < portrait.height);
     }
 
     #[test]

@@ -76,6 +76,11 @@ impl Pictures {
         self.inner.set_rate();
     }
 
+    /// The compositor and the screen's size (for the self view).
+    pub fn compositor(&self) -> (&gst::Element, Size) {
+        (&self.inner.compositor, self.inner.output)
+    }
+
     /// A new compositor pad for a caller's picture, placed at once and
     /// again whenever its picture's size changes.
     pub fn add_caller(&self) -> Result<gst::Pad, MediaError> {

@@ -1,8 +1,8 @@
 // The TV: with a display, the box shows the waiting screen (clock, words
 // large enough for a sofa) until a call arrives, then the caller's picture
 // with its shape kept (a phone held upright between black bars, placed again
-// when it turns), two callers side by side, then waiting again. Xvfb plays
-// the TV.
+// when it turns) and the box's own camera small in a corner, two callers
+// side by side, then waiting again. Xvfb plays the TV.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +26,9 @@ const MIDDLE = { x: 560, y: 300, w: 160, h: 120 };
 // The middle of each half of the screen: two callers side by side.
 const LEFT_HALF = { x: 240, y: 300, w: 160, h: 120 };
 const RIGHT_HALF = { x: 880, y: 300, w: 160, h: 120 };
+// Inside the self view: the box's own camera (SMPTE bars, the test source),
+// 256x144 in the bottom right corner, 18 px from the edges.
+const SELF_VIEW = { x: 1030, y: 580, w: 200, h: 100 };
 
 const CALLERS = {
   landscape: { rgb: [40, 90, 200], toneHz: 1000 },
@@ -113,6 +116,7 @@ test('the TV shows a landscape caller full screen, and waiting before and after'
   const page = await openCall(browser, link, { label: 'landscape' });
   await waitRegion('the caller on the TV, edge to edge', EDGE, fixtures.expectedRgb);
   await waitRegion('the caller on the TV, in the middle', MIDDLE, fixtures.expectedRgb);
+  await waitRegion("the box's own camera in the corner", SELF_VIEW, (rgb) => !dark(rgb) && !close(rgb, fixtures.expectedRgb));
 
   // The admin's picture of the TV shows the same.
   const cookie = await setUpAdmin(box);
@@ -141,6 +145,7 @@ test('the TV shows a landscape caller full screen, and waiting before and after'
 
   await hangUp(page);
   await waitingAgain(fixtures.expectedRgb);
+  await waitRegion('the self view gone with the call', SELF_VIEW, dark);
   await page.close();
 });
 
@@ -172,7 +177,7 @@ test('two callers are both on the TV, side by side', { timeout: 90_000 }, async 
   await waitRegion('the second caller on the right', RIGHT_HALF, second.fixtures.expectedRgb);
   // Each landscape picture fits its half: black above and below.
   assert.ok(dark(screen.meanRgb({ x: 240, y: 40, w: 160, h: 80 })), 'above the left picture');
-  assert.ok(dark(screen.meanRgb({ x: 880, y: 600, w: 160, h: 80 })), 'below the right picture');
+  assert.ok(dark(screen.meanRgb({ x: 760, y: 600, w: 160, h: 80 })), 'below the right picture');
   // One leaves: the other fills the screen again.
   await hangUp(two);
   await waitRegion('the first caller alone, full screen', EDGE, first.fixtures.expectedRgb);
