@@ -394,6 +394,7 @@ async fn the_tv_speaks_the_language_the_admin_chooses_at_once() {
     });
     // And from the start after a restart.
     let before = tv_lines(&b).len();
+    b.terminate();
     b.restart();
     b.wait_until(Duration::from_secs(10), "the restarted TV's words", |b| {
         tv_lines(b).len() > before
