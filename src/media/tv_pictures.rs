@@ -36,8 +36,16 @@ struct Inner {
     framerate: i32,
     /// Each caller's pad, in the order they came, and its picture's size once known.
     callers: Mutex<Vec<(gst::Pad, Option<Size>)>>,
-    /// A countdown is on screen, and the background's rate now.
-    background_state: Mutex<(bool, i32)>,
+    background_state: Mutex<Background>,
+}
+
+/// What sets the background's rate besides the callers, and the rate now.
+#[derive(Default)]
+struct Background {
+    /// A countdown is on screen.
+    counting: bool,
+    /// Frames a second now (0 before the first is set).
+    fps: i32,
 }
 
 impl Pictures {
@@ -56,7 +64,7 @@ impl Pictures {
                 output,
                 framerate: framerate.max(1) as i32,
                 callers: Mutex::default(),
-                background_state: Mutex::new((false, 0)),
+                background_state: Mutex::default(),
             }),
         };
         let weak = Arc::downgrade(&pictures.inner);
@@ -72,7 +80,7 @@ impl Pictures {
     /// A countdown is on screen (or no longer): the background runs faster
     /// while it does, so each second shows on time.
     pub fn counting(&self, counting: bool) {
-        lock(&self.inner.background_state).0 = counting;
+        lock(&self.inner.background_state).counting = counting;
         self.inner.set_rate();
     }
 
@@ -196,16 +204,16 @@ impl Inner {
         let callers = lock(&self.callers);
         let calling = !callers.is_empty();
         let mut state = lock(&self.background_state);
-        let fps = match (calling, state.0) {
+        let fps = match (calling, state.counting) {
             (true, _) => self.framerate,
             (false, true) => COUNTDOWN_FPS,
             (false, false) => WAITING_FPS,
         }
         .min(self.framerate);
-        if state.1 == fps {
+        if state.fps == fps {
             return;
         }
-        state.1 = fps;
+        state.fps = fps;
         self.background
             .set_property("caps", background_caps(self.output, fps));
         tracing::debug!(fps, "TV background rate");
