@@ -311,6 +311,17 @@ fn build_screen(
     ];
     pipeline.add_many(chain)?;
     gst::Element::link_many(chain)?;
-    let pictures = Pictures::new(&compositor, &caps, &overlays, output, s.framerate);
+    // The compositor's pad for the background (the last overlay's peer).
+    let background_pad = super::pad_of(footer, "src")?
+        .peer()
+        .ok_or(MediaError::Pipeline("the background is not linked".into()))?;
+    let pictures = Pictures::new(
+        &compositor,
+        &caps,
+        &overlays,
+        output,
+        s.framerate,
+        &background_pad,
+    );
     Ok((compositor, pictures, overlays))
 }

@@ -55,6 +55,7 @@ impl Pictures {
         overlays: &Arc<Overlays>,
         output: Size,
         framerate: u32,
+        background_pad: &gst::Pad,
     ) -> Self {
         let pictures = Self {
             inner: Arc::new(Inner {
@@ -74,7 +75,29 @@ impl Pictures {
             }
         });
         pictures.inner.showing(false);
+        pictures.answer_latency_for_the_call_rate(background_pad);
         pictures
+    }
+
+    /// The compositor waits, for a picture that is late, as long as its
+    /// inputs' latency: the background at 1 frame a second would say one
+    /// second (asked once, when the pipeline starts), and a caller's picture
+    /// that stalls would then freeze the whole TV for that long. The
+    /// background says one frame at the call's rate instead.
+    fn answer_latency_for_the_call_rate(&self, background_pad: &gst::Pad) {
+        let frame = gst::ClockTime::SECOND / (self.inner.framerate as u64);
+        background_pad.add_probe(
+            gst::PadProbeType::QUERY_UPSTREAM | gst::PadProbeType::PULL,
+            move |_, info| {
+                if let Some(query) = info.query_mut() {
+                    if let gst::QueryViewMut::Latency(latency) = query.view_mut() {
+                        let (live, _, max) = latency.result();
+                        latency.set(live, frame, max);
+                    }
+                }
+                gst::PadProbeReturn::Ok
+            },
+        );
     }
 
     /// A countdown is on screen (or no longer): the background runs faster
