@@ -59,9 +59,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::warn!(
             "first set-up: open /admin on the home network and enter the set-up code {code}"
         );
-        device
-            .set_notice(Some(format!("Set-up code: {code}")))
-            .await;
+        device.set_setup_code(Some(code.to_string())).await;
     }
     let relay = state.relay.clone();
     tokio::spawn(web::tunnel_client::keep_connected(relay, state.clone()));

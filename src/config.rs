@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::admin::AllowList;
@@ -33,8 +33,8 @@ pub enum ConfigError {
     },
 }
 
-/// The language of the TV's words (`[media] tv_language`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+/// The language of the TV's words (`[media] tv_language`; the admin may change it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TvLanguage {
     #[default]
@@ -598,6 +598,7 @@ impl Config {
             box_name,
             factory_settings: Settings {
                 auto_answer,
+                tv_language: Some(m.tv_language),
                 quality: Some(Quality {
                     width,
                     height,

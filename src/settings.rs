@@ -12,6 +12,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::answering::Answering;
+use crate::config::TvLanguage;
 use crate::store::{JsonFile, StoreError};
 
 /// The longest countdown the admin may choose.
@@ -199,6 +200,9 @@ pub struct Settings {
     pub quality: Option<Quality>,
     #[serde(default)]
     pub devices: Devices,
+    /// The language of the TV's words; `None`: what the configuration file says.
+    #[serde(default)]
+    pub tv_language: Option<TvLanguage>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -229,6 +233,7 @@ impl SettingsStore {
     pub fn load(&self) -> Result<Settings, SettingsError> {
         let mut settings: Settings = self.file.read()?.unwrap_or_else(|| self.factory.clone());
         settings.quality = settings.quality.or(self.factory.quality);
+        settings.tv_language = settings.tv_language.or(self.factory.tv_language);
         Ok(settings)
     }
 
@@ -255,6 +260,9 @@ impl SettingsStore {
         let mut stored = settings.clone();
         if stored.quality == self.factory.quality {
             stored.quality = None;
+        }
+        if stored.tv_language == self.factory.tv_language {
+            stored.tv_language = None;
         }
         stored
     }
@@ -421,5 +429,29 @@ mod tests {
             "stored as 'as configured': {raw}"
         );
         assert_eq!(store.load().expect("load").quality, factory.quality);
+    }
+
+    #[test]
+    fn the_tv_language_is_the_configured_one_until_the_admin_changes_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let factory = Settings {
+            tv_language: Some(TvLanguage::Ru),
+            ..Settings::default()
+        };
+        let store = SettingsStore::open(dir.path(), factory);
+        let mut shown = store.load().expect("load");
+        assert_eq!(shown.tv_language, Some(TvLanguage::Ru));
+        shown.auto_answer.countdown_secs = 5;
+        store.save(&shown).expect("save");
+        let raw = std::fs::read_to_string(dir.path().join("settings.json")).expect("file");
+        assert!(raw.contains("\"tvLanguage\": null"), "as configured: {raw}");
+        shown.tv_language = Some(TvLanguage::En);
+        store.save(&shown).expect("save");
+        let raw = std::fs::read_to_string(dir.path().join("settings.json")).expect("file");
+        assert!(raw.contains("\"tvLanguage\": \"en\""), "{raw}");
+        assert_eq!(
+            store.load().expect("load").tv_language,
+            Some(TvLanguage::En)
+        );
     }
 }

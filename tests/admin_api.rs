@@ -5,6 +5,7 @@
 mod support;
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use support::http::{Request, Response};
@@ -363,6 +364,45 @@ async fn links_are_made_listed_revoked_and_replaced() {
 }
 
 #[tokio::test]
+async fn the_tv_speaks_the_language_the_admin_chooses_at_once() {
+    let mut b = TestBox::start("");
+    let cookie = set_up(&b).await;
+    let mut settings = get(&b, "/api/admin/settings", &cookie).await.json();
+    assert_eq!(settings["tvLanguage"], "en", "as configured: {settings}");
+    settings["tvLanguage"] = json!("ru");
+    let saved = Request::new("PUT", "/api/admin/settings")
+        .header("Origin", origin(&b))
+        .header("Cookie", cookie.clone())
+        .json(settings)
+        .send(b.port)
+        .await;
+    assert_eq!(saved.status, 200, "{saved:?}");
+    assert_eq!(saved.json()["tvLanguage"], "ru");
+    // Headless, the box logs what its TV would say.
+    let tv_lines = |b: &TestBox| {
+        b.log()
+            .lines()
+            .filter(|l| l.contains("TV text (headless)"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    b.wait_until(Duration::from_secs(5), "the TV to speak Russian", |b| {
+        b.log()
+            .lines()
+            .any(|l| l.contains("TV text (headless)") && l.contains("Ожидание звонка"))
+    });
+    // And from the start after a restart.
+    let before = tv_lines(&b).len();
+    b.terminate();
+    b.restart();
+    b.wait_until(Duration::from_secs(10), "the restarted TV's words", |b| {
+        tv_lines(b).len() > before
+    });
+    let first = &tv_lines(&b)[before];
+    assert!(first.contains("Ожидание звонка"), "{first}");
+}
+
+#[tokio::test]
 async fn settings_are_validated_and_kept() {
     let b = TestBox::start("");
     let cookie = set_up(&b).await;
@@ -464,7 +504,8 @@ async fn settings_are_validated_and_kept() {
     let wanted = json!({"autoAnswer": {"enabled": true, "countdownSecs": 0,
         "quietHours": {"from": "03:00", "until": "03:01"}},
         "quality": {"width": 640, "height": 360, "framerate": 15, "maxBitrateKbps": 600},
-        "devices": {"camera": null, "microphone": null, "speaker": null, "volumePercent": null}});
+        "devices": {"camera": null, "microphone": null, "speaker": null, "volumePercent": null},
+        "tvLanguage": "en"});
     let ok = put(wanted.clone()).await;
     assert_eq!(ok.status, 200, "{ok:?}");
     assert_eq!(get(&b, "/api/admin/settings", &cookie).await.json(), wanted);

@@ -1,8 +1,9 @@
 // The admin page's Answering tab: whether and when the box answers a call
 // on its own.
 //
-// Owns the answering settings (auto-answer, the countdown, quiet hours) and
-// the settings as the box last stored them, which every save sends back whole.
+// Owns the answering settings (auto-answer, the countdown, quiet hours), the
+// language the TV speaks, and the settings as the box last stored them, which
+// every save sends back whole.
 
 import { t } from './admin-i18n.js';
 import { authed } from './admin-api.js';
@@ -22,6 +23,7 @@ const ui = Object.freeze({
   quietTimes: byId('quiet-times'),
   quietFrom: /** @type {HTMLInputElement} */ (byId('quiet-from')),
   quietUntil: /** @type {HTMLInputElement} */ (byId('quiet-until')),
+  tvLanguage: /** @type {HTMLSelectElement} */ (byId('tv-language')),
   settingsMessage: byId('settings-message'),
 });
 
@@ -52,6 +54,7 @@ export function settingsSavedElsewhere(stored) {
  * @property {{enabled: boolean, countdownSecs: number, quietHours: {from: string, until: string} | null}} autoAnswer
  * @property {Quality | null} [quality] what the box sends (edited in the Picture & devices tab)
  * @property {Devices} [devices]
+ * @property {'en' | 'ru'} [tvLanguage] what the TV says
  */
 
 /**
@@ -87,6 +90,7 @@ export function renderSettings(settings) {
   ui.quietOn.checked = !!quiet;
   ui.quietFrom.value = (quiet ?? DEFAULT_QUIET).from;
   ui.quietUntil.value = (quiet ?? DEFAULT_QUIET).until;
+  ui.tvLanguage.value = settings?.tvLanguage === 'ru' ? 'ru' : 'en';
   clearInvalid(ui.settingsForm);
   syncSettingsForm();
 }
@@ -130,6 +134,7 @@ ui.settingsForm.addEventListener('submit', (event) => {
       countdownSecs: Number(ui.countdown.value),
       quietHours,
     },
+    tvLanguage: ui.tvLanguage.value,
   };
   say(ui.settingsMessage, t('working'));
   busy(ui.settingsForm, async () => {

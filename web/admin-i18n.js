@@ -114,6 +114,8 @@ const STRINGS = Object.freeze({
     countdown: 'Before answering, show who is calling for',
     countdownHint: 'The TV plays a chime and shows the name from the link.',
     countdownNone: 'Answer at once',
+    tvLanguage: 'The TV speaks',
+    tvLanguageHint: 'The language of the clock, "Waiting for a call" and who is calling. Changes at once.',
     seconds: {
       one: '{n} second',
       other: '{n} seconds',
@@ -356,6 +358,8 @@ const STRINGS = Object.freeze({
     countdown: 'Перед ответом показывать, кто звонит',
     countdownHint: 'Телевизор играет мелодию и показывает имя из ссылки.',
     countdownNone: 'Отвечать сразу',
+    tvLanguage: 'Язык телевизора',
+    tvLanguageHint: 'На этом языке телевизор показывает дату, «Ожидание звонка» и кто звонит. Меняется сразу.',
     seconds: {
       one: '{n} секунду',
       few: '{n} секунды',

@@ -30,18 +30,23 @@ use super::roster::Roster;
 use super::state::{
     transition, Answering, Call, Effect, Event, LinkRef, Phase, SessionId, State, Summary,
 };
-use super::tv_words::tv_text;
+use super::tv_words::{tv_show, Reach, Waiting};
 use crate::clock::unix_now;
 use crate::config::TurnConfig;
 pub use crate::config::TvLanguage;
 use crate::history::{CallHistory, CallRecord};
 use crate::limits::CandidateLimits;
-use crate::media::{CallStats, CaptureChoice, MediaError, MediaEvent, RemoteStats, TvSnapshots};
+use crate::media::{
+    CallStats, CaptureChoice, MediaError, MediaEvent, RemoteStats, TvShow, TvSnapshots,
+};
 use crate::protocol::{
     ClientMessage, EndReason, IceCandidate, PeerSignal, ServerMessage, PROTOCOL_VERSION,
 };
 use crate::settings::{local_time_of_day, SettingsStore};
 use crate::turn::TurnCredentials;
+
+/// How often the waiting screen checks that the box has a network.
+const NETWORK_CHECK_EVERY: Duration = Duration::from_secs(30);
 
 /// How long the box holds the call of a page that said it was leaving (a
 /// closed tab never comes back; a reload does, within a second or two).
@@ -105,7 +110,11 @@ enum Command {
     /// A timer the actor set went off.
     Timer(Event),
     LinkRevoked(String),
-    Notice(Option<String>),
+    SetupCode(Option<String>),
+    /// The relay tunnel: `None` unpaired, else whether it is up.
+    RelayTunnel(Option<bool>),
+    /// The admin saved the settings (the TV's language may have changed).
+    SettingsChanged,
     FromCaller {
         socket: SessionId,
         message: ClientMessage,
@@ -157,7 +166,8 @@ pub struct DeviceSettings {
     pub state_dir: Option<PathBuf>,
     /// Whom callers call ("Grandma"), shown on their page; `None`: unnamed.
     pub box_name: Option<String>,
-    /// The language of what the TV says.
+    /// The language of what the TV says (the configured one; the admin's
+    /// choice in the settings wins).
     pub tv_language: TvLanguage,
 }
 
@@ -187,8 +197,10 @@ impl DeviceHandle {
             recent,
             calls_started: false,
             inbox: inbox.downgrade(),
-            notice: None,
-            tv_text: String::new(),
+            setup_code: None,
+            relay_tunnel: None,
+            network_up: true,
+            tv_show: TvShow::default(),
             started: HashMap::new(),
             spent_links: HashSet::new(),
             decoded: HashMap::new(),
@@ -215,9 +227,20 @@ impl DeviceHandle {
         self.send(Command::LinkRevoked(id)).await;
     }
 
-    /// A line the waiting screen shows under "Waiting for a call" (the set-up code).
-    pub async fn set_notice(&self, notice: Option<String>) {
-        self.send(Command::Notice(notice)).await;
+    /// The admin's first set-up code, shown on the waiting screen (`None`: a password is set).
+    pub async fn set_setup_code(&self, code: Option<String>) {
+        self.send(Command::SetupCode(code)).await;
+    }
+
+    /// The relay tunnel's state, for the waiting screen: `None` when the box
+    /// is not paired, else whether the tunnel is up.
+    pub async fn relay_tunnel(&self, up: Option<bool>) {
+        self.send(Command::RelayTunnel(up)).await;
+    }
+
+    /// The admin saved the settings: what the TV says follows at once.
+    pub async fn settings_changed(&self) {
+        self.send(Command::SettingsChanged).await;
     }
 
     /// A message from an admitted caller's socket.
@@ -299,9 +322,14 @@ struct Actor<M> {
     calls_started: bool,
     /// The actor's own inbox, for timers it sets (weak: it must not keep itself alive).
     inbox: mpsc::WeakSender<Command>,
-    notice: Option<String>,
-    /// What the TV's text says now.
-    tv_text: String,
+    /// The admin's first set-up code, shown while waiting until a password is set.
+    setup_code: Option<String>,
+    /// The relay tunnel: `None` unpaired, else whether it is up.
+    relay_tunnel: Option<bool>,
+    /// An interface besides loopback has an address (checked every half minute).
+    network_up: bool,
+    /// What the TV shows now.
+    tv_show: TvShow,
     /// When each admitted call began (unix seconds, and a monotonic instant
     /// for its length), and its label, for the record of calls.
     started: HashMap<SessionId, (u64, Instant, String)>,
@@ -319,15 +347,32 @@ impl<M: CallMedia + MediaReport> Actor<M> {
         mut media_events: mpsc::UnboundedReceiver<MediaEvent>,
     ) {
         tracing::info!("waiting for a call");
-        self.show_on_tv();
+        self.read_tv_language();
+        let mut network_check = tokio::time::interval(NETWORK_CHECK_EVERY);
+        network_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let event = tokio::select! {
+                _ = network_check.tick() => {
+                    self.network_up = !crate::hw::loopback_only();
+                    self.show_on_tv();
+                    continue;
+                }
                 Some(command) = commands.recv() => match command {
                     Command::Arrive(arrival) => self.arrival(arrival),
                     Command::Timer(event) => event,
                     Command::LinkRevoked(link_id) => Event::LinkRevoked { link_id },
-                    Command::Notice(notice) => {
-                        self.notice = notice;
+                    Command::SetupCode(code) => {
+                        self.setup_code = code;
+                        self.show_on_tv();
+                        continue;
+                    }
+                    Command::RelayTunnel(up) => {
+                        self.relay_tunnel = up;
+                        self.show_on_tv();
+                        continue;
+                    }
+                    Command::SettingsChanged => {
+                        self.read_tv_language();
                         self.show_on_tv();
                         continue;
                     }
@@ -502,16 +547,40 @@ impl<M: CallMedia + MediaReport> Actor<M> {
         }
     }
 
-    /// Puts on the TV who is calling, or the waiting screen with its notice.
+    /// The TV's language as the admin chose it (else as configured).
+    fn read_tv_language(&mut self) {
+        match self.settings.settings.load() {
+            Ok(settings) => {
+                if let Some(language) = settings.tv_language {
+                    self.settings.tv_language = language;
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the settings; the TV keeps its language")
+            }
+        }
+    }
+
+    /// Puts on the TV who is calling, or the waiting screen.
     fn show_on_tv(&mut self) {
-        let text = tv_text(
+        let reach = match (self.network_up, self.relay_tunnel) {
+            (false, _) => Reach::NoNetwork,
+            (true, None) => Reach::HomeNetwork,
+            (true, Some(true)) => Reach::Relay,
+            (true, Some(false)) => Reach::RelayDown,
+        };
+        let show = tv_show(
             self.settings.tv_language,
             self.state.calls(),
-            self.notice.as_deref(),
+            Waiting {
+                setup_code: self.setup_code.as_deref(),
+                box_name: self.settings.box_name.as_deref(),
+                reach,
+            },
         );
-        if text != self.tv_text {
-            self.media.show_text(&text);
-            self.tv_text = text;
+        if show != self.tv_show {
+            self.media.show_on_tv(&show);
+            self.tv_show = show;
         }
     }
 

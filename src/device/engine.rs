@@ -9,7 +9,9 @@
 
 use std::net::IpAddr;
 
-use crate::media::{CallStats, CaptureChoice, MediaEngine, MediaError, RemoteStats, TvSnapshots};
+use crate::media::{
+    CallStats, CaptureChoice, MediaEngine, MediaError, RemoteStats, TvShow, TvSnapshots,
+};
 
 /// How a call's media branch reaches the caller.
 #[derive(Debug, Clone, Copy)]
@@ -35,7 +37,8 @@ pub trait CallMedia: Send + 'static {
     fn add_candidate(&self, branch: &str, mline: u32, candidate: &str);
     /// The branch just connected: the shared encoder sends a keyframe.
     fn request_keyframe(&self, branch: &str);
-    fn show_text(&self, text: &str);
+    /// What the TV shows: words, clock, countdown.
+    fn show_on_tv(&self, show: &TvShow);
     fn chime(&self);
     fn choose_speaker(&self, device: Option<String>);
 }
@@ -86,8 +89,8 @@ impl CallMedia for MediaEngine {
         }
     }
 
-    fn show_text(&self, text: &str) {
-        self.set_tv_text(text);
+    fn show_on_tv(&self, show: &TvShow) {
+        MediaEngine::show_on_tv(self, show);
     }
 
     fn chime(&self) {

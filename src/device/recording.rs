@@ -6,7 +6,7 @@ use crate::sync::lock;
 use std::sync::{Arc, Mutex};
 
 use super::engine::{BranchNet, CallMedia, MediaReport};
-use crate::media::{CallStats, CaptureChoice, MediaError, RemoteStats, TvSnapshots};
+use crate::media::{CallStats, CaptureChoice, MediaError, RemoteStats, TvShow, TvSnapshots};
 
 /// Every call made, in order, as short lines ("start_branch s1-1").
 #[derive(Clone, Default)]
@@ -79,8 +79,8 @@ impl CallMedia for RecordingMedia {
         self.note(format!("keyframe {branch}"));
     }
 
-    fn show_text(&self, text: &str) {
-        self.note(format!("text {text}"));
+    fn show_on_tv(&self, show: &TvShow) {
+        self.note(format!("text {}", show.text()));
     }
 
     fn chime(&self) {

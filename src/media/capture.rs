@@ -9,6 +9,7 @@
 //! ```text
 //! videotestsrc(still) ─ I420 WxH@F ─┐
 //! (camera: media::camera_input) ─ I420 WxH@F ─┴─ input-selector ─ tee "raw" ─► one encode per codec (media::encodes)
+//!                                                                                └─► the TV's self view
 //! audiotestsrc(silence) ─ S16 48 kHz mono ─┐
 //! alsasrc ─ convert/resample ─ S16 48 kHz mono ─┴─ input-selector ─ opusenc ─ tee "audio" ─► …
 //! ```
@@ -72,6 +73,8 @@ pub(super) struct Capture {
     /// The picture's encodes; `None` only while the branch is being built.
     video: Option<VideoEncodes>,
     pub audio_tee: gst::Element,
+    /// The raw pictures, before the encoders: each encode and the TV.s self view take from it.
+    pub raw_video_tee: gst::Element,
 }
 
 impl Capture {
@@ -129,6 +132,7 @@ impl Capture {
             inputs: [video_in, audio_in],
             video: None,
             audio_tee,
+            raw_video_tee: raw_tee.clone(),
         };
         let started = (|| {
             pipeline.add_many(&capture.elements)?;

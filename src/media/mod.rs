@@ -34,6 +34,10 @@ mod remote;
 mod source_bin;
 mod stats;
 mod tv;
+mod tv_layout;
+mod tv_pictures;
+mod tv_screen;
+mod tv_self_view;
 
 use crate::sync::lock;
 use std::collections::HashMap;
@@ -50,6 +54,7 @@ pub use encoder::EncoderKind;
 pub use health::{CaptureHealth, Input, InputHealth};
 pub use stats::CallStats;
 pub use tv::{Screen, Speaker, TvSettings};
+pub use tv_screen::{Countdown, TvShow};
 
 use capture::Capture;
 use peer::{NetSettings, Peer};
@@ -231,6 +236,8 @@ pub struct MediaEngine {
     pipeline: gst::Pipeline,
     settings: MediaSettings,
     capture: Mutex<Option<Capture>>,
+    /// The box's own camera on the TV, while the capture runs.
+    self_view: Mutex<Option<tv_self_view::SelfView>>,
     /// How the camera and microphone are doing (written by the capture).
     health: CaptureHealth,
     peers: Mutex<HashMap<String, Peer>>,
@@ -278,6 +285,7 @@ impl MediaEngine {
             pipeline,
             settings,
             capture: Mutex::new(None),
+            self_view: Mutex::new(None),
             health,
             peers: Mutex::new(HashMap::new()),
             events,
@@ -330,7 +338,21 @@ impl MediaEngine {
             if let Some(microphone) = choice.microphone {
                 settings.audio = CaptureSource::Device(microphone);
             }
-            *capture = Some(Capture::start(&self.pipeline, &settings, &self.health)?);
+            let started = Capture::start(&self.pipeline, &settings, &self.health)?;
+            // A camera (or the test picture) shows in the TV's corner; a
+            // missing camera's placeholder does not.
+            if settings.video != CaptureSource::Missing {
+                let camera = tv_layout::Size::new(settings.width, settings.height);
+                match self
+                    .tv
+                    .show_self(&self.pipeline, &started.raw_video_tee, camera)
+                {
+                    Some(Ok(view)) => *lock(&self.self_view) = Some(view),
+                    Some(Err(e)) => tracing::warn!(error = %e, "no self view on the TV"),
+                    None => {}
+                }
+            }
+            *capture = Some(started);
             tracing::info!(
                 width = settings.width,
                 height = settings.height,
@@ -351,7 +373,11 @@ impl MediaEngine {
     pub fn stop_capture(&self) {
         if let Some(capture) = lock(&self.capture).take() {
             let pipeline = self.pipeline.clone();
+            let self_view = lock(&self.self_view).take();
             self.reaper.reap("capture", move || {
+                if let Some(view) = self_view {
+                    view.stop(&pipeline);
+                }
                 capture.stop(&pipeline);
                 tracing::info!("camera and microphone off");
             });
@@ -466,9 +492,9 @@ impl MediaEngine {
         self.with_peer(session, Peer::request_keyframe)
     }
 
-    /// Changes what the TV's waiting screen says.
-    pub fn set_tv_text(&self, text: &str) {
-        self.tv.set_text(text);
+    /// Changes what the TV shows.
+    pub fn show_on_tv(&self, show: &TvShow) {
+        self.tv.show(show);
     }
 
     /// Plays callers' voices on this ALSA device from the next call on (`None`: as configured).

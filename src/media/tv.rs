@@ -1,14 +1,16 @@
 //! The TV: what the grandparent sees and hears.
 //!
-//! Owns the output end of the pipeline. With a screen, a compositor shows the
-//! waiting screen and, on top of it, each caller's picture full screen; the
-//! caller's voice goes to the speaker. Headless (no display, or `tv_output =
-//! "none"`), decoded media ends in fakesinks: calls are still answered and
-//! measured.
+//! Owns the output end of the pipeline. With a screen, one full-screen
+//! compositor shows the background with the TV's words (`tv_screen`: clock,
+//! who calls, countdown) and, on top of it, each caller's picture with its
+//! shape kept, one to four in a grid (`tv_pictures`, placed by `tv_layout`);
+//! the caller's voice goes to the speaker. Headless (no display, or
+//! `tv_output = "none"`), the words are logged and decoded media ends in
+//! fakesinks: calls are still answered and measured.
 //!
 //! ```text
-//! videotestsrc(black) ─ WxH@F ─ textoverlay("Waiting for a call") ─ compositor ─ videoconvert ─ ximagesink | waylandsink | kmssink
-//!                               caller pictures (media::remote) ──────────┘
+//! videotestsrc(black) ─ WxH@1 (F in a call) ─ tv_screen overlays ─ compositor ─ videoconvert ─ ximagesink | waylandsink | kmssink
+//!                              caller pictures (media::remote) ─ tv_pictures ─┘
 //! caller voice ─► alsasink | autoaudiosink | fakesink
 //! ```
 
@@ -17,6 +19,10 @@ use std::sync::{Arc, Mutex};
 
 use gst::prelude::*;
 
+use super::tv_layout::{text_sizes, Size};
+use super::tv_pictures::Pictures;
+use super::tv_screen::{Overlays, TvShow};
+use super::tv_self_view::SelfView;
 use super::{make, run_to_end, MediaError};
 
 /// The widest picture of the TV the admin's page gets (a thumbnail, cheap to make).
@@ -53,15 +59,15 @@ pub struct TvSettings {
 /// The TV output of the pipeline; cheap to clone.
 #[derive(Clone)]
 pub(super) struct Tv {
-    compositor: Option<gst::Element>,
-    /// The waiting screen's text.
-    text: Option<gst::Element>,
+    /// Where callers' pictures go on the screen; `None` when headless.
+    pictures: Option<Pictures>,
+    /// The TV's words on the screen; `None` when headless.
+    overlays: Option<Arc<Overlays>>,
     /// The last picture the screen showed, for a snapshot.
     last_frame: Arc<Mutex<Option<gst::Sample>>>,
     /// Where callers' voices go: as configured, or as the admin chose.
     speaker: Arc<Mutex<Speaker>>,
     configured_speaker: Speaker,
-    size: (u32, u32),
 }
 
 impl Tv {
@@ -73,29 +79,36 @@ impl Tv {
         s: TvSettings,
     ) -> Result<Self, MediaError> {
         let last_frame = Arc::new(Mutex::new(None));
-        let (compositor, text) = match screen {
+        let (pictures, overlays) = match screen {
             Screen::None => (None, None),
             Screen::Window | Screen::Kms => {
-                let (compositor, text) = build_screen(pipeline, s, screen)?;
+                let (compositor, pictures, overlays) = build_screen(pipeline, s, screen)?;
                 keep_last_frame(&compositor, &last_frame)?;
-                (Some(compositor), Some(text))
+                (Some(pictures), Some(overlays))
             }
         };
         Ok(Self {
-            compositor,
-            text,
+            pictures,
+            overlays,
             last_frame,
             speaker: Arc::new(Mutex::new(speaker.clone())),
             configured_speaker: speaker,
-            size: (s.width, s.height),
         })
     }
 
-    /// Changes what the waiting screen says ("Anna is calling…").
-    pub fn set_text(&self, text: &str) {
-        match &self.text {
-            Some(overlay) => overlay.set_property("text", text),
-            None => tracing::debug!(text, "TV text (headless)"),
+    /// Changes what the TV says ("Anna is calling…", the clock, a countdown).
+    pub fn show(&self, show: &TvShow) {
+        if let Some(pictures) = &self.pictures {
+            pictures.counting(show.countdown.is_some());
+        }
+        match &self.overlays {
+            Some(overlays) => overlays.show(show),
+            None => tracing::debug!(
+                text = show.text().as_str(),
+                countdown = show.countdown.as_ref().map(|c| c.seconds),
+                footer = show.footer.as_str(),
+                "TV text (headless)"
+            ),
         }
     }
 
@@ -149,21 +162,29 @@ impl Tv {
         });
     }
 
-    /// Shows the picture leaving `src` (a pad inside `bin`) full screen.
+    /// Shows the picture leaving `src` (a pad inside `bin`) on the screen,
+    /// beside the other callers', its shape kept.
     pub fn show_video(&self, bin: &gst::Bin, src: &gst::Pad) -> Result<(), MediaError> {
-        let Some(compositor) = &self.compositor else {
+        let Some(pictures) = &self.pictures else {
             return end_in_fakesink(bin, src);
         };
         let ghost = gst::GhostPad::with_target(src)?;
         bin.add_pad(&ghost)?;
-        let input = compositor
-            .request_pad_simple("sink_%u")
-            .ok_or(MediaError::Pipeline("compositor gave no pad".into()))?;
-        input.set_property("zorder", 1u32);
-        input.set_property("width", self.size.0 as i32);
-        input.set_property("height", self.size.1 as i32);
+        let input = pictures.add_caller()?;
         ghost.link(&input)?;
         Ok(())
+    }
+
+    /// Shows the box's own camera (the raw pictures of `tee`, `camera`
+    /// sized) small in a corner; `None` when headless.
+    pub fn show_self(
+        &self,
+        pipeline: &gst::Pipeline,
+        tee: &gst::Element,
+        camera: Size,
+    ) -> Option<Result<SelfView, MediaError>> {
+        let (compositor, output) = self.pictures.as_ref()?.compositor();
+        Some(SelfView::start(pipeline, tee, compositor, output, camera))
     }
 
     /// Plays callers' voices on this ALSA device from the next call on
@@ -253,24 +274,13 @@ fn build_screen(
     pipeline: &gst::Pipeline,
     s: TvSettings,
     screen: Screen,
-) -> Result<(gst::Element, gst::Element), MediaError> {
+) -> Result<(gst::Element, Pictures, Arc<Overlays>), MediaError> {
+    let output = Size::new(s.width, s.height);
     let background = make("videotestsrc")?;
     background.set_property("is-live", true);
     background.set_property_from_str("pattern", "black");
     let caps = make("capsfilter")?;
-    caps.set_property(
-        "caps",
-        gst::Caps::builder("video/x-raw")
-            .field("width", s.width as i32)
-            .field("height", s.height as i32)
-            .field("framerate", gst::Fraction::new(s.framerate as i32, 1))
-            .build(),
-    );
-    let text = make("textoverlay")?;
-    text.set_property("text", "Waiting for a call");
-    text.set_property("font-desc", "Sans 28");
-    text.set_property_from_str("valignment", "center");
-    text.set_property_from_str("halignment", "center");
+    let overlays = Overlays::new(text_sizes(s.height))?;
     let compositor = make("compositor")?;
     compositor.set_property_from_str("background", "black");
     let convert = make("videoconvert")?;
@@ -288,8 +298,30 @@ fn build_screen(
         _ => make("ximagesink")?,
     };
     sink.set_property("sync", false);
-    let chain = [&background, &caps, &text, &compositor, &convert, &sink];
+    let [clock, centre, footer] = overlays.elements();
+    let chain = [
+        &background,
+        &caps,
+        clock,
+        centre,
+        footer,
+        &compositor,
+        &convert,
+        &sink,
+    ];
     pipeline.add_many(chain)?;
     gst::Element::link_many(chain)?;
-    Ok((compositor, text))
+    // The compositor's pad for the background (the last overlay's peer).
+    let background_pad = super::pad_of(footer, "src")?
+        .peer()
+        .ok_or(MediaError::Pipeline("the background is not linked".into()))?;
+    let pictures = Pictures::new(
+        &compositor,
+        &caps,
+        &overlays,
+        output,
+        s.framerate,
+        &background_pad,
+    );
+    Ok((compositor, pictures, overlays))
 }

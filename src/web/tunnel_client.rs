@@ -141,6 +141,7 @@ pub async fn keep_connected(link: RelayLink, state: AppState) {
     let mut pause = FIRST_PAUSE;
     loop {
         let Some(code) = pairing.borrow_and_update().clone() else {
+            state.device.relay_tunnel(None).await;
             if pairing.changed().await.is_err() {
                 return;
             }
@@ -156,6 +157,7 @@ pub async fn keep_connected(link: RelayLink, state: AppState) {
         let wait = jittered(pause);
         tracing::warn!(relay = %code.relay_url, why = %outcome.detail, retry_ms = wait.as_millis() as u64, "relay tunnel down");
         link.lost(outcome.said);
+        state.device.relay_tunnel(Some(false)).await;
         pause = (pause * 2).min(LONGEST_PAUSE);
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
@@ -199,6 +201,7 @@ async fn hold(
     };
     tracing::info!(relay = %code.relay_url, box_id = %code.box_id, "relay tunnel up");
     link.connected();
+    state.device.relay_tunnel(Some(true)).await;
     *pause = FIRST_PAUSE;
     serve(socket, state).await
 }

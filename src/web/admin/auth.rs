@@ -57,7 +57,7 @@ pub async fn setup(
     match result {
         Ok(()) => {
             tracing::info!("first set-up done: the admin password is set");
-            state.device.set_notice(None).await;
+            state.device.set_setup_code(None).await;
             log_in(&state)
         }
         Err(e @ AdminError::AlreadySetUp) => Err(ApiError::Conflict(e.to_string())),

@@ -41,6 +41,7 @@ pub async fn put(
         .await?
         .map_err(refused)?;
     tracing::info!(?stored, "settings changed");
+    state.device.settings_changed().await;
     Ok(Json(stored))
 }
 

@@ -59,11 +59,11 @@ export const VIDEO_YCBCR = Object.freeze(rgbToYcbcr601(SOURCE_RGB));
  */
 export const EXPECTED_RGB = Object.freeze(ycbcr601ToRgb(VIDEO_YCBCR).map(Math.round));
 
-function writeY4m(file, [y, cb, cr] = VIDEO_YCBCR) {
-  const lumaBytes = VIDEO_WIDTH * VIDEO_HEIGHT;
-  const chromaBytes = (VIDEO_WIDTH / 2) * (VIDEO_HEIGHT / 2);
+function writeY4m(file, [y, cb, cr] = VIDEO_YCBCR, width = VIDEO_WIDTH, height = VIDEO_HEIGHT) {
+  const lumaBytes = width * height;
+  const chromaBytes = (width / 2) * (height / 2);
   const header = Buffer.from(
-    `YUV4MPEG2 W${VIDEO_WIDTH} H${VIDEO_HEIGHT} F${VIDEO_FPS}:1 Ip A1:1 C420jpeg\n`,
+    `YUV4MPEG2 W${width} H${height} F${VIDEO_FPS}:1 Ip A1:1 C420jpeg\n`,
     'ascii',
   );
   const frameTag = Buffer.from('FRAME\n', 'ascii');
@@ -110,17 +110,18 @@ function writeWav(file, toneHz = TONE_HZ) {
  * Writes both files into `dir` (a new temp dir when omitted) and returns
  * their paths and what a receiver should find in them. `rgb` and `toneHz`
  * tell several browsers' cameras and microphones apart (the tone must fit
- * a whole number of periods in the loop: a multiple of 0.5 Hz).
+ * a whole number of periods in the loop: a multiple of 0.5 Hz). `width` and
+ * `height` (even) shape the camera: 360x640 is a phone held upright.
  */
 export function makeFixtures(
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'homecall-fixtures-')),
-  { rgb = SOURCE_RGB, toneHz = TONE_HZ } = {},
+  { rgb = SOURCE_RGB, toneHz = TONE_HZ, width = VIDEO_WIDTH, height = VIDEO_HEIGHT } = {},
 ) {
   fs.mkdirSync(dir, { recursive: true });
   const video = path.join(dir, 'camera.y4m');
   const audio = path.join(dir, 'microphone.wav');
   const ycbcr = rgbToYcbcr601(rgb);
-  writeY4m(video, ycbcr);
+  writeY4m(video, ycbcr, width, height);
   writeWav(audio, toneHz);
   return {
     dir,
@@ -129,8 +130,8 @@ export function makeFixtures(
     expectedRgb: ycbcr601ToRgb(ycbcr).map(Math.round),
     toneHz,
     toneRms: TONE_RMS,
-    width: VIDEO_WIDTH,
-    height: VIDEO_HEIGHT,
+    width,
+    height,
   };
 }
 

@@ -12,11 +12,15 @@ export class Screen {
   }
 
   /** Mean RGB of the `w`x`h` region at (`x`, `y`) of the screen. */
-  meanRgb({ x, y, w, h }) {
-    const ppm = execFileSync('import', ['-display', this.display, '-window', 'root', '-crop', `${w}x${h}+${x}+${y}`, '-depth', '8', 'ppm:-'], {
+  meanRgb(region) {
+    return meanOfPpm(this.ppm(region));
+  }
+
+  /** The `w`x`h` region at (`x`, `y`) of the screen as a binary PPM. */
+  ppm({ x, y, w, h }) {
+    return execFileSync('import', ['-display', this.display, '-window', 'root', '-crop', `${w}x${h}+${x}+${y}`, '-depth', '8', 'ppm:-'], {
       maxBuffer: 64 * 1024 * 1024,
     });
-    return meanOfPpm(ppm);
   }
 
   async stop() {
@@ -50,8 +54,34 @@ export async function startScreen({ width = 1280, height = 720 } = {}) {
   return screen;
 }
 
-/** Mean [r, g, b] of a binary PPM (P6, maxval 255). */
-export function meanOfPpm(buf) {
+/**
+ * The bands of rows of a binary PPM in which some pixel is light (every
+ * channel above `level`): each line of text on a dark screen is one band.
+ * Returns [{ top, height }], top to bottom.
+ */
+export function lightBands(buf, level = 180) {
+  const { width, height, pixels } = parsePpm(buf);
+  const bands = [];
+  let open = null;
+  for (let row = 0; row < height; row++) {
+    let light = false;
+    for (let col = 0; col < width && !light; col++) {
+      const p = (row * width + col) * 3;
+      light = pixels[p] > level && pixels[p + 1] > level && pixels[p + 2] > level;
+    }
+    if (light && !open) open = { top: row, height: 0 };
+    if (light) open.height++;
+    if (!light && open) {
+      bands.push(open);
+      open = null;
+    }
+  }
+  if (open) bands.push(open);
+  return bands;
+}
+
+/** A binary PPM (P6, maxval 255): its size and RGB bytes. */
+export function parsePpm(buf) {
   // Header: "P6" whitespace width whitespace height whitespace maxval single-whitespace.
   const fields = [];
   let i = 0;
@@ -63,7 +93,12 @@ export function meanOfPpm(buf) {
   }
   i++;
   if (fields[0] !== 'P6' || fields[3] !== '255') throw new Error(`unexpected image header ${fields.join(' ')}`);
-  const pixels = buf.subarray(i);
+  return { width: Number(fields[1]), height: Number(fields[2]), pixels: buf.subarray(i) };
+}
+
+/** Mean [r, g, b] of a binary PPM (P6, maxval 255). */
+export function meanOfPpm(buf) {
+  const { pixels } = parsePpm(buf);
   const sum = [0, 0, 0];
   for (let p = 0; p + 2 < pixels.length; p += 3) for (let c = 0; c < 3; c++) sum[c] += pixels[p + c];
   const n = pixels.length / 3;

@@ -229,19 +229,24 @@ scenario('the answering settings are saved and a reload shows them', async () =>
   const quiet = admin.getByLabel('Quiet hours');
   const from = admin.getByLabel('From', { exact: true });
   const until = admin.getByLabel('Until', { exact: true });
+  const tvLanguage = admin.getByLabel('The TV speaks');
+  assert.equal(await tvLanguage.inputValue(), 'en', 'the configured language first');
 
   await auto.check();
   await countdown.selectOption('7');
   await quiet.check();
   await from.fill('21:30');
   await until.fill('07:15');
+  await tvLanguage.selectOption('ru');
   await admin.getByRole('button', { name: 'Save' }).click();
   await admin.locator('#settings-message', { hasText: 'Saved' }).waitFor({ timeout: 5000 });
-  assert.deepEqual((await adminGet('settings')).body.autoAnswer, {
+  const saved = (await adminGet('settings')).body;
+  assert.deepEqual(saved.autoAnswer, {
     enabled: true,
     countdownSecs: 7,
     quietHours: { from: '21:30', until: '07:15' },
   });
+  assert.equal(saved.tvLanguage, 'ru');
 
   await admin.reload({ timeout: 10_000 });
   await waitView(admin, 'admin');
@@ -251,14 +256,17 @@ scenario('the answering settings are saved and a reload shows them', async () =>
   assert.equal(await quiet.isChecked(), true);
   assert.equal(await from.inputValue(), '21:30');
   assert.equal(await until.inputValue(), '07:15');
+  assert.equal(await tvLanguage.inputValue(), 'ru');
 
   // Quiet hours off, no countdown: saved as null and 0, and shown so again.
   await quiet.uncheck();
+  await tvLanguage.selectOption('en');
   assert.equal(await from.isDisabled(), true, 'the times are off without quiet hours');
   await countdown.selectOption('0');
   await admin.getByRole('button', { name: 'Save' }).click();
   await admin.locator('#settings-message', { hasText: 'Saved' }).waitFor({ timeout: 5000 });
   assert.deepEqual((await adminGet('settings')).body.autoAnswer, { enabled: true, countdownSecs: 0, quietHours: null });
+  assert.equal((await adminGet('settings')).body.tvLanguage, 'en');
   await admin.reload({ timeout: 10_000 });
   await waitView(admin, 'admin');
   await waitUntil('the reloaded form to show countdown 0', () => countdown.inputValue(), (v) => v === '0', { timeoutMs: 5000 });
@@ -326,7 +334,7 @@ scenario('picture and devices: no camera, microphone or speaker is said plainly,
   await admin.locator('#quality-form').getByRole('button', { name: 'Save' }).click();
   const sent = (await put).postDataJSON();
   await admin.locator('#quality-message', { hasText: 'Saved — applies to the next call' }).waitFor({ timeout: 5000 });
-  assert.deepEqual(Object.keys(sent).sort(), ['autoAnswer', 'devices', 'quality'], `the whole settings are sent: ${JSON.stringify(sent)}`);
+  assert.deepEqual(Object.keys(sent).sort(), ['autoAnswer', 'devices', 'quality', 'tvLanguage'], `the whole settings are sent: ${JSON.stringify(sent)}`);
   const after = (await adminGet('settings')).body;
   assert.deepEqual(
     after,
