@@ -73,7 +73,7 @@ pub(super) struct Capture {
     /// The picture's encodes; `None` only while the branch is being built.
     video: Option<VideoEncodes>,
     pub audio_tee: gst::Element,
-    /// The raw pictures, before the encoders: each encode and the TV.s self view take from it.
+    /// The raw pictures, before the encoders: each encode and the TV's self view take from it.
     pub raw_video_tee: gst::Element,
 }
 
