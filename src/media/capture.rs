@@ -114,6 +114,9 @@ impl Capture {
         video_queue.set_property("max-size-time", 0u64);
         video_queue.set_property_from_str("leaky", "downstream");
         let encoder = s.encoder.make(s.video_bitrate_kbps, s.framerate)?;
+        if super::glass_stamp::wanted() {
+            super::glass_stamp::attach(&super::pad_of(&video_queue, "src")?);
+        }
         let parse = make("h264parse")?;
         parse.set_property("config-interval", -1i32);
         let video_tee = make("tee")?;

@@ -21,6 +21,7 @@ mod analysis;
 mod capture;
 pub mod encoder;
 mod fallback;
+mod glass_stamp;
 mod health;
 mod peer;
 mod reaper;
@@ -358,6 +359,7 @@ impl MediaEngine {
         relay_only: bool,
         extra_local_ips: &[IpAddr],
     ) -> Result<(), MediaError> {
+        let started = std::time::Instant::now();
         let capture = lock(&self.capture);
         let capture = capture.as_ref().ok_or(MediaError::NoCapture)?;
         let outputs = remote::Outputs {
@@ -379,6 +381,8 @@ impl MediaEngine {
         )?;
         *lock(&self.latest_remote) = outputs.stats;
         lock(&self.peers).insert(session.to_owned(), peer);
+        let ms = started.elapsed().as_millis();
+        tracing::debug!(session, ms, "caller branch playing");
         Ok(())
     }
 
