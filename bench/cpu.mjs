@@ -151,4 +151,6 @@ await box.stop();
 removeFixtures(fixtures);
 fs.rmSync(dir, { recursive: true, force: true });
 console.error(`box log: ${box.logPath}`);
+// A shared machine's load weighs on every figure: say what it was.
+console.log(`load_average_1min=${os.loadavg()[0].toFixed(1)} cores=${os.cpus().length}`);
 for (const [name, value] of Object.entries(figures)) console.log(`${name}=${value}`);

@@ -37,6 +37,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import os from 'node:os';
 import { makeFixtures, removeFixtures } from '../tests/e2e/lib/fixtures.mjs';
 import { freePort, startBox, REPO_ROOT } from '../tests/e2e/lib/box.mjs';
 import { killOnExit } from '../tests/e2e/lib/children.mjs';
@@ -298,6 +299,8 @@ const stageMedian = (list, stage) => {
   const xs = list.map((s) => s[stage]).filter((x) => x !== undefined);
   return xs.length ? Math.round(median(xs)) : '-';
 };
+// A shared machine's load weighs on every figure: say what it was.
+console.log(`load_average_1min=${os.loadavg()[0].toFixed(1)} cores=${os.cpus().length}`);
 console.log(`runs_counted=${runs.homecall.length}`);
 console.log(`stage medians (ms since navigation):`);
 const columns = [['homecall', runs.homecall], ...(baseline ? [['baseline', runs.baseline]] : []), ...(aiortc ? [['aiortc', runs.aiortc]] : [])];

@@ -13,6 +13,7 @@
 //
 // stdout: frames read, glass_ms_p90=<n>, and last glass_ms_median=<n>.
 
+import os from 'node:os';
 import { makeFixtures, removeFixtures } from '../tests/e2e/lib/fixtures.mjs';
 import { startBox } from '../tests/e2e/lib/box.mjs';
 import { launchBrowser, describePage } from '../tests/e2e/lib/browser.mjs';
@@ -106,6 +107,8 @@ if (result.ms.length === 0) {
   console.error(`no frame could be read (${result.unreadable} unreadable): is the stamp drawn?`);
   process.exit(1);
 }
+// A shared machine's load weighs on every figure: say what it was.
+console.log(`load_average_1min=${os.loadavg()[0].toFixed(1)} cores=${os.cpus().length}`);
 console.log(`frames_read=${result.ms.length} unreadable=${result.unreadable} over ${SECONDS} s`);
 console.log(`glass_ms_min=${Math.round(Math.min(...result.ms))}`);
 console.log(`glass_ms_p90=${Math.round(percentile(result.ms, 90))}`);
