@@ -23,7 +23,8 @@
 //   first_decoded   inbound video framesDecoded > 0 (same polling)
 //   first_frame     requestVideoFrameCallback on the box's video
 //
-// env: HOMECALL_BIN (the box binary), BASELINE_BIN (another build of the
+// env: PRESS_AFTER_MS (Call pressed this long after it shows, as a person
+// would, default 0: at once), HOMECALL_BIN (the box binary), BASELINE_BIN (another build of the
 // box, e.g. main's, timed alike in the same invocation), AIORTC_PYTHON (the virtualenv's python;
 // unset: no reference), RUNS (calls to each, default 12; the first of each is
 // a warm-up and is not counted), RELAY_ONLY=1 (a real coturn on loopback, and
@@ -53,6 +54,7 @@ if (!Number.isInteger(RUNS) || RUNS < 2) {
   process.exit(2);
 }
 const RELAY_ONLY = process.env.RELAY_ONLY === '1';
+const PRESS_AFTER_MS = Number.parseInt(process.env.PRESS_AFTER_MS ?? '0', 10);
 const AIORTC_PYTHON = RELAY_ONLY ? null : process.env.AIORTC_PYTHON || null;
 const BASELINE_BIN = RELAY_ONLY ? null : process.env.BASELINE_BIN || null;
 
@@ -75,7 +77,7 @@ const STAGES = [
 
 // Runs in the page before its scripts. Records each stage once, in ms since
 // navigation, into window.__stages; presses Call the moment the page shows it.
-function timeStages() {
+function timeStages(pressAfterMs) {
   const stages = (window.__stages = {});
   const mark = (name) => {
     if (!(name in stages)) stages[name] = performance.now();
@@ -157,12 +159,16 @@ function timeStages() {
     }
   };
 
-  // Call, pressed as soon as the page offers it.
+  // Call, pressed as soon as the page offers it (or pressAfterMs later).
+  let pressing = false;
   const pressWhenShown = () => {
     const button = document.getElementById('status-action');
-    if (document.body.dataset.state === 'start' && button && !button.disabled && !('call_pressed' in stages)) {
-      mark('call_pressed');
-      button.click();
+    if (document.body.dataset.state === 'start' && button && !button.disabled && !pressing) {
+      pressing = true;
+      setTimeout(() => {
+        mark('call_pressed');
+        button.click();
+      }, pressAfterMs);
     }
   };
   addEventListener('DOMContentLoaded', () => {
@@ -186,7 +192,7 @@ async function oneCall(fixtures, url, { label, afterFrame }) {
       };
     });
   }
-  await browser.context.addInitScript(timeStages);
+  await browser.context.addInitScript(timeStages, PRESS_AFTER_MS);
   const page = await browser.newPage(label);
   try {
     await page.goto(url, { timeout: 10_000, waitUntil: 'domcontentloaded' });
@@ -239,7 +245,7 @@ const coturn = RELAY_ONLY ? await startCoturn({ secret: SECRET }) : null;
 const box = await startBox(coturn ? { turn: { server: coturn.server, secret: SECRET, relay_only: true } } : {});
 const aiortc = AIORTC_PYTHON ? await startAiortc() : null;
 const baseline = BASELINE_BIN ? await startBox({ bin: BASELINE_BIN }) : null;
-console.log(`path=${RELAY_ONLY ? 'relay-only through coturn' : 'direct'}; a fresh browser per call`);
+console.log(`path=${RELAY_ONLY ? 'relay-only through coturn' : 'direct'}; a fresh browser per call; Call pressed ${PRESS_AFTER_MS} ms after it shows`);
 
 const runs = { homecall: [], aiortc: [], baseline: [] };
 const show = (stages) => STAGES.map((s) => `${s}=${stages[s] === undefined ? '-' : Math.round(stages[s])}`).join(' ');
@@ -310,6 +316,11 @@ for (const stage of STAGES) {
 }
 const firstFrame = runs.homecall.map((s) => s.first_frame);
 const ffMedian = median(firstFrame);
+// From the press: what a person waits for once they have pressed Call.
+for (const [name, list] of columns) {
+  const xs = list.map((s) => s.first_frame - s.call_pressed);
+  console.log(`${name}_press_to_frame_ms_median=${Math.round(median(xs))}`);
+}
 if (baseline) console.log(`baseline_first_frame_ms_median=${Math.round(median(runs.baseline.map((s) => s.first_frame)))}`);
 if (aiortc) {
   const refMedian = median(runs.aiortc.map((s) => s.first_frame));
