@@ -2,7 +2,7 @@
 # Installs every system package HomeCall needs to build, run and test on Debian 12.
 # Idempotent: packages already present are skipped by apt.
 #   scripts/install-deps.sh          build + run (GStreamer, ALSA, toolchain helpers)
-#   scripts/install-deps.sh --test   also the test tools (chromium, coturn, pebble, nftables, node packages)
+#   scripts/install-deps.sh --test   also the test tools (chromium, firefox-esr, coturn, pebble, nftables, node packages)
 set -euo pipefail
 
 RUN_PKGS=(
@@ -12,7 +12,7 @@ RUN_PKGS=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-nice
   gstreamer1.0-libav gstreamer1.0-alsa gstreamer1.0-x
 )
-TEST_PKGS=(chromium coturn pebble iproute2 util-linux xvfb imagemagick nftables curl openssl)
+TEST_PKGS=(chromium firefox-esr coturn pebble iproute2 util-linux xvfb imagemagick nftables curl openssl)
 
 want=("${RUN_PKGS[@]}")
 if [[ "${1:-}" == "--test" ]]; then

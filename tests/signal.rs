@@ -1,6 +1,6 @@
 //! The real binary, signalling over a real WebSocket: joining, busy, unknown
 //! links, bad messages, hang-up and the next call; every offer's H.264 is
-//! constrained baseline level 3.1 (`42e01f`), in its id and its SPS.
+//! constrained baseline level 3.1 (`42e01f`) with VP8 beside it.
 
 mod support;
 
@@ -14,7 +14,7 @@ use support::{token_of, TestBox};
 use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]
-async fn a_caller_is_welcomed_and_offered_h264_and_opus() {
+async fn a_caller_is_welcomed_and_offered_h264_vp8_and_opus() {
     let b = TestBox::start("");
     let url = b.create_link("Anna");
     assert!(
@@ -25,7 +25,7 @@ async fn a_caller_is_welcomed_and_offered_h264_and_opus() {
     assert!(sdp.contains("m=video"), "{sdp}");
     assert!(sdp.contains("m=audio"), "{sdp}");
     assert!(sdp.contains("H264/90000"), "{sdp}");
-    h264::assert_constrained_baseline_3_1(&sdp);
+    h264::assert_h264_3_1_and_vp8(&sdp);
     assert!(sdp.to_lowercase().contains("opus/48000"), "{sdp}");
     assert!(sdp.contains("a=sendrecv"), "{sdp}");
     assert!(sdp.contains("a=fingerprint:sha-256"), "DTLS-SRTP: {sdp}");
@@ -70,10 +70,10 @@ async fn three_participants_admit_two_callers() {
     let b = TestBox::with_calls("max_participants = 3", "");
     let url = b.create_link("Anna");
     let (_a, _, first) = join(&b, token_of(&url)).await;
-    h264::assert_constrained_baseline_3_1(&first);
+    h264::assert_h264_3_1_and_vp8(&first);
     // The encoder already runs: the second offer must say the same.
     let (_b, _, second) = join(&b, token_of(&url)).await;
-    h264::assert_constrained_baseline_3_1(&second);
+    h264::assert_h264_3_1_and_vp8(&second);
     assert_eq!(b.status()["calls"].as_array().map(Vec::len), Some(2));
     let mut third = hello(&b, token_of(&url)).await;
     assert_eq!(recv(&mut third).await.expect("answer")["code"], "busy");
@@ -137,7 +137,7 @@ async fn hang_up_returns_to_waiting_and_the_next_call_works() {
         b.state() == "waiting"
     });
     let (_socket, _, sdp) = join(&b, token_of(&url)).await;
-    h264::assert_constrained_baseline_3_1(&sdp);
+    h264::assert_h264_3_1_and_vp8(&sdp);
     assert_eq!(b.state(), "connecting");
 }
 

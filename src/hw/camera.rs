@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use v4l::capability::Flags;
 
+use super::camera_modes::{modes_of, Mode};
+
 /// A V4L2 device that captures video.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Camera {
@@ -30,6 +32,11 @@ pub struct NodeCaps {
 /// Asks a node what it is (`None`: it does not answer as V4L2).
 pub trait Probe {
     fn query(&self, node: &Path) -> Option<NodeCaps>;
+
+    /// The formats, sizes and rates the node captures (empty: it does not say).
+    fn modes(&self, _node: &Path) -> Vec<Mode> {
+        Vec::new()
+    }
 }
 
 /// The real query: `VIDIOC_QUERYCAP` on the node.
@@ -44,6 +51,15 @@ impl Probe for V4l2 {
                 && !caps.capabilities.contains(Flags::VIDEO_M2M),
         })
     }
+
+    fn modes(&self, node: &Path) -> Vec<Mode> {
+        modes_of(node)
+    }
+}
+
+/// What the camera at `path` can capture (VIDIOC_ENUM_FMT and friends).
+pub fn camera_modes(path: &str) -> Vec<Mode> {
+    V4l2.modes(Path::new(path))
 }
 
 /// Every video capture device, in device order. Encoders and other

@@ -8,10 +8,12 @@
 
 mod audio;
 mod camera;
+mod camera_modes;
 mod mixer;
 mod net;
 
 pub use audio::{capture_devices, has_playback_device, playback_devices, AudioDevice};
-pub use camera::{cameras, Camera};
+pub use camera::{camera_modes, cameras, Camera};
+pub use camera_modes::{Mode, PixelKind};
 pub use mixer::{set_volume, MixerError};
 pub use net::loopback_only;

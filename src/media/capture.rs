@@ -8,8 +8,7 @@
 //!
 //! ```text
 //! videotestsrc(still) ─ I420 WxH@F ─┐
-//! v4l2src ─ convert/scale/rate ─ I420 WxH@F ─┴─ input-selector ─ queue(leaky)
-//!     ─ H.264 encoder ─ constrained-baseline ─ h264parse ─ tee "video" ─► one branch per peer
+//! (camera: media::camera_input) ─ I420 WxH@F ─┴─ input-selector ─ tee "raw" ─► one encode per codec (media::encodes)
 //! audiotestsrc(silence) ─ S16 48 kHz mono ─┐
 //! alsasrc ─ convert/resample ─ S16 48 kHz mono ─┴─ input-selector ─ opusenc ─ tee "audio" ─► …
 //! ```
@@ -21,7 +20,10 @@ use std::sync::Arc;
 
 use gst::prelude::*;
 
-use super::encoder::{output_caps, EncoderKind};
+use super::camera_input::{choose_input, libcamera_available, source_elements, Wanted};
+use super::codec::VideoCodec;
+use super::encoder::EncoderKind;
+use super::encodes::{EncodeSettings, Retired, VideoEncodes};
 use super::fallback::{Device, Fallback};
 use super::health::{CaptureHealth, Input, InputHealth};
 use super::{make, MediaError};
@@ -67,7 +69,8 @@ const STILL_COLOUR: u32 = 0xff2f_4f6f;
 pub(super) struct Capture {
     elements: Vec<gst::Element>,
     inputs: [Fallback; 2],
-    pub video_tee: gst::Element,
+    /// The picture's encodes; `None` only while the branch is being built.
+    video: Option<VideoEncodes>,
     pub audio_tee: gst::Element,
 }
 
@@ -108,26 +111,11 @@ impl Capture {
         }
         let audio_in = Fallback::new(pipeline, vec![quiet, capsfilter(raw_audio.clone())?])?;
 
-        let video_queue = make("queue")?;
-        video_queue.set_property("max-size-buffers", 2u32);
-        video_queue.set_property("max-size-bytes", 0u32);
-        video_queue.set_property("max-size-time", 0u64);
-        video_queue.set_property_from_str("leaky", "downstream");
-        let encoder = s.encoder.make(s.video_bitrate_kbps, s.framerate)?;
+        let raw_tee = VideoEncodes::raw_tee()?;
         if super::glass_stamp::wanted() {
-            super::glass_stamp::attach(&super::pad_of(&video_queue, "src")?);
+            super::glass_stamp::attach(&super::pad_of(&raw_tee, "sink")?);
         }
-        let parse = make("h264parse")?;
-        parse.set_property("config-interval", -1i32);
-        let video_tee = make("tee")?;
-        video_tee.set_property("allow-not-linked", true);
-        let video = vec![
-            video_queue,
-            encoder,
-            capsfilter(output_caps())?,
-            parse,
-            video_tee.clone(),
-        ];
+        let video = vec![raw_tee.clone()];
 
         let opus = make("opusenc")?;
         opus.set_property("bitrate", 48_000i32);
@@ -142,7 +130,7 @@ impl Capture {
         let mut capture = Self {
             elements,
             inputs: [video_in, audio_in],
-            video_tee,
+            video: None,
             audio_tee,
         };
         let started = (|| {
@@ -156,6 +144,15 @@ impl Capture {
             for e in capture.elements.iter().rev() {
                 e.sync_state_with_parent()?;
             }
+            capture.video = Some(VideoEncodes::start(
+                pipeline,
+                raw_tee,
+                EncodeSettings {
+                    encoder: s.encoder,
+                    bitrate_kbps: s.video_bitrate_kbps,
+                    framerate: s.framerate,
+                },
+            )?);
             for input in &capture.inputs {
                 for e in input.elements.iter().rev() {
                     e.sync_state_with_parent()?;
@@ -168,7 +165,15 @@ impl Capture {
                 health.set(which, source.health());
                 if let CaptureSource::Device(name) = source {
                     let device = match which {
-                        Input::Camera => camera(name, raw_video.clone()),
+                        Input::Camera => camera(
+                            name,
+                            raw_video.clone(),
+                            Wanted {
+                                width: s.width,
+                                height: s.height,
+                                fps: s.framerate,
+                            },
+                        ),
                         Input::Microphone => microphone(name, raw_audio.clone()),
                     };
                     capture.inputs[input].supervise(pipeline, which, device, health.clone())?;
@@ -186,15 +191,45 @@ impl Capture {
         }
     }
 
+    /// The tee of `codec`'s encode, started if it is not running; give it
+    /// back with [`Self::release_video`] when the caller goes.
+    pub fn video_for(
+        &mut self,
+        pipeline: &gst::Pipeline,
+        codec: VideoCodec,
+    ) -> Result<gst::Element, MediaError> {
+        self.video
+            .as_mut()
+            .ok_or(MediaError::NoCapture)?
+            .acquire(pipeline, codec)
+    }
+
+    /// A caller of `codec` has gone: the encode to take down, if it was the last.
+    #[must_use]
+    pub fn release_video(&mut self, codec: VideoCodec) -> Option<Retired> {
+        self.video.as_mut()?.release(codec)
+    }
+
+    /// How many video encodes run (one per codec in use).
+    pub fn video_encodes(&self) -> usize {
+        self.video.as_ref().map_or(0, VideoEncodes::running)
+    }
+
     /// Stops the branch and takes it out of `pipeline`.
     pub fn stop(mut self, pipeline: &gst::Pipeline) {
         for input in &mut self.inputs {
             input.stop();
         }
+        let encodes = self
+            .video
+            .take()
+            .map(VideoEncodes::into_elements)
+            .unwrap_or_default();
         let all: Vec<_> = self
             .inputs
             .iter()
             .flat_map(|i| i.elements.iter())
+            .chain(&encodes)
             .chain(&self.elements)
             .cloned()
             .collect();
@@ -219,22 +254,26 @@ fn raw_video_caps(s: &CaptureSettings) -> gst::Caps {
         .build()
 }
 
-/// A V4L2 camera, converted to the placeholder's caps; tried while its node exists.
-fn camera(path: &str, caps: gst::Caps) -> Device {
+/// A V4L2 camera, converted to the placeholder's caps; tried while its node
+/// exists. Each try asks the camera what it captures and reads it raw, as
+/// MJPEG or through libcamera (`camera_input`).
+fn camera(path: &str, caps: gst::Caps, want: Wanted) -> Device {
     let device = path.to_owned();
     let node = std::path::PathBuf::from(path);
     Device {
         name: path.to_owned(),
         build: Arc::new(move || {
-            let src = make("v4l2src")?;
-            src.set_property("device", &device);
-            Ok(vec![
-                src,
+            let modes = crate::hw::camera_modes(&device);
+            let input = choose_input(&modes, want, libcamera_available());
+            tracing::info!(camera = %device, ?input, "reading the camera");
+            let mut chain = source_elements(&device, input)?;
+            chain.extend([
                 make("videoconvert")?,
                 make("videoscale")?,
                 make("videorate")?,
                 capsfilter(caps.clone())?,
-            ])
+            ]);
+            Ok(chain)
         }),
         present: Box::new(move || node.exists()),
     }

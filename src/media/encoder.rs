@@ -58,13 +58,7 @@ impl EncoderKind {
     /// A configured encoder element.
     pub fn make(self, bitrate_kbps: u32, framerate: u32) -> Result<gst::Element, MediaError> {
         let gop = framerate * 2;
-        // V4L2's enums (linux/v4l2-controls.h): h264_profile 1 is
-        // CONSTRAINED_BASELINE, h264_level 9 is LEVEL_3_1.
-        let v4l2_controls = format!(
-            "controls,video_bitrate={},h264_i_frame_period={gop},repeat_sequence_header=1,\
-             h264_profile={V4L2_CONSTRAINED_BASELINE},h264_level={V4L2_LEVEL_3_1}",
-            bitrate_kbps * 1000
-        );
+        let v4l2_controls = v4l2_controls(bitrate_kbps, gop);
         let builder = gst::ElementFactory::make(self.factory());
         let builder = match self {
             Self::V4l2 => builder.property_from_str("extra-controls", &v4l2_controls),
@@ -97,6 +91,17 @@ impl EncoderKind {
             .build()
             .map_err(|_| MediaError::MissingElement(self.factory()))
     }
+}
+
+/// v4l2h264enc's `extra-controls`: bitrate, keyframe period, headers with
+/// every keyframe, and constrained baseline level 3.1 as V4L2's enums
+/// (linux/v4l2-controls.h) number them.
+fn v4l2_controls(bitrate_kbps: u32, gop: u32) -> String {
+    format!(
+        "controls,video_bitrate={},h264_i_frame_period={gop},repeat_sequence_header=1,\
+         h264_profile={V4L2_CONSTRAINED_BASELINE},h264_level={V4L2_LEVEL_3_1}",
+        bitrate_kbps * 1000
+    )
 }
 
 /// `V4L2_MPEG_VIDEO_H264_PROFILE_CONSTRAINED_BASELINE`.
@@ -262,10 +267,37 @@ mod tests {
         }
     }
 
+    /// The value `name` has in linux/v4l2-controls.h (`NAME = N,`).
+    fn kernel_enum(header: &str, name: &str) -> u32 {
+        header
+            .lines()
+            .find_map(|l| {
+                let (key, value) = l.trim().split_once('=')?;
+                (key.trim() == name).then(|| value.trim().trim_end_matches(',').parse().ok())?
+            })
+            .unwrap_or_else(|| panic!("{name} in linux/v4l2-controls.h"))
+    }
+
     #[test]
     fn v4l2_is_told_constrained_baseline_level_3_1() {
-        // The numbers of linux/v4l2-controls.h's enums.
-        assert_eq!((V4L2_CONSTRAINED_BASELINE, V4L2_LEVEL_3_1), (1, 9));
+        let controls = v4l2_controls(1500, 60);
+        assert!(
+            controls.starts_with("controls,video_bitrate=1500000,h264_i_frame_period=60,"),
+            "{controls}"
+        );
+        // The kernel's own numbers (linux-libc-dev, there wherever the box builds).
+        let header = std::fs::read_to_string("/usr/include/linux/v4l2-controls.h")
+            .expect("/usr/include/linux/v4l2-controls.h (linux-libc-dev)");
+        let profile = kernel_enum(&header, "V4L2_MPEG_VIDEO_H264_PROFILE_CONSTRAINED_BASELINE");
+        let level = kernel_enum(&header, "V4L2_MPEG_VIDEO_H264_LEVEL_3_1");
+        assert!(
+            controls.contains(&format!(",h264_profile={profile},")),
+            "{controls}"
+        );
+        assert!(
+            controls.ends_with(&format!(",h264_level={level}")),
+            "{controls}"
+        );
     }
 
     #[test]

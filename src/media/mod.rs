@@ -3,13 +3,16 @@
 //! Owns one long-lived pipeline holding the TV output (`tv`), the capture
 //! branch shared by every caller (`capture`, running only during calls), one
 //! WebRTC branch per caller (`peer`) and the decoding of what callers send
-//! (`remote`, measured by `analysis`). The encoder is chosen once (`encoder`).
+//! (`remote`, measured by `analysis`). The H.264 encoder is chosen once
+//! (`encoder`); the picture is encoded once per codec callers chose
+//! (`encodes`, `codec`: H.264, and VP8 while a caller takes it).
 //! A camera or microphone that is missing or fails is replaced by a
 //! placeholder inside the capture branch (`fallback`, `source_bin`), and
 //! its state is readable by anyone (`health`).
 //!
 //! ```text
 //! capture ─ H.264 ─ tee ─┬─ peer A (webrtcbin) ─ decode ─┐
+//!         ─ (VP8 ── tee ─┼─ peer B …)                     │
 //!         ─ Opus ── tee ─┴─ peer B (webrtcbin) ─ decode ─┴─► tv (compositor, speaker) | fakesinks
 //! ```
 //!
@@ -18,8 +21,11 @@
 //! forward into that channel. Nothing here touches a socket.
 
 mod analysis;
+mod camera_input;
 mod capture;
+mod codec;
 pub mod encoder;
+mod encodes;
 mod fallback;
 mod glass_stamp;
 mod health;
@@ -175,8 +181,12 @@ const REQUIRED: &[&str] = &[
     "srtpenc",
     "srtpdec",
     "rtph264pay",
+    "rtpvp8pay",
     "rtpopuspay",
     "rtph264depay",
+    "rtpvp8depay",
+    "vp8enc",
+    "vp8dec",
     "rtpopusdepay",
     "h264parse",
     "opusenc",
@@ -369,7 +379,6 @@ impl MediaEngine {
         let peer = Peer::start(
             &self.pipeline,
             session,
-            &capture.video_tee,
             &capture.audio_tee,
             &NetSettings {
                 turn_url,
@@ -391,9 +400,17 @@ impl MediaEngine {
     pub fn stop_peer(&self, session: &str) -> Option<RemoteStats> {
         let peer = lock(&self.peers).remove(session)?;
         let decoded = peer.decoded();
+        let codec = peer.video_codec();
         let pipeline = self.pipeline.clone();
         self.reaper
             .reap("caller branch", move || peer.stop(&pipeline));
+        // After the branch has left the encode's tee (the reaper keeps order).
+        let retired = codec.and_then(|c| lock(&self.capture).as_mut()?.release_video(c));
+        if let Some(retired) = retired {
+            let pipeline = self.pipeline.clone();
+            self.reaper
+                .reap("video encode", move || retired.stop(&pipeline));
+        }
         Some(decoded)
     }
 
@@ -408,8 +425,35 @@ impl MediaEngine {
             .count()
     }
 
+    /// Applies a caller's answer and sends it the encode of the codec it chose.
     pub fn set_answer(&self, session: &str, sdp: &str) -> Result<(), MediaError> {
-        self.with_peer(session, |p| p.set_answer(sdp))?
+        let mut capture = lock(&self.capture);
+        let mut peers = lock(&self.peers);
+        let peer = peers
+            .get_mut(session)
+            .ok_or_else(|| MediaError::NoSuchPeer(session.to_owned()))?;
+        peer.set_answer(sdp)?;
+        let (Some(codec), Some(capture)) = (codec::chosen_in_answer(sdp), capture.as_mut()) else {
+            tracing::warn!(session, "the caller's answer takes none of the box's video");
+            return Ok(());
+        };
+        if peer.video_codec().is_some() {
+            return Ok(());
+        }
+        let tee = capture.video_for(&self.pipeline, codec)?;
+        if let Err(e) = peer.send_video(codec, &tee) {
+            if let Some(retired) = capture.release_video(codec) {
+                retired.stop(&self.pipeline);
+            }
+            return Err(e);
+        }
+        tracing::info!(
+            session,
+            codec = codec.name(),
+            encodes = capture.video_encodes(),
+            "sending video"
+        );
+        Ok(())
     }
 
     pub fn add_candidate(
@@ -521,6 +565,7 @@ fn warm_up() -> std::thread::JoinHandle<()> {
             "opusenc",
             "opusdec",
             "rtph264pay",
+            "rtpvp8pay",
             "rtpopuspay",
             "h264parse",
             "decodebin",

@@ -2,13 +2,14 @@
 //!
 //! Owns a `gst::Bin` per caller: payloaders fed from the shared capture tees,
 //! the caller's `webrtcbin`, and the decoding of what the caller sends. The
-//! box offers exactly what it sends (H.264 constrained-baseline, Opus).
-//! webrtcbin's callbacks hold only weak references and forward into the
-//! engine's event channel.
+//! box offers the video codecs it can send (`media::codec`: H.264
+//! constrained-baseline and VP8, one m-line) and Opus; the video joins the
+//! encode of the codec the caller's answer chose. webrtcbin's callbacks hold
+//! only weak references and forward into the engine's event channel.
 //!
 //! ```text
-//!  tee "video" ─► queue ─ h264parse ─ avc ─ rtph264pay pt=96 ─ H264 RTP caps (profile-level-id=42e01f) ─┐
-//!  tee "audio" ─► queue ─ rtpopuspay pt=111 ─ OPUS RTP caps ────────────────────────────────────────────┴─ webrtcbin ─► (remote pads → media::remote)
+//!  (after the answer) codec's tee ─► queue ─ payloader (codec::payloader) ─ H264|VP8 RTP caps ─┐
+//!  tee "audio" ─► queue ─ rtpopuspay pt=111 ─ OPUS RTP caps ───────────────────────────────────┴─ webrtcbin ─► (remote pads → media::remote)
 //! ```
 
 use crate::sync::lock;
@@ -21,9 +22,9 @@ use gst_webrtc::{
     WebRTCICEConnectionState, WebRTCPeerConnectionState, WebRTCSDPType, WebRTCSessionDescription,
 };
 
+use super::codec::{self, VideoCodec, PROFILE_LEVEL_ID};
 use super::{make, pad_of, remote, stats, EventSink, MediaError, MediaEvent, RemoteStats};
 
-pub(super) const VIDEO_PT: u32 = 96;
 pub(super) const AUDIO_PT: u32 = 111;
 
 /// A caller's branch, linked to the capture tees.
@@ -31,6 +32,10 @@ pub(super) struct Peer {
     pub bin: gst::Bin,
     webrtc: gst::Element,
     tee_pads: Vec<(gst::Element, gst::Pad)>,
+    /// The video's entry (queue, ghost pad "video") and its way into webrtcbin.
+    video_in: (gst::Element, gst::Element),
+    /// What the caller's answer chose, once the video is linked to its encode.
+    video_codec: Option<VideoCodec>,
     last_stats: stats::LastReading,
     session: String,
     events: EventSink,
@@ -49,12 +54,12 @@ pub(super) struct NetSettings<'a> {
 }
 
 impl Peer {
-    /// Builds the branch for `session` into `pipeline`, links it to the tees
-    /// and starts it; the offer arrives later as [`MediaEvent::Offer`].
+    /// Builds the branch for `session` into `pipeline`, links it to the audio
+    /// tee and starts it; the offer arrives later as [`MediaEvent::Offer`],
+    /// and the video joins its codec's encode after the answer ([`Self::send_video`]).
     pub fn start(
         pipeline: &gst::Pipeline,
         session: &str,
-        video_tee: &gst::Element,
         audio_tee: &gst::Element,
         net: &NetSettings<'_>,
         events: &EventSink,
@@ -81,86 +86,50 @@ impl Peer {
         }
         bin.add(&webrtc)?;
 
-        let video_caps = gst::Caps::builder("application/x-rtp")
-            .field("media", "video")
-            .field("encoding-name", "H264")
-            .field("payload", VIDEO_PT as i32)
-            .field("clock-rate", 90_000i32)
-            .field("packetization-mode", "1")
-            .build();
+        let video_queue = entry_queue()?;
+        let video_filter = make("capsfilter")?;
+        video_filter.set_property("caps", codec::sendable_caps());
+        bin.add_many([&video_queue, &video_filter])?;
+        video_filter.link(&webrtc)?;
+        declare_profile_level_id(&pad_of(&video_filter, "src")?);
+        // The offer comes from these preferences, not from a stream: both
+        // codecs, H.264's profile declared, whichever encode runs already.
+        // The video's payloader is linked once the answer says which.
+        pad_of(&video_filter, "src")?
+            .peer()
+            .ok_or(MediaError::Pipeline("capsfilter not linked".into()))?
+            .property::<gst_webrtc::WebRTCRTPTransceiver>("transceiver")
+            .set_property("codec-preferences", codec::offer_caps());
+        ghost(&bin, &video_queue, "video")?;
+
         let audio_caps = gst::Caps::builder("application/x-rtp")
             .field("media", "audio")
             .field("encoding-name", "OPUS")
             .field("payload", AUDIO_PT as i32)
             .field("clock-rate", 48_000i32)
             .build();
-        let vpay = make("rtph264pay")?;
-        vpay.set_property("pt", VIDEO_PT);
-        vpay.set_property("config-interval", -1i32);
-        vpay.set_property_from_str("aggregate-mode", "zero-latency");
-        // The shared tee may carry byte-stream H.264 (when the encoder ran
-        // before any caller's branch joined): rtph264pay would then set caps
-        // before it sees an SPS, and webrtcbin would offer without
-        // profile-level-id or sprop-parameter-sets. Converted to avc here,
-        // caps reach the payloader only with the stream's SPS in codec_data.
-        let vparse = make("h264parse")?;
-        let avc = make("capsfilter")?;
-        avc.set_property(
-            "caps",
-            gst::Caps::builder("video/x-h264")
-                .field("stream-format", "avc")
-                .field("alignment", "au")
-                .build(),
-        );
         let apay = make("rtpopuspay")?;
         apay.set_property("pt", AUDIO_PT);
-
-        let mut entries = Vec::new();
-        let mut webrtc_sinks = Vec::new();
-        for (tee, payload, caps, name) in [
-            (video_tee, vec![vparse, avc, vpay], video_caps, "video"),
-            (audio_tee, vec![apay], audio_caps, "audio"),
-        ] {
-            let queue = make("queue")?;
-            queue.set_property_from_str("leaky", "downstream");
-            queue.set_property("max-size-time", 200_000_000u64);
-            queue.set_property("max-size-bytes", 0u32);
-            queue.set_property("max-size-buffers", 0u32);
-            let filter = make("capsfilter")?;
-            filter.set_property("caps", caps);
-            if name == "video" {
-                declare_profile_level_id(&pad_of(&filter, "src")?);
-            }
-            let chain: Vec<&gst::Element> = std::iter::once(&queue)
-                .chain(&payload)
-                .chain([&filter])
-                .collect();
-            bin.add_many(&chain)?;
-            gst::Element::link_many(&chain)?;
-            filter.link(&webrtc)?;
-            webrtc_sinks.push(
-                pad_of(&filter, "src")?
-                    .peer()
-                    .ok_or(MediaError::Pipeline("capsfilter not linked".into()))?,
-            );
-            let target = queue
-                .static_pad("sink")
-                .ok_or(MediaError::Pipeline("queue without sink pad".into()))?;
-            let ghost = gst::GhostPad::builder_with_target(&target)?
-                .name(name)
-                .build();
-            answer_serialized_queries(&ghost);
-            bin.add_pad(&ghost)?;
-            entries.push((tee.clone(), ghost));
-        }
-
+        let audio_queue = entry_queue()?;
+        let audio_filter = make("capsfilter")?;
+        audio_filter.set_property("caps", audio_caps);
+        let chain = [&audio_queue, &apay, &audio_filter];
+        bin.add_many(chain)?;
+        gst::Element::link_many(chain)?;
+        audio_filter.link(&webrtc)?;
+        let audio_sink = pad_of(&audio_filter, "src")?
+            .peer()
+            .ok_or(MediaError::Pipeline("capsfilter not linked".into()))?;
+        let entries = vec![(audio_tee.clone(), ghost(&bin, &audio_queue, "audio")?)];
         connect_signals(&webrtc, session, events, outputs, &bin);
-        offer_once_media_flows(&webrtc, &webrtc_sinks, session, events);
+        offer_once_media_flows(&webrtc, &[audio_sink], session, events);
         pipeline.add(&bin)?;
         let mut peer = Self {
             bin,
             webrtc,
             tee_pads: Vec::new(),
+            video_in: (video_queue, video_filter),
+            video_codec: None,
             last_stats: Default::default(),
             session: session.to_owned(),
             events: events.clone(),
@@ -176,7 +145,7 @@ impl Peer {
         }
     }
 
-    /// Starts the branch and links it to the tees.
+    /// Starts the branch and links it to the audio tee.
     fn join(
         &mut self,
         entries: Vec<(gst::Element, gst::GhostPad)>,
@@ -199,11 +168,51 @@ impl Peer {
             self.tee_pads.push((tee, tee_pad.clone()));
             tee_pad.link(&ghost)?;
         }
-        // The branch's h264parse lets caps through only with an SPS, and
-        // the offer waits for those caps: ask for one now rather than at
-        // the encoder's next keyframe (up to two seconds away).
+        Ok(())
+    }
+
+    /// Sends the caller `codec`'s encode (its `tee`), as the answer chose.
+    pub fn send_video(&mut self, codec: VideoCodec, tee: &gst::Element) -> Result<(), MediaError> {
+        let (queue, filter) = self.video_in.clone();
+        // webrtcbin answers caps queries from the codec preferences: with
+        // `42e01f` in them it would refuse the encoder's own `42c01f`
+        // (rtph264pay: "failed to set sps/pps", then not-negotiated) before
+        // `declare_profile_level_id` rewrites it. The offer is made: from
+        // here on, any offered codec's RTP may go in.
+        pad_of(&filter, "src")?
+            .peer()
+            .ok_or(MediaError::Pipeline("capsfilter not linked".into()))?
+            .property::<gst_webrtc::WebRTCRTPTransceiver>("transceiver")
+            .set_property("codec-preferences", codec::sendable_caps());
+        let payloader = codec.payloader()?;
+        self.bin.add_many(&payloader)?;
+        let chain: Vec<&gst::Element> = std::iter::once(&queue)
+            .chain(&payloader)
+            .chain([&filter])
+            .collect();
+        gst::Element::link_many(&chain)?;
+        for e in payloader.iter().rev() {
+            e.sync_state_with_parent()?;
+        }
+        let ghost = self
+            .bin
+            .static_pad("video")
+            .ok_or(MediaError::Pipeline("no video entry".into()))?;
+        let tee_pad = tee
+            .request_pad_simple("src_%u")
+            .ok_or(MediaError::Pipeline("tee gave no pad".into()))?;
+        self.tee_pads.push((tee.clone(), tee_pad.clone()));
+        tee_pad.link(&ghost)?;
+        self.video_codec = Some(codec);
+        // An H.264 payloader starts at an SPS, a VP8 caller at a keyframe:
+        // ask for one now rather than at the encoder's next (up to 2 s away).
         self.request_keyframe();
         Ok(())
+    }
+
+    /// The codec this caller is sent, once the answer chose it.
+    pub fn video_codec(&self) -> Option<VideoCodec> {
+        self.video_codec
     }
 
     pub fn set_answer(&self, sdp: &str) -> Result<(), MediaError> {
@@ -286,8 +295,9 @@ fn request_keyframe(bin: &gst::Bin) {
     }
 }
 
-/// Makes the offer as soon as webrtcbin knows the caps of every stream it
-/// sends. Neither earlier (an offer made before the branch plays leaves its
+/// Makes the offer as soon as webrtcbin knows the caps of the streams in
+/// `sinks` (the audio: the video is offered from codec preferences, and
+/// flows only after the answer). Neither earlier (an offer made before the branch plays leaves its
 /// DTLS transport unstarted) nor on "on-negotiation-needed" (GStreamer 1.22
 /// sometimes never emits it when the caps arrive while the bin is starting).
 fn offer_once_media_flows(
@@ -315,9 +325,6 @@ fn offer_once_media_flows(
         });
     }
 }
-
-/// What the box declares for its H.264: constrained baseline, level 3.1.
-pub(super) const PROFILE_LEVEL_ID: &str = "42e01f";
 
 /// Writes `profile-level-id=42e01f` into the video caps webrtcbin offers
 /// from, when the stream is constrained baseline level 3.1.
@@ -360,6 +367,27 @@ fn is_constrained_baseline_3_1(id: &str) -> bool {
     };
     let (profile, flags, level) = (value >> 16, (value >> 8) & 0xff, value & 0xff);
     id.len() == 6 && profile == 0x42 && flags & 0x40 != 0 && level == 0x1f
+}
+
+/// A leaky queue at a branch's entry: a caller who falls behind loses
+/// pictures, never holds up the shared tee.
+fn entry_queue() -> Result<gst::Element, MediaError> {
+    let queue = make("queue")?;
+    queue.set_property_from_str("leaky", "downstream");
+    queue.set_property("max-size-time", 200_000_000u64);
+    queue.set_property("max-size-bytes", 0u32);
+    queue.set_property("max-size-buffers", 0u32);
+    Ok(queue)
+}
+
+/// The bin's entry pad `name`, leading to `queue`.
+fn ghost(bin: &gst::Bin, queue: &gst::Element, name: &str) -> Result<gst::GhostPad, MediaError> {
+    let ghost = gst::GhostPad::builder_with_target(&pad_of(queue, "sink")?)?
+        .name(name)
+        .build();
+    answer_serialized_queries(&ghost);
+    bin.add_pad(&ghost)?;
+    Ok(ghost)
 }
 
 /// Answers serialized queries (ALLOCATION above all) at the branch's entry
