@@ -1,21 +1,51 @@
-// Time from navigation start to the first remote frame on the call page, over
-// several calls to one box from one browser. Run it through bench/first-frame,
-// which builds the release binary and gives it a network namespace.
+// Time from navigation start to the first remote frame on the call page, as a
+// relative has it: a fresh browser (a new Chromium process, a new profile) per
+// call, the link opened, Call pressed the moment it shows. The same calls to a
+// small aiortc box doing the same job (bench/aiortc_box.py) are the reference,
+// alternated with the box's so that a busy machine weighs on both alike. Run
+// it through bench/first-frame, which builds the release binary, makes the
+// aiortc virtualenv and gives it a network namespace.
 //
-// env: HOMECALL_BIN (the box binary), RUNS (calls, default 12; the first is a
-// warm-up and is not counted), RELAY_ONLY=1 (a real coturn on loopback, and
-// both the box and the browser use relayed candidates only: the path a call
-// takes when neither side can reach the other directly).
+// Both pages are timed by one init script (same stage definitions, same
+// browser flags, same fake camera and microphone), in ms since navigation:
+//   page_loaded     DOMContentLoaded ended
+//   socket_open     the signalling WebSocket opened
+//   welcome         the box's welcome arrived
+//   call_pressed    Call pressed (by the script, as soon as the page shows it)
+//   ready_sent      `ready` sent (camera and microphone granted)
+//   offer_received  the box's offer arrived
+//   remote_set      the offer applied (setRemoteDescription resolved)
+//   local_set       the answer applied (setLocalDescription resolved)
+//   answer_sent     the page's answer went out
+//   ice_connected   iceConnectionState connected
+//   connected       connectionState connected (DTLS done)
+//   first_rtp       inbound video packetsReceived > 0 (getStats every 5 ms)
+//   first_decoded   inbound video framesDecoded > 0 (same polling)
+//   first_frame     requestVideoFrameCallback on the box's video
 //
-// stdout: one line per call, then the reference figure and ratio, then
-// first_frame_ms_p90=<n>, and last first_frame_ms_median=<n>.
+// env: PRESS_AFTER_MS (Call pressed this long after it shows, as a person
+// would, default 0: at once), HOMECALL_BIN (the box binary), BASELINE_BIN (another build of the
+// box, e.g. main's, timed alike in the same invocation), AIORTC_PYTHON (the virtualenv's python;
+// unset: no reference), RUNS (calls to each, default 12; the first of each is
+// a warm-up and is not counted), RELAY_ONLY=1 (a real coturn on loopback, and
+// both the HomeCall box and the browser use relayed candidates only; no
+// reference then).
+//
+// stdout: one line per call, the stage medians of each, then
+// aiortc_first_frame_ms_median, ratio, first_frame_ms_p90, and last
+// first_frame_ms_median=<n>.
 
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import os from 'node:os';
 import { makeFixtures, removeFixtures } from '../tests/e2e/lib/fixtures.mjs';
-import { startBox } from '../tests/e2e/lib/box.mjs';
+import { freePort, startBox, REPO_ROOT } from '../tests/e2e/lib/box.mjs';
+import { killOnExit } from '../tests/e2e/lib/children.mjs';
 import { startCoturn } from '../tests/e2e/lib/coturn.mjs';
 import { launchBrowser, describePage } from '../tests/e2e/lib/browser.mjs';
-import { FINAL_PAGE_STATES, hangUp, waitBoxState, pressCall } from '../tests/e2e/lib/call.mjs';
-import { fatal, waitUntil } from '../tests/e2e/lib/wait.mjs';
+import { FINAL_PAGE_STATES, hangUp, waitBoxState } from '../tests/e2e/lib/call.mjs';
+import { fatal, waitUntil, withTimeout } from '../tests/e2e/lib/wait.mjs';
 import { median, percentile } from '../tests/e2e/lib/figures.mjs';
 
 const RUNS = Number.parseInt(process.env.RUNS ?? '12', 10);
@@ -23,86 +53,279 @@ if (!Number.isInteger(RUNS) || RUNS < 2) {
   console.error(`RUNS must be an integer ≥ 2 (one warm-up run is discarded), got ${process.env.RUNS}`);
   process.exit(2);
 }
+const RELAY_ONLY = process.env.RELAY_ONLY === '1';
+const PRESS_AFTER_MS = Number.parseInt(process.env.PRESS_AFTER_MS ?? '0', 10);
+const AIORTC_PYTHON = RELAY_ONLY ? null : process.env.AIORTC_PYTHON || null;
+const BASELINE_BIN = RELAY_ONLY ? null : process.env.BASELINE_BIN || null;
+
+const STAGES = [
+  'page_loaded',
+  'socket_open',
+  'welcome',
+  'call_pressed',
+  'ready_sent',
+  'offer_received',
+  'remote_set',
+  'local_set',
+  'answer_sent',
+  'ice_connected',
+  'connected',
+  'first_rtp',
+  'first_decoded',
+  'first_frame',
+];
+
+// Runs in the page before its scripts. Records each stage once, in ms since
+// navigation, into window.__stages; presses Call the moment the page shows it.
+function timeStages(pressAfterMs) {
+  const stages = (window.__stages = {});
+  const mark = (name) => {
+    if (!(name in stages)) stages[name] = performance.now();
+  };
+  addEventListener('DOMContentLoaded', () => queueMicrotask(() => mark('page_loaded')));
+
+  const NativeSocket = window.WebSocket;
+  window.WebSocket = class TimedSocket extends NativeSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('open', () => mark('socket_open'));
+      this.addEventListener('message', ({ data }) => {
+        try {
+          const type = JSON.parse(data).type;
+          if (type === 'welcome') mark('welcome');
+          if (type === 'offer') mark('offer_received');
+        } catch {
+          // not ours to judge
+        }
+      });
+    }
+    send(data) {
+      try {
+        const type = JSON.parse(data).type;
+        if (type === 'ready') mark('ready_sent');
+        if (type === 'hello' && JSON.parse(data).ready !== false) mark('ready_sent');
+        if (type === 'answer') mark('answer_sent');
+      } catch {
+        // not ours to judge
+      }
+      return super.send(data);
+    }
+  };
+
+  const remoteTracks = new WeakSet();
+  const isRemote = (video) => {
+    const stream = video.srcObject;
+    return Boolean(stream && stream.getVideoTracks && stream.getVideoTracks().some((t) => remoteTracks.has(t)));
+  };
+  const watchFrames = (video) => {
+    const onFrame = () => {
+      if (isRemote(video)) mark('first_frame');
+      else video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+  };
+  const NativePeer = window.RTCPeerConnection;
+  window.RTCPeerConnection = class TimedPeer extends NativePeer {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('track', ({ track }) => {
+        remoteTracks.add(track);
+        for (const video of document.querySelectorAll('video')) watchFrames(video);
+      });
+      this.addEventListener('iceconnectionstatechange', () => {
+        if (['connected', 'completed'].includes(this.iceConnectionState)) mark('ice_connected');
+      });
+      this.addEventListener('connectionstatechange', () => {
+        if (this.connectionState === 'connected') mark('connected');
+      });
+      for (const [method, stage] of [
+        ['setRemoteDescription', 'remote_set'],
+        ['setLocalDescription', 'local_set'],
+      ]) {
+        const native = this[method].bind(this);
+        this[method] = (...args) => native(...args).then((r) => (mark(stage), r));
+      }
+      const poll = async () => {
+        if (this.signalingState === 'closed' || 'first_decoded' in stages) return;
+        const report = await this.getStats().catch(() => null);
+        report?.forEach((r) => {
+          if (r.type !== 'inbound-rtp' || r.kind !== 'video') return;
+          if (r.packetsReceived > 0) mark('first_rtp');
+          if (r.framesDecoded > 0) mark('first_decoded');
+        });
+        setTimeout(poll, 5);
+      };
+      poll();
+    }
+  };
+
+  // Call, pressed as soon as the page offers it (or pressAfterMs later).
+  let pressing = false;
+  const pressWhenShown = () => {
+    const button = document.getElementById('status-action');
+    if (document.body.dataset.state === 'start' && button && !button.disabled && !pressing) {
+      pressing = true;
+      setTimeout(() => {
+        mark('call_pressed');
+        button.click();
+      }, pressAfterMs);
+    }
+  };
+  addEventListener('DOMContentLoaded', () => {
+    new MutationObserver(pressWhenShown).observe(document.body, { attributes: true, subtree: true });
+    pressWhenShown();
+  });
+}
+
+/** One call from a fresh browser to `url`; returns its stages. */
+async function oneCall(fixtures, url, { label, afterFrame }) {
+  const browser = await launchBrowser(fixtures);
+  browser.quiet = true; // keep stdout/stderr for figures; consoles go into failure reports
+  if (RELAY_ONLY) {
+    // Every RTCPeerConnection the page makes uses relayed candidates only.
+    await browser.context.addInitScript(() => {
+      const Native = window.RTCPeerConnection;
+      window.RTCPeerConnection = class RelayOnly extends Native {
+        constructor(configuration, ...rest) {
+          super({ ...(configuration || {}), iceTransportPolicy: 'relay' }, ...rest);
+        }
+      };
+    });
+  }
+  await browser.context.addInitScript(timeStages, PRESS_AFTER_MS);
+  const page = await browser.newPage(label);
+  try {
+    await page.goto(url, { timeout: 10_000, waitUntil: 'domcontentloaded' });
+    const stages = await waitUntil(
+      `${label}: the first remote frame`,
+      async () => {
+        const r = await page.evaluate(() => ({ state: document.body.dataset.state, stages: window.__stages }));
+        if (FINAL_PAGE_STATES.includes(r.state)) throw fatal(`the page state became ${r.state} before the first frame`);
+        return r.stages;
+      },
+      (s) => s && 'first_frame' in s && 'first_decoded' in s,
+      { timeoutMs: 20_000, intervalMs: 20 },
+    );
+    await afterFrame(page);
+    return stages;
+  } catch (err) {
+    err.message += `\n${await describePage(browser, page, 40)}`;
+    throw err;
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Starts bench/aiortc_box.py; resolves to { url, stop } once it listens. */
+async function startAiortc() {
+  const port = await freePort();
+  const child = killOnExit(
+    spawn(AIORTC_PYTHON, [path.join(REPO_ROOT, 'bench', 'aiortc_box.py'), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
+  const lines = readline.createInterface({ input: child.stdout });
+  await withTimeout(
+    'the aiortc box to listen',
+    new Promise((resolve, reject) => {
+      lines.on('line', (l) => l === 'listening' && resolve());
+      child.once('exit', (code) => reject(new Error(`the aiortc box exited with code ${code}`)));
+    }),
+    30_000,
+  );
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    stop: () => {
+      child.kill('SIGTERM');
+    },
+  };
+}
 
 const fixtures = makeFixtures();
-const RELAY_ONLY = process.env.RELAY_ONLY === '1';
 const SECRET = 'bench-static-auth-secret';
 const coturn = RELAY_ONLY ? await startCoturn({ secret: SECRET }) : null;
 const box = await startBox(coturn ? { turn: { server: coturn.server, secret: SECRET, relay_only: true } } : {});
-const browser = await launchBrowser(fixtures);
-if (RELAY_ONLY) {
-  // Every RTCPeerConnection the page makes uses relayed candidates only.
-  await browser.context.addInitScript(() => {
-    const Native = window.RTCPeerConnection;
-    if (!Native) return;
-    window.RTCPeerConnection = class RelayOnly extends Native {
-      constructor(configuration, ...rest) {
-        super({ ...(configuration || {}), iceTransportPolicy: 'relay' }, ...rest);
-      }
-    };
-  });
-}
-console.log(`path=${RELAY_ONLY ? 'relay-only through coturn' : 'direct'}`);
-browser.quiet = true; // keep stdout/stderr for figures; consoles go into failure reports
-let page = null;
-const firstFrame = [];
-const domReady = [];
+const aiortc = AIORTC_PYTHON ? await startAiortc() : null;
+const baseline = BASELINE_BIN ? await startBox({ bin: BASELINE_BIN }) : null;
+console.log(`path=${RELAY_ONLY ? 'relay-only through coturn' : 'direct'}; a fresh browser per call; Call pressed ${PRESS_AFTER_MS} ms after it shows`);
 
+const runs = { homecall: [], aiortc: [], baseline: [] };
+const show = (stages) => STAGES.map((s) => `${s}=${stages[s] === undefined ? '-' : Math.round(stages[s])}`).join(' ');
 try {
   const link = await box.createLink('bench');
+  const baselineLink = baseline ? await baseline.createLink('bench') : null;
   for (let run = 0; run < RUNS; run++) {
-    box.note(`=== bench run ${run}`);
-    page = await browser.newPage(`run${run}`);
-    await page.goto(link, { timeout: 10_000, waitUntil: 'domcontentloaded' });
-    await pressCall(page);
-    const ms = await waitUntil(
-      'window.homecall.firstFrameMs to be set',
-      async () => {
-        const r = await page.evaluate(() => ({
-          state: window.homecall ? window.homecall.state : null,
-          firstFrameMs: window.homecall ? window.homecall.firstFrameMs : null,
-        }));
-        if (FINAL_PAGE_STATES.includes(r.state)) throw fatal(`the page state became ${r.state} before the first frame`);
-        return r.firstFrameMs;
-      },
-      (v) => typeof v === 'number',
-      { timeoutMs: 20_000, intervalMs: 20 },
-    );
-    const dom = await page.evaluate(() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd);
-    await hangUp(page, { timeoutMs: 5000 });
-    await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
-    await page.close();
-    page = null;
     const warmUp = run === 0;
-    console.log(`run ${run}${warmUp ? ' (warm-up, not counted)' : ''}: first_frame_ms=${ms.toFixed(1)} dom_ready_ms=${dom.toFixed(1)}`);
-    if (!warmUp) {
-      firstFrame.push(ms);
-      domReady.push(dom);
+    box.note(`=== bench run ${run}`);
+    const homecall = await oneCall(fixtures, link, {
+      label: `homecall${run}`,
+      afterFrame: async (page) => {
+        await hangUp(page, { timeoutMs: 5000 });
+        await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
+      },
+    });
+    console.log(`run ${run} homecall${warmUp ? ' (warm-up)' : ''}: ${show(homecall)}`);
+    if (!warmUp) runs.homecall.push(homecall);
+    if (baseline) {
+      const before = await oneCall(fixtures, baselineLink, {
+        label: `baseline${run}`,
+        afterFrame: async (page) => {
+          await hangUp(page, { timeoutMs: 5000 });
+          await waitBoxState(baseline, 'waiting', { timeoutMs: 10_000 });
+        },
+      });
+      console.log(`run ${run} baseline${warmUp ? ' (warm-up)' : ''}: ${show(before)}`);
+      if (!warmUp) runs.baseline.push(before);
+    }
+    if (aiortc) {
+      const reference = await oneCall(fixtures, aiortc.url, { label: `aiortc${run}`, afterFrame: async () => {} });
+      console.log(`run ${run} aiortc${warmUp ? ' (warm-up)' : ''}: ${show(reference)}`);
+      if (!warmUp) runs.aiortc.push(reference);
     }
   }
 } catch (err) {
   console.error(`bench failed: ${err.message}`);
-  if (page) console.error(await describePage(browser, page, 40));
   console.error(await box.describe(60));
-  await browser.close();
   await box.stop();
+  await baseline?.stop();
+  aiortc?.stop();
   await coturn?.stop();
   removeFixtures(fixtures);
   process.exit(1);
 }
 
-await browser.close();
+aiortc?.stop();
+await baseline?.stop();
 removeFixtures(fixtures);
 await coturn?.stop();
 const code = await box.stop();
 if (code !== 0) console.error(`note: the box exited with code ${code} after SIGTERM`);
 console.error(`box log: ${box.logPath}`);
-// Figures after everything else, so that the median is the last line.
 
+// Figures after everything else, so that the median is the last line.
+const stageMedian = (list, stage) => {
+  const xs = list.map((s) => s[stage]).filter((x) => x !== undefined);
+  return xs.length ? Math.round(median(xs)) : '-';
+};
+// A shared machine's load weighs on every figure: say what it was.
+console.log(`load_average_1min=${os.loadavg()[0].toFixed(1)} cores=${os.cpus().length}`);
+console.log(`runs_counted=${runs.homecall.length}`);
+console.log(`stage medians (ms since navigation):`);
+const columns = [['homecall', runs.homecall], ...(baseline ? [['baseline', runs.baseline]] : []), ...(aiortc ? [['aiortc', runs.aiortc]] : [])];
+console.log(`  ${'stage'.padEnd(16)}${columns.map(([name]) => name.padStart(10)).join('')}`);
+for (const stage of STAGES) {
+  console.log(`  ${stage.padEnd(16)}${columns.map(([, list]) => String(stageMedian(list, stage)).padStart(10)).join('')}`);
+}
+const firstFrame = runs.homecall.map((s) => s.first_frame);
 const ffMedian = median(firstFrame);
-const refMedian = median(domReady);
-console.log(`runs_counted=${firstFrame.length}`);
-console.log(`ref_dom_ready_ms_median=${Math.round(refMedian)}`);
-console.log(`first_frame_to_dom_ready_ratio=${(ffMedian / refMedian).toFixed(2)}`);
+// From the press: what a person waits for once they have pressed Call.
+for (const [name, list] of columns) {
+  const xs = list.map((s) => s.first_frame - s.call_pressed);
+  console.log(`${name}_press_to_frame_ms_median=${Math.round(median(xs))}`);
+}
+if (baseline) console.log(`baseline_first_frame_ms_median=${Math.round(median(runs.baseline.map((s) => s.first_frame)))}`);
+if (aiortc) {
+  const refMedian = median(runs.aiortc.map((s) => s.first_frame));
+  console.log(`aiortc_first_frame_ms_median=${Math.round(refMedian)}`);
+  console.log(`ratio=${(ffMedian / refMedian).toFixed(2)}`);
+}
 console.log(`first_frame_ms_p90=${Math.round(percentile(firstFrame, 90))}`);
 console.log(`first_frame_ms_median=${Math.round(ffMedian)}`);

@@ -125,6 +125,7 @@ pub(crate) fn web_state(
             ice_local_addresses: config.media.ice_local_addresses.clone(),
             candidates: config.limits.candidates(),
             reconnect_grace: std::time::Duration::from_secs(config.reconnect_grace_secs),
+            press_wait: crate::device::PRESS_WAIT,
             resume_window_secs: config.resume_window_secs,
             connect_limit: std::time::Duration::from_secs(config.connect_timeout_secs),
             state_dir: Some(config.state_dir.clone()),

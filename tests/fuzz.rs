@@ -953,6 +953,7 @@ fn device_event() -> impl Strategy<Value = Event> {
     prop_oneof![
         4 => arrival(),
         1 => session().prop_map(|session| Event::CountdownElapsed { session }),
+        1 => session().prop_map(|session| Event::PressOverdue { session }),
         1 => select(LINKS.to_vec()).prop_map(|id| Event::LinkRevoked { link_id: id.to_owned() }),
         3 => (session(), sdp_text()).prop_map(|(session, sdp)| Event::OfferReady { session, sdp }),
         1 => (session(), ice_candidate())
@@ -1216,6 +1217,7 @@ impl CallModel {
 fn session_of(event: &Event) -> Option<&SessionId> {
     match event {
         Event::CountdownElapsed { session }
+        | Event::PressOverdue { session }
         | Event::OfferReady { session, .. }
         | Event::LocalCandidate { session, .. }
         | Event::AnswerReceived { session, .. }
@@ -1400,6 +1402,7 @@ fn check_device(
                 Effect::Announce { session, .. }
                 | Effect::Placed { session }
                 | Effect::HoldPlace { session, .. }
+                | Effect::AwaitPress { session }
                 | Effect::StopPeer { session }
                 | Effect::SendCandidate { session, .. }
                 | Effect::ApplyAnswer { session, .. }
@@ -1416,7 +1419,7 @@ fn check_device(
             state
                 .calls()
                 .iter()
-                .any(|c| matches!(c.phase, Phase::Connecting | Phase::InCall))
+                .any(|c| c.warm || matches!(c.phase, Phase::Connecting | Phase::InCall))
         );
         let placed = state.calls().iter().filter(|c| c.phase.placed()).count();
         prop_assert!(placed <= participants.saturating_sub(1).max(1));

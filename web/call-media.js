@@ -10,6 +10,9 @@ import { capVideo } from './call-quality.js';
 
 /** @typedef {'connected' | 'disconnected' | 'failed'} Health */
 
+/** What answer() sees of this side's media while the browser is still asking for it. */
+const STILL_ASKING = Symbol('still asking');
+
 export class MediaLink {
   /**
    * @param {RTCIceServer[]} iceServers from the box's welcome
@@ -60,9 +63,13 @@ export class MediaLink {
    */
   async answer(sdp) {
     await this.pc.setRemoteDescription({ type: 'offer', sdp });
-    const stream = await this.localMedia;
+    // This side's tracks go on now if the browser has them. If it is still
+    // asking for them (Call pressed a moment ago), the answer does not wait:
+    // the box's picture comes first, and the tracks follow by replaceTrack.
+    const stream = await Promise.race([this.localMedia, STILL_ASKING]);
     if (this.closed) return null;
-    if (stream) {
+    if (stream === STILL_ASKING) this.sendWhenGiven();
+    else if (stream) {
       const sending = this.pc.getSenders().map((sender) => sender.track);
       for (const track of stream.getTracks()) {
         if (!sending.includes(track)) this.pc.addTrack(track, stream);
@@ -78,6 +85,14 @@ export class MediaLink {
     await this.pc.setLocalDescription(answer);
     await capVideo(this.pc);
     return this.closed ? null : this.pc.localDescription.sdp;
+  }
+
+  /** Puts this side's tracks on the answered connection once the browser gives them. */
+  async sendWhenGiven() {
+    const stream = await this.localMedia;
+    if (this.closed || !stream) return;
+    await this.useStream(stream);
+    await capVideo(this.pc);
   }
 
   /** One of the box's candidates; kept until the offer is applied. */

@@ -51,6 +51,10 @@ const NETWORK_CHECK_EVERY: Duration = Duration::from_secs(30);
 /// How long the box holds the call of a page that said it was leaving (a
 /// closed tab never comes back; a reload does, within a second or two).
 const LEAVING_GRACE: Duration = Duration::from_secs(10);
+/// How long the camera runs ahead for a page whose person has not pressed
+/// Call ([`DeviceSettings::press_wait`]): most press within seconds; a page
+/// left open stops holding the camera.
+pub const PRESS_WAIT: Duration = Duration::from_secs(60);
 /// Messages queued for an away caller; a caller that comes back to more has
 /// its media rebuilt anyway.
 pub(super) const PENDING_LIMIT: usize = 256;
@@ -157,6 +161,8 @@ pub struct DeviceSettings {
     pub candidates: CandidateLimits,
     /// How long a caller's place is held while its socket is gone.
     pub reconnect_grace: Duration,
+    /// How long the camera runs ahead for a page still asking ([`PRESS_WAIT`]).
+    pub press_wait: Duration,
     /// How long after that a page may still take its call up, unannounced.
     pub resume_window_secs: u64,
     /// How long a media try may take to connect (ICE, DTLS) before the box
@@ -646,6 +652,9 @@ impl<M: CallMedia + MediaReport> Actor<M> {
                 );
             }
             Effect::StartCapture => self.start_capture(),
+            Effect::AwaitPress { session } => {
+                self.after(self.settings.press_wait, Event::PressOverdue { session });
+            }
             Effect::StopCapture => self.media.stop_capture(),
             Effect::StartPeer {
                 session,

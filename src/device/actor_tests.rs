@@ -39,6 +39,7 @@ impl Harness {
             settings: SettingsStore::open(dir.path(), factory),
             candidates: CandidateLimits::default(),
             reconnect_grace: Duration::from_millis(300),
+            press_wait: Duration::from_millis(300),
             resume_window_secs: 300,
             connect_limit: Duration::from_secs(30),
             state_dir: None,
@@ -76,6 +77,25 @@ impl Harness {
                 ready: true,
                 resume_only: false,
                 link: link.clone(),
+            })
+            .await;
+        rx
+    }
+
+    /// A page on socket `socket` whose person has not pressed Call yet.
+    async fn ask(&self, socket: &str) -> mpsc::Receiver<ToCaller> {
+        let (tx, rx) = mpsc::channel(16);
+        self.device
+            .arrive(Arrival {
+                caller: CallerLink {
+                    socket: SessionId::new(socket),
+                    outbox: tx,
+                },
+                resume: None,
+                keeps_media: false,
+                ready: false,
+                resume_only: false,
+                link: link("L1", false),
             })
             .await;
         rx
@@ -401,4 +421,26 @@ async fn an_answer_the_engine_cannot_read_expels_and_one_it_refuses_is_incompati
         };
         assert!(seen.contains(&expected), "{seen:?}");
     }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_camera_runs_ahead_while_a_page_asks_and_stops_if_nobody_presses_call() {
+    let b = Harness::new(2, RecordingMedia::default());
+    let _idle = b.ask("idle").await;
+    b.asked("start_capture").await;
+    // The harness's press_wait is 300 ms: nobody pressed Call.
+    b.asked("stop_capture").await;
+    assert_eq!(b.media.calls(), vec!["start_capture", "stop_capture"]);
+
+    // A person who presses Call in time finds the camera running already.
+    let b = Harness::new(2, RecordingMedia::default());
+    let _rx = b.ask("s1").await;
+    b.asked("start_capture").await;
+    b.device
+        .from_caller(SessionId::new("s1"), ClientMessage::Ready)
+        .await;
+    b.asked("start_branch s1-1").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    b.settle().await;
+    assert_eq!(b.media.calls(), vec!["start_capture", "start_branch s1-1"]);
 }

@@ -16,5 +16,7 @@ mod roster;
 pub mod state;
 mod tv_words;
 
-pub use actor::{Arrival, CallerLink, DeviceHandle, DeviceSettings, Status, ToCaller, TvLanguage};
+pub use actor::{
+    Arrival, CallerLink, DeviceHandle, DeviceSettings, Status, ToCaller, TvLanguage, PRESS_WAIT,
+};
 pub use state::{Call, LinkRef, Phase, SessionId, Summary};

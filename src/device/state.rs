@@ -125,9 +125,18 @@ pub struct Call {
     /// What the caller's page says it sends.
     pub camera: Camera,
     pub microphone: bool,
+    /// The camera and encoder were started for this call while its person
+    /// had not pressed Call yet, so that the call's first picture does not
+    /// wait for them; [`Event::PressOverdue`] lets them go again.
+    pub warm: bool,
 }
 
 impl Call {
+    /// Whether this call needs the camera and encoder running.
+    fn keeps_capture(&self) -> bool {
+        self.phase.has_media() || self.warm
+    }
+
     /// A call just admitted: its caller present, no media try yet.
     pub fn new(session: SessionId, phase: Phase, link: LinkRef) -> Self {
         Self {
@@ -143,6 +152,7 @@ impl Call {
             countdown: 0,
             camera: Camera::On,
             microphone: true,
+            warm: false,
         }
     }
 }
@@ -206,7 +216,7 @@ impl State {
     }
 
     fn capture_running(&self) -> bool {
-        self.calls.iter().any(|c| c.phase.has_media())
+        self.calls.iter().any(|c| c.keeps_capture())
     }
 
     fn phase_of(&self, session: &SessionId) -> Option<Phase> {
@@ -248,6 +258,9 @@ pub enum Event {
     },
     /// The announcement of a ringing call is over: answer it.
     CountdownElapsed { session: SessionId },
+    /// A page asking since [`Effect::AwaitPress`]: its person has not
+    /// pressed Call, and the camera started for it may stop.
+    PressOverdue { session: SessionId },
     /// Media try `try_number` has had its time to connect.
     ConnectDeadline { session: SessionId, try_number: u32 },
     /// The family revoked a link: calls through it end.
@@ -317,6 +330,9 @@ pub enum Effect {
     Announce { session: SessionId, seconds: u32 },
     /// Start the camera, microphone and encoder.
     StartCapture,
+    /// The camera runs ahead for a page still asking: report
+    /// [`Event::PressOverdue`] if its person has not pressed Call in a while.
+    AwaitPress { session: SessionId },
     /// Stop them: nobody is calling.
     StopCapture,
     /// Build media try `try_number` for this call; it will make the offer.
@@ -455,6 +471,14 @@ fn step(
                 call.camera = *camera;
                 call.microphone = *microphone;
             }
+            None => return Err("no such call"),
+        },
+        Event::PressOverdue { session } => match next.call_mut(session) {
+            Some(call) if call.phase == Phase::Asking && call.warm => {
+                call.warm = false;
+                stop_capture_if_unneeded(next, effects);
+            }
+            Some(_) => return Err("the person pressed Call"),
             None => return Err("no such call"),
         },
         Event::CountdownElapsed { session } => match state.phase_of(session) {
@@ -679,6 +703,32 @@ fn admit(
         announce_or_answer(next, effects, session);
     } else if ready {
         place(next, effects, session);
+    } else {
+        warm_up(state, next, effects, session);
+    }
+}
+
+/// A page asks its person to press Call: the camera and encoder start now,
+/// so that the call's first picture does not wait for them (a camera takes
+/// from a tenth of a second to a second to give its first frame), until the
+/// person presses Call or [`Event::PressOverdue`].
+fn warm_up(state: &State, next: &mut State, effects: &mut Vec<Effect>, session: &SessionId) {
+    let Some(call) = next.call_mut(session) else {
+        return;
+    };
+    call.warm = true;
+    if !state.capture_running() {
+        effects.push(Effect::StartCapture);
+    }
+    effects.push(Effect::AwaitPress {
+        session: session.clone(),
+    });
+}
+
+/// The camera stops when no call needs it any more.
+fn stop_capture_if_unneeded(next: &State, effects: &mut Vec<Effect>) {
+    if !next.capture_running() {
+        effects.push(Effect::StopCapture);
     }
 }
 
@@ -686,12 +736,17 @@ fn admit(
 /// counted on its link, and rings.
 fn place(next: &mut State, effects: &mut Vec<Effect>, session: &SessionId) {
     if next.full() {
+        let warm = next.call(session).is_some_and(|c| c.warm);
         next.calls.retain(|c| &c.session != session);
-        return effects.push(Effect::Refuse {
+        effects.push(Effect::Refuse {
             socket: session.clone(),
             code: ErrorCode::Busy,
             until: None,
         });
+        if warm {
+            stop_capture_if_unneeded(next, effects);
+        }
+        return;
     }
     effects.push(Effect::Placed {
         session: session.clone(),
@@ -843,8 +898,8 @@ fn end_call_as(
         });
     }
     effects.push(farewell(session.clone()));
-    if call.phase.has_media() && !next.capture_running() {
-        effects.push(Effect::StopCapture);
+    if call.keeps_capture() {
+        stop_capture_if_unneeded(next, effects);
     }
     true
 }

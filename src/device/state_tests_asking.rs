@@ -22,12 +22,16 @@ fn a_page_asking_its_person_is_admitted_quietly_and_rings_when_ready() {
     let (state, effects) = step(&State::waiting(2), asking("a", 3));
     assert_eq!(
         effects,
-        vec![Effect::Welcome {
-            socket: s("a"),
-            session: s("a"),
-            resumed: false
-        }],
-        "nothing announced, nothing started, the link not spent"
+        vec![
+            Effect::Welcome {
+                socket: s("a"),
+                session: s("a"),
+                resumed: false
+            },
+            Effect::StartCapture,
+            Effect::AwaitPress { session: s("a") },
+        ],
+        "nothing announced, the link not spent; only the camera warms up"
     );
     assert_eq!(state.summary(), Summary::Waiting);
     let (state, effects) = step(&state, Event::CallerReady { session: s("a") });
@@ -50,8 +54,11 @@ fn pages_still_asking_take_no_place_and_the_first_ready_gets_it() {
     let (state, _) = step(&State::waiting(2), asking("a", 0));
     let (state, effects) = step(&state, asking("b", 0));
     assert!(
-        matches!(effects[..], [Effect::Welcome { .. }]),
-        "{effects:?}"
+        matches!(
+            effects[..],
+            [Effect::Welcome { .. }, Effect::AwaitPress { .. }]
+        ),
+        "the camera runs already: {effects:?}"
     );
     let (state, _) = step(&state, Event::CallerReady { session: s("b") });
     assert_eq!(state.summary(), Summary::Connecting);
@@ -87,4 +94,88 @@ fn what_the_caller_sends_is_kept_for_the_tv() {
         },
     );
     assert_eq!(state.calls()[0].camera, Camera::None);
+}
+
+#[test]
+fn the_camera_warmed_for_an_asking_page_is_used_by_its_call_and_not_started_twice() {
+    let (state, _) = step(&State::waiting(2), asking("a", 0));
+    let (state, effects) = step(&state, Event::CallerReady { session: s("a") });
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Placed { session: s("a") },
+            Effect::StartPeer {
+                session: s("a"),
+                try_number: 1
+            },
+        ]
+    );
+    // The wait for the press is over long since: nothing changes.
+    assert_illegal(&state, Event::PressOverdue { session: s("a") });
+    // The call's end stops the camera, as for any call.
+    let (_, effects) = step(&state, Event::CallerHungUp { session: s("a") });
+    assert!(effects.contains(&Effect::StopCapture), "{effects:?}");
+}
+
+#[test]
+fn the_camera_stops_when_nobody_presses_call_and_starts_again_at_the_press() {
+    let (state, _) = step(&State::waiting(2), asking("a", 3));
+    let (state, effects) = step(&state, Event::PressOverdue { session: s("a") });
+    assert_eq!(effects, vec![Effect::StopCapture]);
+    assert_eq!(
+        state.calls()[0].phase,
+        Phase::Asking,
+        "the page may still call"
+    );
+    assert_illegal(&state, Event::PressOverdue { session: s("a") });
+    let (state, _) = step(&state, Event::CallerReady { session: s("a") });
+    let (_, effects) = step(&state, Event::CountdownElapsed { session: s("a") });
+    assert!(effects.contains(&Effect::StartCapture), "{effects:?}");
+}
+
+#[test]
+fn the_camera_warmed_for_an_asking_page_stops_when_it_leaves_or_is_refused() {
+    // The page goes and its place is not held any longer.
+    let (state, _) = step(&State::waiting(2), asking("a", 0));
+    let (state, _) = step(&state, Event::CallerGone { session: s("a") });
+    let (state, effects) = step(
+        &state,
+        Event::GraceElapsed {
+            session: s("a"),
+            absence: 1,
+        },
+    );
+    assert!(effects.contains(&Effect::StopCapture), "{effects:?}");
+    assert_eq!(state.calls().len(), 0);
+
+    // A second page, warm but refused busy at its press: the camera stays
+    // for the call in progress, and stops with it.
+    let (state, _) = step(&State::waiting(2), asking("a", 0));
+    let (state, _) = step(&state, asking("b", 0));
+    let (state, _) = step(&state, Event::CallerReady { session: s("a") });
+    let (state, effects) = step(&state, Event::CallerReady { session: s("b") });
+    assert!(!effects.contains(&Effect::StopCapture), "{effects:?}");
+    let (_, effects) = step(&state, Event::CallerHungUp { session: s("a") });
+    assert!(effects.contains(&Effect::StopCapture), "{effects:?}");
+
+    // Refused busy while the one place rings with nothing started for it
+    // yet: the camera warmed for the refused page stops.
+    let (state, _) = step(&State::waiting(2), asking("a", 3));
+    let (state, _) = step(&state, Event::PressOverdue { session: s("a") });
+    let (state, effects) = step(&state, asking("b", 0));
+    assert!(effects.contains(&Effect::StartCapture), "{effects:?}");
+    let (state, effects) = step(&state, Event::CallerReady { session: s("a") });
+    assert!(!effects.contains(&Effect::StopCapture), "{effects:?}");
+    let (_, effects) = step(&state, Event::CallerReady { session: s("b") });
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Refuse {
+                socket: s("b"),
+                code: ErrorCode::Busy,
+                until: None
+            },
+            Effect::StopCapture,
+        ]
+    );
 }

@@ -115,6 +115,9 @@ impl Capture {
         let audio_in = Fallback::new(pipeline, vec![quiet, capsfilter(raw_audio.clone())?])?;
 
         let raw_tee = VideoEncodes::raw_tee()?;
+        if super::glass_stamp::wanted() {
+            super::glass_stamp::attach(&super::pad_of(&raw_tee, "sink")?);
+        }
         let video = vec![raw_tee.clone()];
 
         let opus = make("opusenc")?;

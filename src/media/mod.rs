@@ -27,6 +27,7 @@ mod codec;
 pub mod encoder;
 mod encodes;
 mod fallback;
+mod glass_stamp;
 mod health;
 mod peer;
 mod reaper;
@@ -394,6 +395,7 @@ impl MediaEngine {
         relay_only: bool,
         extra_local_ips: &[IpAddr],
     ) -> Result<(), MediaError> {
+        let started = std::time::Instant::now();
         let capture = lock(&self.capture);
         let capture = capture.as_ref().ok_or(MediaError::NoCapture)?;
         let outputs = remote::Outputs {
@@ -414,6 +416,8 @@ impl MediaEngine {
         )?;
         *lock(&self.latest_remote) = outputs.stats;
         lock(&self.peers).insert(session.to_owned(), peer);
+        let ms = started.elapsed().as_millis();
+        tracing::debug!(session, ms, "caller branch playing");
         Ok(())
     }
 

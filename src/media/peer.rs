@@ -18,7 +18,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use gst::prelude::*;
-use gst_webrtc::{WebRTCPeerConnectionState, WebRTCSDPType, WebRTCSessionDescription};
+use gst_webrtc::{
+    WebRTCICEConnectionState, WebRTCPeerConnectionState, WebRTCSDPType, WebRTCSessionDescription,
+};
 
 use super::codec::{self, VideoCodec, PROFILE_LEVEL_ID};
 use super::{make, pad_of, remote, stats, EventSink, MediaError, MediaEvent, RemoteStats};
@@ -66,6 +68,14 @@ impl Peer {
         let bin = gst::Bin::with_name(&format!("peer-{session}"));
         let webrtc = make("webrtcbin")?;
         webrtc.set_property_from_str("bundle-policy", "max-bundle");
+        // The receive jitter buffer (webrtcbin's default is 200 ms): what the
+        // caller says reaches the TV this much later, and a conversation
+        // feels laggy from ~150 ms mouth to ear. On a home LAN or a good
+        // uplink, jitter is a few ms and Wi-Fi bursts stay within tens: 50 ms
+        // holds them and reorders, while the audio hides a late packet by
+        // Opus concealment (and in-band FEC) rather than by waiting. The box
+        // asks no retransmission (no NACK/RTX offered); if it did, 50 ms still
+        // leaves one LAN round trip for it. ARCHITECTURE.md, "Latency".
         webrtc.set_property("latency", 50u32);
         if let Some(url) = net.turn_url {
             webrtc.set_property("turn-server", url);
@@ -257,13 +267,7 @@ impl Peer {
 
     /// Asks the shared encoder for a keyframe, so a new caller sees a picture at once.
     pub fn request_keyframe(&self) {
-        let event = gst_video::UpstreamForceKeyUnitEvent::builder()
-            .all_headers(true)
-            .build();
-        if let Some(pad) = self.bin.static_pad("video") {
-            // An upstream event leaves through a sink pad with push, not send.
-            pad.push_event(event);
-        }
+        request_keyframe(&self.bin);
     }
 
     /// Unlinks the branch from the tees and the TV, stops it and removes it.
@@ -277,6 +281,17 @@ impl Peer {
         remote::detach(&self.bin);
         let _ = self.bin.set_state(gst::State::Null);
         let _ = pipeline.remove(&self.bin);
+    }
+}
+
+/// Asks the shared encoder for a keyframe for the branch `bin`.
+fn request_keyframe(bin: &gst::Bin) {
+    let event = gst_video::UpstreamForceKeyUnitEvent::builder()
+        .all_headers(true)
+        .build();
+    if let Some(pad) = bin.static_pad("video") {
+        // An upstream event leaves through a sink pad with push, not send.
+        pad.push_event(event);
     }
 }
 
@@ -302,6 +317,7 @@ fn offer_once_media_flows(
                 .iter()
                 .all(|p| p.upgrade().is_some_and(|p| p.current_caps().is_some()));
             if ready && !offered.swap(true, Ordering::SeqCst) {
+                tracing::debug!(session = %session, "media flows into the branch: offering");
                 if let Some(webrtc) = webrtc.upgrade() {
                     create_offer(&webrtc, session.clone(), events.clone());
                 }
@@ -416,6 +432,20 @@ fn connect_signals(
             }
             WebRTCPeerConnectionState::Failed => ev.send(MediaEvent::Failed { session: s.clone() }),
             _ => {}
+        }
+    });
+
+    // A keyframe as soon as ICE connects: it waits in the branch's queue
+    // while DTLS shakes hands and is the first picture to go out, instead of
+    // one asked for after the connection is up (a frame and a round trip
+    // through the device later). The device asks again once connected.
+    let bin_weak = bin.downgrade();
+    webrtc.connect_notify(Some("ice-connection-state"), move |w, _| {
+        let state = w.property::<WebRTCICEConnectionState>("ice-connection-state");
+        if state == WebRTCICEConnectionState::Connected {
+            if let Some(bin) = bin_weak.upgrade() {
+                request_keyframe(&bin);
+            }
         }
     });
 
