@@ -478,11 +478,17 @@ fn create_offer(webrtc: &gst::Element, session: String, events: EventSink) {
             events.send(MediaEvent::Failed { session });
             return;
         };
-        webrtc.emit_by_name::<()>("set-local-description", &[&offer, &None::<gst::Promise>]);
-        match offer.sdp().as_text() {
-            Ok(sdp) => events.send(MediaEvent::Offer { session, sdp }),
-            Err(_) => events.send(MediaEvent::Failed { session }),
-        }
+        let Ok(sdp) = offer.sdp().as_text() else {
+            events.send(MediaEvent::Failed { session });
+            return;
+        };
+        // The offer leaves only once it is the local description: webrtcbin
+        // sets it on its own task, and a quick browser's answer, checked
+        // against it (`set_answer`), must never find it missing.
+        let set = gst::Promise::with_change_func(move |_| {
+            events.send(MediaEvent::Offer { session, sdp });
+        });
+        webrtc.emit_by_name::<()>("set-local-description", &[&offer, &Some(set)]);
     });
     webrtc.emit_by_name::<()>("create-offer", &[&None::<gst::Structure>, &promise]);
 }
