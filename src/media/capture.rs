@@ -9,7 +9,7 @@
 //! ```text
 //! videotestsrc(still) ─ I420 WxH@F ─┐
 //! v4l2src ─ convert/scale/rate ─ I420 WxH@F ─┴─ input-selector ─ queue(leaky)
-//!     ─ H.264 encoder ─ constrained-baseline ─ h264parse ─ tee "video" ─► one branch per peer
+//!     ─ videorate "adapt-rate" (frame rate, `adapt_run`) ─ H.264 encoder ─ constrained-baseline ─ h264parse ─ tee "video" ─► one branch per peer
 //! audiotestsrc(silence) ─ S16 48 kHz mono ─┐
 //! alsasrc ─ convert/resample ─ S16 48 kHz mono ─┴─ input-selector ─ opusenc ─ tee "audio" ─► …
 //! ```
@@ -24,7 +24,7 @@ use gst::prelude::*;
 use super::encoder::{output_caps, EncoderKind};
 use super::fallback::{Device, Fallback};
 use super::health::{CaptureHealth, Input, InputHealth};
-use super::{make, MediaError};
+use super::{adapt_run, make, MediaError};
 
 /// Where the picture and sound come from, decided at start-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +113,10 @@ impl Capture {
         video_queue.set_property("max-size-bytes", 0u32);
         video_queue.set_property("max-size-time", 0u64);
         video_queue.set_property_from_str("leaky", "downstream");
+        // Bandwidth adaptation lowers the frame rate here (`adapt_run`).
+        let rate = make("videorate")?;
+        rate.set_property("name", adapt_run::RATE_NAME);
+        rate.set_property("drop-only", true);
         let encoder = s.encoder.make(s.video_bitrate_kbps, s.framerate)?;
         let parse = make("h264parse")?;
         parse.set_property("config-interval", -1i32);
@@ -120,6 +124,7 @@ impl Capture {
         video_tee.set_property("allow-not-linked", true);
         let video = vec![
             video_queue,
+            rate,
             encoder,
             capsfilter(output_caps())?,
             parse,

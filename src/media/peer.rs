@@ -19,7 +19,9 @@ use std::sync::{Arc, Mutex};
 use gst::prelude::*;
 use gst_webrtc::{WebRTCPeerConnectionState, WebRTCSDPType, WebRTCSessionDescription};
 
-use super::{make, pad_of, remote, stats, EventSink, MediaError, MediaEvent, RemoteStats};
+use super::{
+    adapt_gcc, make, pad_of, remote, stats, EventSink, MediaError, MediaEvent, RemoteStats,
+};
 
 pub(super) const VIDEO_PT: u32 = 96;
 pub(super) const AUDIO_PT: u32 = 111;
@@ -70,6 +72,7 @@ impl Peer {
             webrtc.set_property_from_str("ice-transport-policy", "relay");
         }
         bin.add(&webrtc)?;
+        adapt_gcc::attach(&webrtc);
 
         let video_caps = gst::Caps::builder("application/x-rtp")
             .field("media", "video")
@@ -121,6 +124,7 @@ impl Peer {
             if name == "video" {
                 declare_profile_level_id(&pad_of(&filter, "src")?);
             }
+            adapt_gcc::number_packets(&filter);
             let chain: Vec<&gst::Element> = std::iter::once(&queue)
                 .chain(&payload)
                 .chain([&filter])
