@@ -13,6 +13,8 @@
 // it holds (does not fall below half the previous phase's). Printed per
 // phase: settle_ms_<phase> (see settleMs), audio_loss_pct_ (whole phase),
 // audio_loss_after_5s_pct_, audio_concealed_pct_, video_kbps_, video_loss_pct_.
+// ADAPT_TRACE=1 also prints (stderr) the offer/answer, every 1 s window per
+// phase with the box's queue (sent, dropped), and the box's targets.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

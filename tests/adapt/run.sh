@@ -54,6 +54,9 @@ trap 'exit 143' TERM
 
 for ns in "$ns_box" "$ns_phone"; do
   ip netns add "$ns"
+  # IPv4 only: an IPv6 address finishing its duplicate check a moment after
+  # the link comes up is a "network change" that aborts Chromium's page loads.
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   ip -n "$ns" link set lo up
 done
 ip -n "$ns_box" link add eth0 type veth peer name eth0 netns "$ns_phone"
