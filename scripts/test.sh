@@ -60,6 +60,11 @@ REACH_NAT=symmetric tests/reach/run.sh
 step "never stuck: a network outage mid-call"
 tests/outage/run.sh
 
+# The same two namespaces, the box's side shaped mid-call (500 kbit/s,
+# 2 Mbit/s, 5 % loss): the voice survives and the video fits under the cap.
+step "bandwidth adaptation: a shaped link"
+tests/adapt/run.sh
+
 step "systemd unit"
 scripts/check-systemd.sh
 

@@ -104,6 +104,30 @@ fn v4l2_controls(bitrate_kbps: u32, gop: u32) -> String {
     )
 }
 
+/// Changes a running video encoder's bitrate to `kbps` (bandwidth
+/// adaptation, `media::adapt_run`); `false` when `element` is no encoder
+/// this knows. Each encoder takes the change while playing.
+pub fn set_bitrate(element: &gst::Element, kbps: u32) -> bool {
+    let Some(factory) = element.factory() else {
+        return false;
+    };
+    match factory.name().as_str() {
+        "x264enc" | "vah264enc" | "vaapih264enc" | "nvh264enc" => {
+            element.set_property("bitrate", kbps)
+        }
+        "openh264enc" => element.set_property("bitrate", kbps * 1000),
+        "vp8enc" => element.set_property("target-bitrate", (kbps * 1000) as i32),
+        "v4l2h264enc" => {
+            let controls = gst::Structure::builder("controls")
+                .field("video_bitrate", (kbps * 1000) as i32)
+                .build();
+            element.set_property("extra-controls", controls)
+        }
+        _ => return false,
+    }
+    true
+}
+
 /// `V4L2_MPEG_VIDEO_H264_PROFILE_CONSTRAINED_BASELINE`.
 const V4L2_CONSTRAINED_BASELINE: u32 = 1;
 /// `V4L2_MPEG_VIDEO_H264_LEVEL_3_1` (3.0 is 8, 4.0 is 11).

@@ -7,15 +7,19 @@
 //! has a leaky queue of its own, so a slow one never holds up the other.
 //!
 //! ```text
-//! (selected picture) ─ tee "raw" ─┬─ queue(leaky) ─ H.264 enc ─ constrained-baseline 3.1 ─ h264parse ─ tee ─► H.264 callers
-//!                                 └─ queue(leaky) ─ vp8enc (realtime) ─ tee ─► VP8 callers (while any)
+//! (selected picture) ─ tee "raw" ─┬─ queue(leaky) ─ videorate ─ H.264 enc ─ constrained-baseline 3.1 ─ h264parse ─ tee ─► H.264 callers
+//!                                 └─ queue(leaky) ─ videorate ─ vp8enc (realtime) ─ tee ─► VP8 callers (while any)
 //! ```
+//!
+//! Bandwidth adaptation (`adapt_run`) sets each encoder's bitrate and each
+//! `videorate`'s highest frame rate.
 
 use gst::prelude::*;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::codec::VideoCodec;
 use super::encoder::{output_caps, EncoderKind};
-use super::{make, MediaError};
+use super::{adapt_run, make, MediaError};
 
 /// How each encode is set up (the capture's bitrate and frame rate).
 #[derive(Debug, Clone, Copy)]
@@ -167,7 +171,17 @@ impl Encode {
         queue.set_property_from_str("leaky", "downstream");
         let tee = make("tee")?;
         tee.set_property("allow-not-linked", true);
-        let mut elements = vec![queue];
+        // Bandwidth adaptation lowers the frame rate here (`adapt_run`).
+        let rate = make("videorate")?;
+        // Named uniquely: a stopped encode may still be leaving the pipeline.
+        static STARTED: AtomicU32 = AtomicU32::new(0);
+        let n = STARTED.fetch_add(1, Ordering::Relaxed);
+        rate.set_property(
+            "name",
+            format!("{}-{}-{n}", adapt_run::RATE_NAME, codec.name()),
+        );
+        rate.set_property("drop-only", true);
+        let mut elements = vec![queue, rate];
         match codec {
             VideoCodec::H264 => {
                 let parse = make("h264parse")?;

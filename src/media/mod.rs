@@ -20,6 +20,9 @@
 //! hears back through [`MediaEvent`]s on a channel; GStreamer callbacks only
 //! forward into that channel. Nothing here touches a socket.
 
+mod adapt;
+mod adapt_gcc;
+mod adapt_run;
 mod analysis;
 mod camera_input;
 mod capture;
@@ -213,6 +216,7 @@ const REQUIRED: &[&str] = &[
 /// Starts GStreamer and fails fast, naming every missing element.
 pub fn init() -> Result<String, MediaError> {
     gst::init().map_err(|e| MediaError::Init(e.to_string()))?;
+    adapt_gcc::register();
     let missing: Vec<_> = REQUIRED
         .iter()
         .copied()
@@ -252,6 +256,8 @@ pub struct MediaEngine {
     /// The warm-up thread, joined before the pipeline goes: a process that
     /// exits while it still loads plugins crashes in GStreamer's exit handlers.
     warming: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Fits the shared encode to the callers' links (see `adapt`).
+    adapter: adapt_run::Adapter,
 }
 
 impl MediaEngine {
@@ -278,6 +284,8 @@ impl MediaEngine {
             .map_err(|e| MediaError::Init(format!("cannot start the teardown thread: {e}")))?;
         let bus_task = tokio::spawn(watch_bus(bus, events.clone()));
         let warming = Mutex::new(Some(warm_up()));
+        let adapter = adapt_run::Adapter::start(&pipeline)
+            .map_err(|e| MediaError::Init(format!("cannot start the adaptation thread: {e}")))?;
         let health = CaptureHealth::new(
             settings.capture.video.health(),
             settings.capture.audio.health(),
@@ -295,6 +303,7 @@ impl MediaEngine {
             bus_task,
             reaper,
             warming,
+            adapter,
         })
     }
 
@@ -354,6 +363,10 @@ impl MediaEngine {
                 }
             }
             *capture = Some(started);
+            self.adapter.reset(adapt::Limits {
+                max_kbps: settings.video_bitrate_kbps,
+                max_fps: settings.framerate,
+            });
             tracing::info!(
                 width = settings.width,
                 height = settings.height,
@@ -373,6 +386,7 @@ impl MediaEngine {
     /// Stops the camera, microphone and encoder (on the teardown thread).
     pub fn stop_capture(&self) {
         if let Some(capture) = lock(&self.capture).take() {
+            self.adapter.idle();
             let pipeline = self.pipeline.clone();
             let self_view = lock(&self.self_view).take();
             self.reaper.reap("capture", move || {

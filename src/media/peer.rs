@@ -23,7 +23,9 @@ use gst_webrtc::{
 };
 
 use super::codec::{self, VideoCodec, PROFILE_LEVEL_ID};
-use super::{make, pad_of, remote, stats, EventSink, MediaError, MediaEvent, RemoteStats};
+use super::{
+    adapt_gcc, make, pad_of, remote, stats, EventSink, MediaError, MediaEvent, RemoteStats,
+};
 
 pub(super) const AUDIO_PT: u32 = 111;
 
@@ -85,10 +87,11 @@ impl Peer {
             webrtc.set_property_from_str("ice-transport-policy", "relay");
         }
         bin.add(&webrtc)?;
+        adapt_gcc::attach(&webrtc);
 
         let video_queue = entry_queue()?;
         let video_filter = make("capsfilter")?;
-        video_filter.set_property("caps", codec::sendable_caps());
+        video_filter.set_property("caps", adapt_gcc::numbered(codec::sendable_caps()));
         bin.add_many([&video_queue, &video_filter])?;
         video_filter.link(&webrtc)?;
         declare_profile_level_id(&pad_of(&video_filter, "src")?);
@@ -99,7 +102,10 @@ impl Peer {
             .peer()
             .ok_or(MediaError::Pipeline("capsfilter not linked".into()))?
             .property::<gst_webrtc::WebRTCRTPTransceiver>("transceiver")
-            .set_property("codec-preferences", codec::offer_caps());
+            .set_property(
+                "codec-preferences",
+                adapt_gcc::numbered(codec::offer_caps()),
+            );
         ghost(&bin, &video_queue, "video")?;
 
         let audio_caps = gst::Caps::builder("application/x-rtp")
@@ -112,7 +118,7 @@ impl Peer {
         apay.set_property("pt", AUDIO_PT);
         let audio_queue = entry_queue()?;
         let audio_filter = make("capsfilter")?;
-        audio_filter.set_property("caps", audio_caps);
+        audio_filter.set_property("caps", adapt_gcc::numbered(audio_caps));
         let chain = [&audio_queue, &apay, &audio_filter];
         bin.add_many(chain)?;
         gst::Element::link_many(chain)?;
@@ -183,7 +189,10 @@ impl Peer {
             .peer()
             .ok_or(MediaError::Pipeline("capsfilter not linked".into()))?
             .property::<gst_webrtc::WebRTCRTPTransceiver>("transceiver")
-            .set_property("codec-preferences", codec::sendable_caps());
+            .set_property(
+                "codec-preferences",
+                adapt_gcc::numbered(codec::sendable_caps()),
+            );
         let payloader = codec.payloader()?;
         self.bin.add_many(&payloader)?;
         let chain: Vec<&gst::Element> = std::iter::once(&queue)
