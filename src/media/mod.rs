@@ -3,7 +3,8 @@
 //! Owns one long-lived pipeline holding the TV output (`tv`), the capture
 //! branch shared by every caller (`capture`, running only during calls), one
 //! WebRTC branch per caller (`peer`) and the decoding of what callers send
-//! (`remote`, measured by `analysis`). The encoder is chosen once (`encoder`).
+//! (`remote`, measured by `analysis`), played on the TV (`tv`) and its
+//! speaker (`speaker`). The encoder is chosen once (`encoder`).
 //! A camera or microphone that is missing or fails is replaced by a
 //! placeholder inside the capture branch (`fallback`, `source_bin`), and
 //! its state is readable by anyone (`health`).
@@ -26,6 +27,7 @@ mod peer;
 mod reaper;
 mod remote;
 mod source_bin;
+mod speaker;
 mod stats;
 mod tv;
 
@@ -42,8 +44,9 @@ pub use analysis::RemoteStats;
 pub use capture::{CaptureSettings, CaptureSource};
 pub use encoder::EncoderKind;
 pub use health::{CaptureHealth, Input, InputHealth};
+pub use speaker::Speaker;
 pub use stats::CallStats;
-pub use tv::{Screen, Speaker, TvSettings};
+pub use tv::{Screen, TvSettings};
 
 use capture::Capture;
 use peer::{NetSettings, Peer};
@@ -226,6 +229,7 @@ pub struct MediaEngine {
     peers: Mutex<HashMap<String, Peer>>,
     events: EventSink,
     tv: tv::Tv,
+    speaker: speaker::SpeakerOutput,
     /// What the newest caller's branch has decoded (each branch has its own).
     latest_remote: Mutex<Arc<Mutex<RemoteStats>>>,
     bus_task: tokio::task::JoinHandle<()>,
@@ -243,6 +247,7 @@ impl MediaEngine {
         settings: MediaSettings,
         events: mpsc::UnboundedSender<MediaEvent>,
     ) -> Result<Self, MediaError> {
+        let speaker = speaker::SpeakerOutput::build(settings.speaker.clone());
         let (pipeline, tv) = match output_pipeline(&settings, settings.screen) {
             Ok(built) => built,
             Err(e) if settings.screen != Screen::None => {
@@ -272,6 +277,7 @@ impl MediaEngine {
             peers: Mutex::new(HashMap::new()),
             events,
             tv,
+            speaker,
             latest_remote: Mutex::new(Arc::default()),
             bus_task,
             reaper,
@@ -363,6 +369,7 @@ impl MediaEngine {
         let outputs = remote::Outputs {
             stats: Arc::default(),
             tv: self.tv.clone(),
+            speaker: self.speaker.clone(),
         };
         let peer = Peer::start(
             &self.pipeline,
@@ -429,7 +436,7 @@ impl MediaEngine {
 
     /// Plays callers' voices on this ALSA device from the next call on (`None`: as configured).
     pub fn choose_speaker(&self, device: Option<String>) {
-        self.tv.choose_speaker(device);
+        self.speaker.choose_speaker(device);
     }
 
     /// A handle that takes pictures of the TV, usable from another thread.
@@ -439,7 +446,7 @@ impl MediaEngine {
 
     /// Chimes on the TV's speaker: a call is coming.
     pub fn chime(&self) {
-        self.tv.chime();
+        self.speaker.chime();
     }
 
     /// Reads a call's statistics; `reply` gets them (or `None`) from another thread.
@@ -490,7 +497,6 @@ fn output_pipeline(
     let tv = tv::Tv::build(
         &pipeline,
         screen,
-        settings.speaker.clone(),
         TvSettings {
             width: settings.capture.width,
             height: settings.capture.height,

@@ -1,8 +1,8 @@
 //! What a caller sends: decoded, measured and played on the TV.
 //!
 //! Owns the decoding branches webrtcbin's source pads grow inside a caller's
-//! bin, and where they end: the TV (`media::tv`) or nothing when the box is
-//! headless. Probes on the decoded streams feed [`RemoteStats`].
+//! bin, and where they end: the TV (`media::tv`) and its speaker
+//! (`media::speaker`), or nothing when the box is headless. Probes on the decoded streams feed [`RemoteStats`].
 //!
 //! ```text
 //! webrtcbin src ─ decodebin ─┬─ videoconvert ─ I420 ─(probe)─ queue ─► TV compositor | fakesink
@@ -17,6 +17,7 @@ use gst::prelude::*;
 use gst_video::prelude::*;
 
 use super::analysis::{mean_rgb_i420, RemoteStats};
+use super::speaker::SpeakerOutput;
 use super::tv::Tv;
 use super::{make, pad_of, MediaError};
 
@@ -25,6 +26,7 @@ use super::{make, pad_of, MediaError};
 pub(super) struct Outputs {
     pub stats: Arc<Mutex<RemoteStats>>,
     pub tv: Tv,
+    pub speaker: SpeakerOutput,
 }
 
 /// Measure every n-th frame's colour: the mean is cheap but not free.
@@ -111,7 +113,7 @@ fn audio_branch(bin: &gst::Bin, decoded: &gst::Pad, out: &Outputs) -> Result<(),
         }
         gst::PadProbeReturn::Ok
     });
-    out.tv.play_audio(bin, &pad_of(&queue, "src")?)?;
+    out.speaker.play_audio(bin, &pad_of(&queue, "src")?)?;
     for e in [&queue, &filter, &resample, &convert] {
         e.sync_state_with_parent()?;
     }
