@@ -3,15 +3,18 @@
 //! Owns one long-lived pipeline holding the TV output (`tv`), the capture
 //! branch shared by every caller (`capture`, running only during calls), one
 //! WebRTC branch per caller (`peer`) and the decoding of what callers send
-//! (`remote`, measured by `analysis`), played on the TV (`tv`) and its
-//! speaker (`speaker`). The encoder is chosen once (`encoder`).
+//! (`remote`, measured by `analysis`), shown on the TV (`tv`) and mixed into
+//! its speaker (`speaker`). The encoder is chosen once (`encoder`).
 //! A camera or microphone that is missing or fails is replaced by a
 //! placeholder inside the capture branch (`fallback`, `source_bin`), and
-//! its state is readable by anyone (`health`).
+//! its state is readable by anyone (`health`). The microphone's echo
+//! canceller (`echo`) hears what the speaker plays through its probe.
 //!
 //! ```text
 //! capture ─ H.264 ─ tee ─┬─ peer A (webrtcbin) ─ decode ─┐
-//!         ─ Opus ── tee ─┴─ peer B (webrtcbin) ─ decode ─┴─► tv (compositor, speaker) | fakesinks
+//!         ─ Opus ── tee ─┴─ peer B (webrtcbin) ─ decode ─┴─► tv (compositor) | fakesinks
+//!    ▲ (echo)                                          └───► speaker (mixer ─ echo probe ─ sink)
+//!    └─────────────────────────────────────────────────────────────────────────┘
 //! ```
 //!
 //! The rest of the box talks to it through [`MediaEngine`]'s methods and
@@ -20,6 +23,7 @@
 
 mod analysis;
 mod capture;
+mod echo;
 pub mod encoder;
 mod fallback;
 mod health;
@@ -42,9 +46,10 @@ use tokio::sync::mpsc;
 
 pub use analysis::RemoteStats;
 pub use capture::{CaptureSettings, CaptureSource};
+pub use echo::{microphone_dsp, VoiceProcessing};
 pub use encoder::EncoderKind;
 pub use health::{CaptureHealth, Input, InputHealth};
-pub use speaker::Speaker;
+pub use speaker::{Speaker, SpeakerOutput};
 pub use stats::CallStats;
 pub use tv::{Screen, TvSettings};
 
@@ -195,6 +200,9 @@ const REQUIRED: &[&str] = &[
     "videotestsrc",
     "audiotestsrc",
     "fakesink",
+    "audiomixer",
+    "webrtcechoprobe",
+    "webrtcdsp",
 ];
 
 /// Starts GStreamer and fails fast, naming every missing element.
@@ -247,8 +255,7 @@ impl MediaEngine {
         settings: MediaSettings,
         events: mpsc::UnboundedSender<MediaEvent>,
     ) -> Result<Self, MediaError> {
-        let speaker = speaker::SpeakerOutput::build(settings.speaker.clone());
-        let (pipeline, tv) = match output_pipeline(&settings, settings.screen) {
+        let (pipeline, tv, speaker) = match output_pipeline(&settings, settings.screen) {
             Ok(built) => built,
             Err(e) if settings.screen != Screen::None => {
                 // No picture is bad; no calls would be worse.
@@ -263,7 +270,7 @@ impl MediaEngine {
             .ok_or(MediaError::Pipeline("no bus".into()))?;
         let reaper = Reaper::start()
             .map_err(|e| MediaError::Init(format!("cannot start the teardown thread: {e}")))?;
-        let bus_task = tokio::spawn(watch_bus(bus, events.clone()));
+        let bus_task = tokio::spawn(watch_bus(bus, pipeline.downgrade(), events.clone()));
         let warming = Mutex::new(Some(warm_up()));
         let health = CaptureHealth::new(
             settings.capture.video.health(),
@@ -326,7 +333,12 @@ impl MediaEngine {
             if let Some(microphone) = choice.microphone {
                 settings.audio = CaptureSource::Device(microphone);
             }
-            *capture = Some(Capture::start(&self.pipeline, &settings, &self.health)?);
+            *capture = Some(Capture::start(
+                &self.pipeline,
+                &settings,
+                &self.health,
+                &self.speaker.probe_name(),
+            )?);
             tracing::info!(
                 width = settings.width,
                 height = settings.height,
@@ -488,12 +500,13 @@ impl Drop for MediaEngine {
     }
 }
 
-/// The pipeline with its TV output, playing.
+/// The pipeline with its TV output and speaker, playing.
 fn output_pipeline(
     settings: &MediaSettings,
     screen: Screen,
-) -> Result<(gst::Pipeline, tv::Tv), MediaError> {
+) -> Result<(gst::Pipeline, tv::Tv, SpeakerOutput), MediaError> {
     let pipeline = gst::Pipeline::with_name("homecall");
+    let speaker = SpeakerOutput::build(&pipeline, settings.speaker.clone())?;
     let tv = tv::Tv::build(
         &pipeline,
         screen,
@@ -507,7 +520,7 @@ fn output_pipeline(
         let _ = pipeline.set_state(gst::State::Null);
         return Err(e.into());
     }
-    Ok((pipeline, tv))
+    Ok((pipeline, tv, speaker))
 }
 
 /// Does, once and off the start-up path, what would otherwise slow the first
@@ -566,11 +579,20 @@ fn make(factory: &'static str) -> Result<gst::Element, MediaError> {
         .map_err(|_| MediaError::MissingElement(factory))
 }
 
-/// Logs the bus, and turns an error inside a caller's branch into that call's failure.
-async fn watch_bus(bus: gst::Bus, events: EventSink) {
+/// Logs the bus, turns an error inside a caller's branch into that call's
+/// failure, and gives the pipeline a new latency when an element's changed
+/// (a caller's jitter buffer joining the speaker's mix).
+async fn watch_bus(bus: gst::Bus, pipeline: gst::glib::WeakRef<gst::Pipeline>, events: EventSink) {
     let mut messages = bus.stream();
     while let Some(message) = messages.next().await {
         match message.view() {
+            gst::MessageView::Latency(_) => {
+                if let Some(pipeline) = pipeline.upgrade() {
+                    if let Err(e) = pipeline.recalculate_latency() {
+                        tracing::debug!(error = %e, "latency not recalculated");
+                    }
+                }
+            }
             gst::MessageView::Error(e) => {
                 let path = e
                     .src()

@@ -8,7 +8,7 @@
 //!
 //! ```text
 //!  tee "video" ─► queue ─ h264parse ─ avc ─ rtph264pay pt=96 ─ H264 RTP caps (profile-level-id=42e01f) ─┐
-//!  tee "audio" ─► queue ─ rtpopuspay pt=111 ─ OPUS RTP caps ────────────────────────────────────────────┴─ webrtcbin ─► (remote pads → media::remote)
+//!  tee "audio" ─► queue ─ rtpopuspay pt=111 ─ OPUS RTP caps (useinbandfec=1) ───────────────────────────┴─ webrtcbin ─► (remote pads → media::remote)
 //! ```
 
 use crate::sync::lock;
@@ -83,6 +83,9 @@ impl Peer {
             .field("encoding-name", "OPUS")
             .field("payload", AUDIO_PT as i32)
             .field("clock-rate", 48_000i32)
+            // Offered as `a=fmtp:111 useinbandfec=1`: the browser then
+            // sends in-band FEC, which the box decodes (media::remote).
+            .field("useinbandfec", "1")
             .build();
         let vpay = make("rtph264pay")?;
         vpay.set_property("pt", VIDEO_PT);

@@ -6,8 +6,9 @@
 //!
 //! ```text
 //! webrtcbin src ─ decodebin ─┬─ videoconvert ─ I420 ─(probe)─ queue ─► TV compositor | fakesink
-//!                            └─ audioconvert ─ audioresample ─ S16 ─(probe)─ queue ─► speaker | fakesink
+//!                            └─ audioconvert ─ audioresample ─ S16 ─(probe)─ queue ─► the speaker's mixer
 //! ```
+//! Opus is decoded with its in-band FEC: a lost packet is rebuilt from the next.
 //! The video queue leaks (a late picture is worthless); the audio queue does not.
 
 use crate::sync::lock;
@@ -35,6 +36,14 @@ const COLOUR_EVERY: u64 = 10;
 /// Decodes `pad` (a webrtcbin source pad inside `bin`).
 pub(super) fn decode(bin: &gst::Bin, pad: &gst::Pad, out: &Outputs) -> Result<(), MediaError> {
     let decodebin = make("decodebin")?;
+    if let Some(decodebin) = decodebin.downcast_ref::<gst::Bin>() {
+        decodebin.connect_element_added(|_, element| {
+            if element.factory().is_some_and(|f| f.name() == "opusdec") {
+                element.set_property("plc", true);
+                element.set_property("use-inband-fec", true);
+            }
+        });
+    }
     bin.add(&decodebin)?;
     decodebin.sync_state_with_parent()?;
     let sink = decodebin
