@@ -252,6 +252,11 @@ fn media_settings(config: &Config) -> anyhow::Result<MediaSettings> {
             framerate: m.framerate,
             video_bitrate_kbps: m.video_bitrate_kbps,
             encoder,
+            voice: media::VoiceProcessing {
+                echo_cancellation: config.audio.echo_cancellation,
+                noise_suppression: config.audio.noise_suppression,
+                gain_control: config.audio.gain_control,
+            },
         },
         screen,
         speaker,

@@ -48,6 +48,7 @@ pub struct Config {
     pub web: WebConfig,
     pub state_dir: PathBuf,
     pub media: MediaConfig,
+    pub audio: AudioConfig,
     pub max_participants: usize,
     /// How long a caller's place is held while its socket is gone (a reload,
     /// a network loss, a phone in the background).
@@ -135,6 +136,17 @@ pub struct MediaConfig {
     pub tv_language: TvLanguage,
 }
 
+/// What the box does to its microphone's sound before sending it (`[audio]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AudioConfig {
+    /// Remove what the speaker plays from what the microphone hears.
+    pub echo_cancellation: bool,
+    /// Lower steady background noise (a fan, the street).
+    pub noise_suppression: bool,
+    /// Bring a quiet or loud voice to an even level.
+    pub gain_control: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct TurnConfig {
     /// `host:port` of the family's coturn (UDP and TCP).
@@ -169,6 +181,7 @@ struct RawConfig {
     web: RawWeb,
     state: RawState,
     media: RawMedia,
+    audio: RawAudio,
     calls: RawCalls,
     turn: Option<RawTurn>,
     admin: RawAdmin,
@@ -282,6 +295,24 @@ impl Default for RawMedia {
             audio_output: "auto".into(),
             ice_local_addresses: Spanned::new(0..0, Vec::new()),
             tv_language: TvLanguage::default(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawAudio {
+    echo_cancellation: bool,
+    noise_suppression: bool,
+    gain_control: bool,
+}
+
+impl Default for RawAudio {
+    fn default() -> Self {
+        Self {
+            echo_cancellation: true,
+            noise_suppression: true,
+            gain_control: true,
         }
     }
 }
@@ -591,6 +622,11 @@ impl Config {
                 ice_local_addresses,
                 tv_language: m.tv_language,
             },
+            audio: AudioConfig {
+                echo_cancellation: raw.audio.echo_cancellation,
+                noise_suppression: raw.audio.noise_suppression,
+                gain_control: raw.audio.gain_control,
+            },
             max_participants,
             reconnect_grace_secs,
             resume_window_secs,
@@ -732,6 +768,43 @@ mod tests {
         );
         assert!(error("[tls]\nmode = \"on\"\nkey = \"/k.pem\"\n")
             .starts_with("box.toml, line 3: tls needs both certificate and key"));
+    }
+
+    #[test]
+    fn voice_processing_is_on_unless_switched_off() {
+        let on = AudioConfig {
+            echo_cancellation: true,
+            noise_suppression: true,
+            gain_control: true,
+        };
+        assert_eq!(parse("").expect("valid").audio, on);
+        let c = parse(
+            "[audio]
+echo_cancellation = false
+gain_control = false
+",
+        )
+        .expect("valid");
+        assert_eq!(
+            c.audio,
+            AudioConfig {
+                echo_cancellation: false,
+                gain_control: false,
+                ..on
+            }
+        );
+        assert!(error(
+            "[audio]
+
+noise_suppression = \"yes\"\n"
+        )
+        .starts_with("box.toml, line 3"));
+        assert!(error(
+            "[audio]
+echo_canceller = true
+"
+        )
+        .contains("line 2"));
     }
 
     #[test]

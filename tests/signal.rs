@@ -27,6 +27,12 @@ async fn a_caller_is_welcomed_and_offered_h264_vp8_and_opus() {
     assert!(sdp.contains("H264/90000"), "{sdp}");
     h264::assert_h264_3_1_and_vp8(&sdp);
     assert!(sdp.to_lowercase().contains("opus/48000"), "{sdp}");
+    // The browser sends Opus with in-band FEC only when the offer asks.
+    assert!(
+        sdp.lines()
+            .any(|l| l.starts_with("a=fmtp:111 ") && l.contains("useinbandfec=1")),
+        "Opus FEC in the offer: {sdp}"
+    );
     assert!(sdp.contains("a=sendrecv"), "{sdp}");
     assert!(sdp.contains("a=fingerprint:sha-256"), "DTLS-SRTP: {sdp}");
     let status = b.status();

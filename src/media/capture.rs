@@ -10,9 +10,13 @@
 //! videotestsrc(still) ─ I420 WxH@F ─┐
 //! (camera: media::camera_input) ─ I420 WxH@F ─┴─ input-selector ─ tee "raw" ─► one encode per codec (media::encodes)
 //!                                                                                └─► the TV's self view
-//! audiotestsrc(silence) ─ S16 48 kHz mono ─┐
-//! alsasrc ─ convert/resample ─ S16 48 kHz mono ─┴─ input-selector ─ opusenc ─ tee "audio" ─► …
+//! audiotestsrc(silence) ─ S16 48 kHz mono ─────────────┐
+//! alsasrc ─ convert/resample ─ S16 48 kHz mono ─ webrtcdsp ─┴─ input-selector ─ opusenc(FEC) ─ tee "audio" ─► …
 //! ```
+//!
+//! The microphone's voice processing (`echo`: echo cancellation against the
+//! speaker's probe, noise suppression, gain control) is part of the device's
+//! chain: the placeholder and the test tone pass untouched.
 //!
 //! A configured test source (`CaptureSource::Test`) is the placeholder
 //! itself: SMPTE bars and a 440 Hz tone, which the tests measure.
@@ -23,6 +27,7 @@ use gst::prelude::*;
 
 use super::camera_input::{choose_input, libcamera_available, source_elements, Wanted};
 use super::codec::VideoCodec;
+use super::echo::{microphone_dsp, VoiceProcessing};
 use super::encoder::EncoderKind;
 use super::encodes::{EncodeSettings, Retired, VideoEncodes};
 use super::fallback::{Device, Fallback};
@@ -61,6 +66,8 @@ pub struct CaptureSettings {
     pub framerate: u32,
     pub video_bitrate_kbps: u32,
     pub encoder: EncoderKind,
+    /// What is done to a real microphone's sound (`[audio]`).
+    pub voice: VoiceProcessing,
 }
 
 /// The calm colour that stands in for a missing camera (ARGB).
@@ -80,10 +87,12 @@ pub(super) struct Capture {
 impl Capture {
     /// Builds the branch into `pipeline` and starts it; the devices are
     /// opened right after, each by its supervisor, which reports to `health`.
+    /// The microphone's echo canceller reads the speaker's probe `echo_probe`.
     pub fn start(
         pipeline: &gst::Pipeline,
         s: &CaptureSettings,
         health: &CaptureHealth,
+        echo_probe: &str,
     ) -> Result<Self, MediaError> {
         let raw_video = raw_video_caps(s);
         let raw_audio = gst::Caps::builder("audio/x-raw")
@@ -123,8 +132,13 @@ impl Capture {
         let opus = make("opusenc")?;
         opus.set_property("bitrate", 48_000i32);
         opus.set_property("inband-fec", true);
+        // In-band FEC (each packet carries the one before at a lower rate):
+        // a lost packet is rebuilt from the next. The encoder adds it when
+        // it expects loss; 10 % pays for it without starving the voice.
         opus.set_property("packet-loss-percentage", 10i32);
         opus.set_property_from_str("frame-size", "20");
+        // A voice: SILK or hybrid modes, the ones that carry FEC.
+        opus.set_property_from_str("audio-type", "voice");
         let audio_tee = make("tee")?;
         audio_tee.set_property("allow-not-linked", true);
         let audio = vec![opus, audio_tee.clone()];
@@ -178,7 +192,9 @@ impl Capture {
                                 fps: s.framerate,
                             },
                         ),
-                        Input::Microphone => microphone(name, raw_audio.clone()),
+                        Input::Microphone => {
+                            microphone(name, raw_audio.clone(), s.voice, echo_probe)
+                        }
                     };
                     capture.inputs[input].supervise(pipeline, which, device, health.clone())?;
                 }
@@ -283,22 +299,27 @@ fn camera(path: &str, caps: gst::Caps, want: Wanted) -> Device {
     }
 }
 
-/// An ALSA microphone, converted to the placeholder's caps.
-fn microphone(name: &str, caps: gst::Caps) -> Device {
+/// An ALSA microphone, converted to the placeholder's caps (S16 48 kHz
+/// mono, as the speaker's probe) and processed as `voice` says.
+fn microphone(name: &str, caps: gst::Caps, voice: VoiceProcessing, echo_probe: &str) -> Device {
     let device = name.to_owned();
+    let probe = echo_probe.to_owned();
     Device {
         name: name.to_owned(),
         build: Arc::new(move || {
             let src = make("alsasrc")?;
             src.set_property("device", &device);
+            // 10 ms periods: the voice processing's frame.
             src.set_property("buffer-time", 40_000i64);
             src.set_property("latency-time", 10_000i64);
-            Ok(vec![
+            let mut chain = vec![
                 src,
                 make("audioconvert")?,
                 make("audioresample")?,
                 capsfilter(caps.clone())?,
-            ])
+            ];
+            chain.extend(microphone_dsp(voice, &probe)?);
+            Ok(chain)
         }),
         present: Box::new(|| true),
     }

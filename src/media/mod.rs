@@ -3,17 +3,21 @@
 //! Owns one long-lived pipeline holding the TV output (`tv`), the capture
 //! branch shared by every caller (`capture`, running only during calls), one
 //! WebRTC branch per caller (`peer`) and the decoding of what callers send
-//! (`remote`, measured by `analysis`). The H.264 encoder is chosen once
-//! (`encoder`); the picture is encoded once per codec callers chose
-//! (`encodes`, `codec`: H.264, and VP8 while a caller takes it).
+//! (`remote`, measured by `analysis`), shown on the TV (`tv`) and mixed into
+//! its speaker (`speaker`). The H.264 encoder is chosen once (`encoder`);
+//! the picture is encoded once per codec callers chose (`encodes`, `codec`:
+//! H.264, and VP8 while a caller takes it).
 //! A camera or microphone that is missing or fails is replaced by a
 //! placeholder inside the capture branch (`fallback`, `source_bin`), and
-//! its state is readable by anyone (`health`).
+//! its state is readable by anyone (`health`). The microphone's echo
+//! canceller (`echo`) hears what the speaker plays through its probe.
 //!
 //! ```text
 //! capture ─ H.264 ─ tee ─┬─ peer A (webrtcbin) ─ decode ─┐
 //!         ─ (VP8 ── tee ─┼─ peer B …)                     │
-//!         ─ Opus ── tee ─┴─ peer B (webrtcbin) ─ decode ─┴─► tv (compositor, speaker) | fakesinks
+//!         ─ Opus ── tee ─┴─ peer B (webrtcbin) ─ decode ─┴─► tv (compositor) | fakesinks
+//!    ▲ (echo)                                          └───► speaker (mixer ─ echo probe ─ sink)
+//!    └─────────────────────────────────────────────────────────────────────────┘
 //! ```
 //!
 //! The rest of the box talks to it through [`MediaEngine`]'s methods and
@@ -27,6 +31,7 @@ mod analysis;
 mod camera_input;
 mod capture;
 mod codec;
+mod echo;
 pub mod encoder;
 mod encodes;
 mod fallback;
@@ -36,6 +41,7 @@ mod peer;
 mod reaper;
 mod remote;
 mod source_bin;
+mod speaker;
 mod stats;
 mod tv;
 mod tv_layout;
@@ -54,10 +60,12 @@ use tokio::sync::mpsc;
 
 pub use analysis::RemoteStats;
 pub use capture::{CaptureSettings, CaptureSource};
+pub use echo::{microphone_dsp, VoiceProcessing};
 pub use encoder::EncoderKind;
 pub use health::{CaptureHealth, Input, InputHealth};
+pub use speaker::{Speaker, SpeakerOutput};
 pub use stats::CallStats;
-pub use tv::{Screen, Speaker, TvSettings};
+pub use tv::{Screen, TvSettings};
 pub use tv_screen::{Countdown, TvShow};
 
 use capture::Capture;
@@ -211,6 +219,9 @@ const REQUIRED: &[&str] = &[
     "videotestsrc",
     "audiotestsrc",
     "fakesink",
+    "audiomixer",
+    "webrtcechoprobe",
+    "webrtcdsp",
 ];
 
 /// Starts GStreamer and fails fast, naming every missing element.
@@ -248,6 +259,7 @@ pub struct MediaEngine {
     peers: Mutex<HashMap<String, Peer>>,
     events: EventSink,
     tv: tv::Tv,
+    speaker: speaker::SpeakerOutput,
     /// What the newest caller's branch has decoded (each branch has its own).
     latest_remote: Mutex<Arc<Mutex<RemoteStats>>>,
     bus_task: tokio::task::JoinHandle<()>,
@@ -267,7 +279,7 @@ impl MediaEngine {
         settings: MediaSettings,
         events: mpsc::UnboundedSender<MediaEvent>,
     ) -> Result<Self, MediaError> {
-        let (pipeline, tv) = match output_pipeline(&settings, settings.screen) {
+        let (pipeline, tv, speaker) = match output_pipeline(&settings, settings.screen) {
             Ok(built) => built,
             Err(e) if settings.screen != Screen::None => {
                 // No picture is bad; no calls would be worse.
@@ -282,7 +294,7 @@ impl MediaEngine {
             .ok_or(MediaError::Pipeline("no bus".into()))?;
         let reaper = Reaper::start()
             .map_err(|e| MediaError::Init(format!("cannot start the teardown thread: {e}")))?;
-        let bus_task = tokio::spawn(watch_bus(bus, events.clone()));
+        let bus_task = tokio::spawn(watch_bus(bus, pipeline.downgrade(), events.clone()));
         let warming = Mutex::new(Some(warm_up()));
         let adapter = adapt_run::Adapter::start(&pipeline)
             .map_err(|e| MediaError::Init(format!("cannot start the adaptation thread: {e}")))?;
@@ -299,6 +311,7 @@ impl MediaEngine {
             peers: Mutex::new(HashMap::new()),
             events,
             tv,
+            speaker,
             latest_remote: Mutex::new(Arc::default()),
             bus_task,
             reaper,
@@ -348,7 +361,12 @@ impl MediaEngine {
             if let Some(microphone) = choice.microphone {
                 settings.audio = CaptureSource::Device(microphone);
             }
-            let started = Capture::start(&self.pipeline, &settings, &self.health)?;
+            let started = Capture::start(
+                &self.pipeline,
+                &settings,
+                &self.health,
+                &self.speaker.probe_name(),
+            )?;
             // A camera (or the test picture) shows in the TV's corner; a
             // missing camera's placeholder does not.
             if settings.video != CaptureSource::Missing {
@@ -415,6 +433,7 @@ impl MediaEngine {
         let outputs = remote::Outputs {
             stats: Arc::default(),
             tv: self.tv.clone(),
+            speaker: self.speaker.clone(),
         };
         let peer = Peer::start(
             &self.pipeline,
@@ -517,7 +536,7 @@ impl MediaEngine {
 
     /// Plays callers' voices on this ALSA device from the next call on (`None`: as configured).
     pub fn choose_speaker(&self, device: Option<String>) {
-        self.tv.choose_speaker(device);
+        self.speaker.choose_speaker(device);
     }
 
     /// A handle that takes pictures of the TV, usable from another thread.
@@ -527,7 +546,7 @@ impl MediaEngine {
 
     /// Chimes on the TV's speaker: a call is coming.
     pub fn chime(&self) {
-        self.tv.chime();
+        self.speaker.chime();
     }
 
     /// Reads a call's statistics; `reply` gets them (or `None`) from another thread.
@@ -569,16 +588,16 @@ impl Drop for MediaEngine {
     }
 }
 
-/// The pipeline with its TV output, playing.
+/// The pipeline with its TV output and speaker, playing.
 fn output_pipeline(
     settings: &MediaSettings,
     screen: Screen,
-) -> Result<(gst::Pipeline, tv::Tv), MediaError> {
+) -> Result<(gst::Pipeline, tv::Tv, SpeakerOutput), MediaError> {
     let pipeline = gst::Pipeline::with_name("homecall");
+    let speaker = SpeakerOutput::build(&pipeline, settings.speaker.clone())?;
     let tv = tv::Tv::build(
         &pipeline,
         screen,
-        settings.speaker.clone(),
         TvSettings {
             width: settings.capture.width,
             height: settings.capture.height,
@@ -589,7 +608,7 @@ fn output_pipeline(
         let _ = pipeline.set_state(gst::State::Null);
         return Err(e.into());
     }
-    Ok((pipeline, tv))
+    Ok((pipeline, tv, speaker))
 }
 
 /// Does, once and off the start-up path, what would otherwise slow the first
@@ -649,11 +668,20 @@ fn make(factory: &'static str) -> Result<gst::Element, MediaError> {
         .map_err(|_| MediaError::MissingElement(factory))
 }
 
-/// Logs the bus, and turns an error inside a caller's branch into that call's failure.
-async fn watch_bus(bus: gst::Bus, events: EventSink) {
+/// Logs the bus, turns an error inside a caller's branch into that call's
+/// failure, and gives the pipeline a new latency when an element's changed
+/// (a caller's jitter buffer joining the speaker's mix).
+async fn watch_bus(bus: gst::Bus, pipeline: gst::glib::WeakRef<gst::Pipeline>, events: EventSink) {
     let mut messages = bus.stream();
     while let Some(message) = messages.next().await {
         match message.view() {
+            gst::MessageView::Latency(_) => {
+                if let Some(pipeline) = pipeline.upgrade() {
+                    if let Err(e) = pipeline.recalculate_latency() {
+                        tracing::debug!(error = %e, "latency not recalculated");
+                    }
+                }
+            }
             gst::MessageView::Error(e) => {
                 let path = e
                     .src()

@@ -9,7 +9,7 @@
 //!
 //! ```text
 //!  (after the answer) codec's tee ─► queue ─ payloader (codec::payloader) ─ H264|VP8 RTP caps ─┐
-//!  tee "audio" ─► queue ─ rtpopuspay pt=111 ─ OPUS RTP caps ───────────────────────────────────┴─ webrtcbin ─► (remote pads → media::remote)
+//!  tee "audio" ─► queue ─ rtpopuspay pt=111 ─ OPUS RTP caps (useinbandfec=1) ──────────────────┴─ webrtcbin ─► (remote pads → media::remote)
 //! ```
 
 use crate::sync::lock;
@@ -113,6 +113,9 @@ impl Peer {
             .field("encoding-name", "OPUS")
             .field("payload", AUDIO_PT as i32)
             .field("clock-rate", 48_000i32)
+            // Offered as `a=fmtp:111 useinbandfec=1`: the browser then
+            // sends in-band FEC, which the box decodes (media::remote).
+            .field("useinbandfec", "1")
             .build();
         let apay = make("rtpopuspay")?;
         apay.set_property("pt", AUDIO_PT);

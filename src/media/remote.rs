@@ -1,13 +1,14 @@
 //! What a caller sends: decoded, measured and played on the TV.
 //!
 //! Owns the decoding branches webrtcbin's source pads grow inside a caller's
-//! bin, and where they end: the TV (`media::tv`) or nothing when the box is
-//! headless. Probes on the decoded streams feed [`RemoteStats`].
+//! bin, and where they end: the TV (`media::tv`) and its speaker
+//! (`media::speaker`), or nothing when the box is headless. Probes on the decoded streams feed [`RemoteStats`].
 //!
 //! ```text
 //! webrtcbin src ─ decodebin ─┬─ videoconvert ─ I420 ─(probe)─ queue ─► TV compositor | fakesink
-//!                            └─ audioconvert ─ audioresample ─ S16 ─(probe)─ queue ─► speaker | fakesink
+//!                            └─ audioconvert ─ audioresample ─ S16 ─(probe)─ queue ─► the speaker's mixer
 //! ```
+//! Opus is decoded with its in-band FEC: a lost packet is rebuilt from the next.
 //! The video queue leaks (a late picture is worthless); the audio queue does not.
 
 use crate::sync::lock;
@@ -17,6 +18,7 @@ use gst::prelude::*;
 use gst_video::prelude::*;
 
 use super::analysis::{mean_rgb_i420, RemoteStats};
+use super::speaker::SpeakerOutput;
 use super::tv::Tv;
 use super::{make, pad_of, MediaError};
 
@@ -25,6 +27,7 @@ use super::{make, pad_of, MediaError};
 pub(super) struct Outputs {
     pub stats: Arc<Mutex<RemoteStats>>,
     pub tv: Tv,
+    pub speaker: SpeakerOutput,
 }
 
 /// Measure every n-th frame's colour: the mean is cheap but not free.
@@ -33,6 +36,14 @@ const COLOUR_EVERY: u64 = 10;
 /// Decodes `pad` (a webrtcbin source pad inside `bin`).
 pub(super) fn decode(bin: &gst::Bin, pad: &gst::Pad, out: &Outputs) -> Result<(), MediaError> {
     let decodebin = make("decodebin")?;
+    if let Some(decodebin) = decodebin.downcast_ref::<gst::Bin>() {
+        decodebin.connect_element_added(|_, element| {
+            if element.factory().is_some_and(|f| f.name() == "opusdec") {
+                element.set_property("plc", true);
+                element.set_property("use-inband-fec", true);
+            }
+        });
+    }
     bin.add(&decodebin)?;
     decodebin.sync_state_with_parent()?;
     let sink = decodebin
@@ -111,7 +122,7 @@ fn audio_branch(bin: &gst::Bin, decoded: &gst::Pad, out: &Outputs) -> Result<(),
         }
         gst::PadProbeReturn::Ok
     });
-    out.tv.play_audio(bin, &pad_of(&queue, "src")?)?;
+    out.speaker.play_audio(bin, &pad_of(&queue, "src")?)?;
     for e in [&queue, &filter, &resample, &convert] {
         e.sync_state_with_parent()?;
     }

@@ -1,17 +1,16 @@
-//! The TV: what the grandparent sees and hears.
+//! The TV: what the grandparent sees (what they hear is `media::speaker`).
 //!
-//! Owns the output end of the pipeline. With a screen, one full-screen
+//! Owns the picture's output end of the pipeline. With a screen, one full-screen
 //! compositor shows the background with the TV's words (`tv_screen`: clock,
 //! who calls, countdown) and, on top of it, each caller's picture with its
-//! shape kept, one to four in a grid (`tv_pictures`, placed by `tv_layout`);
-//! the caller's voice goes to the speaker. Headless (no display, or
+//! shape kept, one to four in a grid (`tv_pictures`, placed by `tv_layout`).
+//! Headless (no display, or
 //! `tv_output = "none"`), the words are logged and decoded media ends in
 //! fakesinks: calls are still answered and measured.
 //!
 //! ```text
 //! videotestsrc(black) ─ WxH@1 (F in a call) ─ tv_screen overlays ─ compositor ─ videoconvert ─ ximagesink | waylandsink | kmssink
 //!                              caller pictures (media::remote) ─ tv_pictures ─┘
-//! caller voice ─► alsasink | autoaudiosink | fakesink
 //! ```
 
 use crate::sync::lock;
@@ -23,21 +22,10 @@ use super::tv_layout::{text_sizes, Size};
 use super::tv_pictures::Pictures;
 use super::tv_screen::{Overlays, TvShow};
 use super::tv_self_view::SelfView;
-use super::{make, run_to_end, MediaError};
+use super::{make, MediaError};
 
 /// The widest picture of the TV the admin's page gets (a thumbnail, cheap to make).
 const SNAPSHOT_WIDTH: i32 = 480;
-
-/// Where the caller's voice is played.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Speaker {
-    /// Nowhere: decoded, measured, dropped.
-    None,
-    /// GStreamer's choice of audio output.
-    Auto,
-    /// This ALSA device.
-    Alsa(String),
-}
 
 /// Where the picture is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,9 +53,6 @@ pub(super) struct Tv {
     overlays: Option<Arc<Overlays>>,
     /// The last picture the screen showed, for a snapshot.
     last_frame: Arc<Mutex<Option<gst::Sample>>>,
-    /// Where callers' voices go: as configured, or as the admin chose.
-    speaker: Arc<Mutex<Speaker>>,
-    configured_speaker: Speaker,
 }
 
 impl Tv {
@@ -75,7 +60,6 @@ impl Tv {
     pub fn build(
         pipeline: &gst::Pipeline,
         screen: Screen,
-        speaker: Speaker,
         s: TvSettings,
     ) -> Result<Self, MediaError> {
         let last_frame = Arc::new(Mutex::new(None));
@@ -91,8 +75,6 @@ impl Tv {
             pictures,
             overlays,
             last_frame,
-            speaker: Arc::new(Mutex::new(speaker.clone())),
-            configured_speaker: speaker,
         })
     }
 
@@ -144,24 +126,6 @@ impl Tv {
         )
     }
 
-    /// Plays a short two-tone chime on the speaker, if there is one.
-    pub fn chime(&self) {
-        let sink = match &self.speaker() {
-            Speaker::None => return,
-            Speaker::Auto => "autoaudiosink".to_owned(),
-            Speaker::Alsa(device) => format!("alsasink device={device:?}"),
-        };
-        let description = format!(
-            "audiotestsrc wave=sine freq=660 volume=0.4 num-buffers=15 samplesperbuffer=1600 ! \
-             audioconvert ! audioresample ! {sink}"
-        );
-        std::thread::spawn(move || {
-            if let Err(e) = play_to_end(&description) {
-                tracing::warn!(error = %e, "chime failed");
-            }
-        });
-    }
-
     /// Shows the picture leaving `src` (a pad inside `bin`) on the screen,
     /// beside the other callers', its shape kept.
     pub fn show_video(&self, bin: &gst::Bin, src: &gst::Pad) -> Result<(), MediaError> {
@@ -185,41 +149,6 @@ impl Tv {
     ) -> Option<Result<SelfView, MediaError>> {
         let (compositor, output) = self.pictures.as_ref()?.compositor();
         Some(SelfView::start(pipeline, tee, compositor, output, camera))
-    }
-
-    /// Plays callers' voices on this ALSA device from the next call on
-    /// (`None`: as configured).
-    pub fn choose_speaker(&self, device: Option<String>) {
-        let chosen = match device {
-            Some(device) if self.configured_speaker != Speaker::None => Speaker::Alsa(device),
-            _ => self.configured_speaker.clone(),
-        };
-        *lock(&self.speaker) = chosen;
-    }
-
-    fn speaker(&self) -> Speaker {
-        lock(&self.speaker).clone()
-    }
-
-    /// Plays the sound leaving `src` (a pad inside `bin`).
-    pub fn play_audio(&self, bin: &gst::Bin, src: &gst::Pad) -> Result<(), MediaError> {
-        let sink = match &self.speaker() {
-            Speaker::None => return end_in_fakesink(bin, src),
-            Speaker::Auto => make("autoaudiosink")?,
-            Speaker::Alsa(device) => {
-                let sink = make("alsasink")?;
-                sink.set_property("device", device);
-                sink
-            }
-        };
-        sink.set_property("sync", true);
-        bin.add(&sink)?;
-        sink.sync_state_with_parent()?;
-        let input = sink
-            .static_pad("sink")
-            .ok_or(MediaError::Pipeline("audio sink without pad".into()))?;
-        src.link(&input)?;
-        Ok(())
     }
 }
 
@@ -258,16 +187,6 @@ fn keep_last_frame(
         gst::PadProbeReturn::Ok
     });
     Ok(())
-}
-
-/// Runs a short pipeline until it ends (at most five seconds).
-fn play_to_end(description: &str) -> Result<(), MediaError> {
-    let pipeline = gst::parse::launch(description)?
-        .downcast::<gst::Pipeline>()
-        .map_err(|_| MediaError::Pipeline("not a pipeline".into()))?;
-    let result = run_to_end(&pipeline);
-    let _ = pipeline.set_state(gst::State::Null);
-    result
 }
 
 fn build_screen(
