@@ -83,21 +83,29 @@ CONFFILES:${PN} = "${sysconfdir}/homecall/homecall.toml"
 #   -base          decodebin (playback), videoconvert and videoscale
 #                  (videoconvertscale), videorate, audioconvert, audioresample,
 #                  videotestsrc, audiotestsrc, opusenc/opusdec (opus),
-#                  alsasrc/alsasink (alsa), textoverlay (pango), compositor
-#   -good          rtph264pay/depay and rtpopuspay/depay (rtp), rtpbin
-#                  (rtpmanager), v4l2src and v4l2h264enc (video4linux2),
-#                  autovideosink/autoaudiosink (autodetect)
+#                  alsasrc/alsasink (alsa), textoverlay (pango), compositor,
+#                  audiomixer
+#   -good          rtph264pay/depay, rtpvp8pay/depay and rtpopuspay/depay
+#                  (rtp), rtpbin (rtpmanager), v4l2src, v4l2h264enc and
+#                  v4l2jpegdec (video4linux2), vp8enc/vp8dec (vpx), jpegdec
+#                  (jpeg), autovideosink/autoaudiosink (autodetect)
 #   -bad           webrtcbin (webrtc), dtlssrtpenc/dec (dtls), srtpenc/dec
-#                  (srtp), h264parse (videoparsersbad), kmssink (kms)
+#                  (srtp), h264parse (videoparsersbad), kmssink (kms),
+#                  webrtcdsp/webrtcechoprobe (webrtcdsp, switched on in
+#                  recipes-multimedia/gstreamer's bbappend)
 #   libnice        nicesrc/nicesink
+#   (linked in)    rtpgccbwe, from gst-plugins-rs's rtp crate
+#   libcamera      libcamerasrc, for a Pi camera module (recommended)
 RDEPENDS:${PN} = "gstreamer1.0 \
                   gstreamer1.0-plugins-bad-dtls \
                   gstreamer1.0-plugins-bad-kms \
                   gstreamer1.0-plugins-bad-srtp \
                   gstreamer1.0-plugins-bad-videoparsersbad \
                   gstreamer1.0-plugins-bad-webrtc \
+                  gstreamer1.0-plugins-bad-webrtcdsp \
                   gstreamer1.0-plugins-base-alsa \
                   gstreamer1.0-plugins-base-audioconvert \
+                  gstreamer1.0-plugins-base-audiomixer \
                   gstreamer1.0-plugins-base-audioresample \
                   gstreamer1.0-plugins-base-audiotestsrc \
                   gstreamer1.0-plugins-base-compositor \
@@ -109,14 +117,18 @@ RDEPENDS:${PN} = "gstreamer1.0 \
                   gstreamer1.0-plugins-base-videorate \
                   gstreamer1.0-plugins-base-videotestsrc \
                   gstreamer1.0-plugins-good-autodetect \
+                  gstreamer1.0-plugins-good-jpeg \
                   gstreamer1.0-plugins-good-rtp \
                   gstreamer1.0-plugins-good-rtpmanager \
                   gstreamer1.0-plugins-good-video4linux2 \
+                  gstreamer1.0-plugins-good-vpx \
                   libnice \
                   "
 # USB webcams (UVC) and their microphones where the kernel has them as
-# modules; a font for the text on the TV (textoverlay).
+# modules; libcamerasrc for a Pi camera module; a font for the text on the
+# TV (textoverlay).
 RRECOMMENDS:${PN} = "kernel-module-snd-usb-audio \
+                     libcamera-gst \
                      kernel-module-uvcvideo \
                      ttf-dejavu-sans \
                      "

@@ -3,4 +3,6 @@
 #   srtp    srtpenc/srtpdec (pulls libsrtp from meta-multimedia)
 #   dtls    dtlssrtpenc/dtlssrtpdec (openssl; on by default, stated for clarity)
 #   kms     kmssink: the TV picture on an image without Wayland or X11
-PACKAGECONFIG:append:homecall-box = " webrtc srtp dtls kms"
+#   webrtcdsp  webrtcdsp/webrtcechoprobe: the microphone's echo canceller
+#              (pulls webrtc-audio-processing)
+PACKAGECONFIG:append:homecall-box = " webrtc srtp dtls kms webrtcdsp"
