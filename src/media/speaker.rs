@@ -117,7 +117,10 @@ impl SpeakerOutput {
     /// the mixer's input is released when `bin`'s outputs are
     /// (`media::remote::detach`).
     pub fn play_audio(&self, bin: &gst::Bin, src: &gst::Pad) -> Result<(), MediaError> {
-        let ghost = gst::GhostPad::with_target(src)?;
+        // Named: the caller's bin also leads its picture out (`tv`).
+        let ghost = gst::GhostPad::builder_with_target(src)?
+            .name("to-speaker")
+            .build();
         bin.add_pad(&ghost)?;
         self.mix(ghost.upcast_ref())
     }

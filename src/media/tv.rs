@@ -132,7 +132,10 @@ impl Tv {
         let Some(pictures) = &self.pictures else {
             return end_in_fakesink(bin, src);
         };
-        let ghost = gst::GhostPad::with_target(src)?;
+        // Named: the caller's bin also leads its voice out (`speaker`).
+        let ghost = gst::GhostPad::builder_with_target(src)?
+            .name("to-tv")
+            .build();
         bin.add_pad(&ghost)?;
         let input = pictures.add_caller()?;
         ghost.link(&input)?;
