@@ -20,57 +20,12 @@ set -euo pipefail
 repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 cd "$repo"
 
-[[ $(id -u) -eq 0 ]] || { echo "tests/outage/run.sh: run as root (network namespaces)" >&2; exit 1; }
+source tests/lib/box-and-phone.sh
 outages=${OUTAGES:-1}
 outage_secs=${OUTAGE_SECS:-15}
 [[ "$outages" =~ ^[1-9][0-9]*$ && "$outage_secs" =~ ^[1-9][0-9]*$ ]] \
   || { echo "OUTAGES and OUTAGE_SECS must be positive integers" >&2; exit 2; }
-for tool in ip node /usr/bin/chromium; do
-  command -v "$tool" >/dev/null || { echo "tests/outage/run.sh: $tool is missing (scripts/install-deps.sh --test)" >&2; exit 1; }
-done
-[[ -d tests/e2e/node_modules/playwright-core ]] || (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
-bin=${HOMECALL_BIN:-$repo/target/debug/homecall}
-[[ -x "$bin" ]] || cargo build --quiet
-
-ns_box="hc-out-box-$$"
-ns_phone="hc-out-phone-$$"
-work=$(mktemp -d /tmp/homecall-outage.XXXXXX)
-driver=""
-cleanup() {
-  local rc=$?
-  set +e
-  disown -a
-  local pid victims=()
-  [[ -z "$driver" ]] || victims+=("$driver")
-  for ns in "$ns_box" "$ns_phone"; do victims+=($(ip netns pids "$ns" 2>/dev/null)); done
-  for pid in "${victims[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-  sleep 0.2
-  ip netns del "$ns_box" 2>/dev/null
-  ip netns del "$ns_phone" 2>/dev/null
-  if ((rc != 0)); then echo "tests/outage/run.sh failed (exit $rc); logs kept in $work" >&2; else rm -rf "$work"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-for ns in "$ns_box" "$ns_phone"; do
-  ip netns add "$ns"
-  ip -n "$ns" link set lo up
-done
-ip -n "$ns_box" link add eth0 type veth peer name eth0 netns "$ns_phone"
-ip -n "$ns_box" addr add 10.99.0.1/24 dev eth0
-ip -n "$ns_phone" addr add 10.99.0.2/24 dev eth0
-ip -n "$ns_box" link set eth0 up
-ip -n "$ns_phone" link set eth0 up
-
-# Chromium runs in the phone's namespace; playwright drives it over a pipe.
-cat >"$work/chromium-in-phone" <<SH
-#!/bin/sh
-exec ip netns exec $ns_phone /usr/bin/chromium "\$@"
-SH
-chmod +x "$work/chromium-in-phone"
-mkdir "$work/tmp"
+box_and_phone outage
 
 set +e
 ip netns exec "$ns_box" env NO_COLOR=1 TMPDIR="$work/tmp" \
