@@ -178,6 +178,9 @@ binfmt_conf=/usr/lib/binfmt.d/qemu-aarch64.conf
 # Inside the namespace: lo up, a private binfmt_misc (mounted over
 # /proc/sys/fs/binfmt_misc in this mount namespace only) with qemu's aarch64
 # entry, then the tests (offline: this namespace has no route anywhere).
+# All but one: tests/echo.rs plays a room in real time through the echo
+# canceller, which emulation cannot keep up with (its output comes back
+# silent); it runs natively in the test command.
 # shellcheck disable=SC2016 # expanded by the inner shell, not this one
 inner='
 set -euo pipefail
@@ -186,7 +189,7 @@ if [ "${HOMECALL_BINFMT:-}" = private ]; then
   mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
   cat "$BINFMT_CONF" >/proc/sys/fs/binfmt_misc/register
 fi
-exec cargo test --target "$TARGET" --locked --offline -- "$@"
+exec cargo test --target "$TARGET" --locked --offline -- --skip the_canceller_removes_what_the_speaker_played "$@"
 '
 ns_private=(unshare --user --map-root-user --mount --net)
 if unshare --user --map-root-user --mount -- \
