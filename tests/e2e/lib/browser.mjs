@@ -56,49 +56,41 @@ function instrumentPage() {
   }
 }
 
-export class Browser {
-  constructor(context, userDataDir, fixtures) {
-    this.context = context;
-    this.userDataDir = userDataDir;
-    this.fixtures = fixtures;
+/**
+ * What each page of a browser said, and the reports on them: the part the
+ * Chromium and Firefox wrappers share (Playwright's and puppeteer's pages
+ * have the same events).
+ */
+export class PageLogs {
+  constructor() {
     this.logs = new Map(); // page → console lines, in the order pages were opened
     this.labels = new Map(); // page → label
     this.quiet = false;
   }
 
-  /** A new tab, instrumented; `label` names it in logs and reports. */
-  async newPage(label = `page${this.labels.size + 1}`) {
-    const page = await this.context.newPage();
+  /**
+   * Starts `page`'s log under `label`; returns how to add a line to it
+   * (errors also go to stderr unless quiet). Dialogs a person would accept
+   * (beforeunload's "leave?") are accepted and logged.
+   */
+  track(page, label) {
     const lines = [];
     this.logs.set(page, lines);
     this.labels.set(page, label);
     const t0 = Date.now();
     const add = (kind, text) => {
-      const line = `+${((Date.now() - t0) / 1000).toFixed(3)}s ${kind}: ${text}`;
-      lines.push(line);
+      lines.push(`+${((Date.now() - t0) / 1000).toFixed(3)}s ${kind}: ${text}`);
       if (lines.length > 500) lines.shift();
       if ((kind === 'error' || kind === 'pageerror') && !this.quiet) {
         process.stderr.write(`[${label} console ${kind}] ${text}\n`);
       }
     };
-    page.on('console', (m) => {
-      const where = m.location()?.url;
-      // A missing favicon is not the page's fault worth shouting about.
-      if (m.type() === 'error' && where && /\/favicon\.ico$/.test(where)) {
-        lines.push(`favicon: ${m.text()} (${where})`);
-        return;
-      }
-      add(m.type(), where && m.type() === 'error' ? `${m.text()} (${where})` : m.text());
-    });
     page.on('pageerror', (err) => add('pageerror', err.stack || err.message));
-    page.on('requestfailed', (r) => add('requestfailed', `${r.url()} ${r.failure()?.errorText ?? ''}`));
-    page.on('crash', () => add('crash', 'the page crashed'));
-    // A tab closed by a person runs beforeunload; if the page asks "leave?", leave.
     page.on('dialog', (d) => {
       add('dialog', `${d.type()}: ${d.message()} (accepted)`);
       d.accept().catch(() => {});
     });
-    return page;
+    return add;
   }
 
   consoleOf(page) {
@@ -119,6 +111,34 @@ export class Browser {
     const parts = [];
     for (const page of pages) parts.push(await describePage(this, page, consoleLines));
     return parts.join('\n') || '(no pages)';
+  }
+}
+
+export class Browser extends PageLogs {
+  constructor(context, userDataDir, fixtures) {
+    super();
+    this.context = context;
+    this.userDataDir = userDataDir;
+    this.fixtures = fixtures;
+  }
+
+  /** A new tab, instrumented; `label` names it in logs and reports. */
+  async newPage(label = `page${this.labels.size + 1}`) {
+    const page = await this.context.newPage();
+    const add = this.track(page, label);
+    const lines = this.consoleOf(page);
+    page.on('console', (m) => {
+      const where = m.location()?.url;
+      // A missing favicon is not the page's fault worth shouting about.
+      if (m.type() === 'error' && where && /\/favicon\.ico$/.test(where)) {
+        lines.push(`favicon: ${m.text()} (${where})`);
+        return;
+      }
+      add(m.type(), where && m.type() === 'error' ? `${m.text()} (${where})` : m.text());
+    });
+    page.on('requestfailed', (r) => add('requestfailed', `${r.url()} ${r.failure()?.errorText ?? ''}`));
+    page.on('crash', () => add('crash', 'the page crashed'));
+    return page;
   }
 
   async close() {

@@ -11,7 +11,7 @@ import puppeteer from 'puppeteer-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describePage } from './browser.mjs';
+import { PageLogs } from './browser.mjs';
 
 export const FIREFOX = process.env.HOMECALL_FIREFOX || '/usr/bin/firefox-esr';
 
@@ -35,50 +35,19 @@ export const FIREFOX_PREFS = Object.freeze({
   'media.gmp-manager.updateEnabled': false,
 });
 
-export class FirefoxBrowser {
+export class FirefoxBrowser extends PageLogs {
   constructor(browser, profileDir) {
+    super();
     this.browser = browser;
     this.profileDir = profileDir;
-    this.logs = new Map(); // page → console lines
-    this.labels = new Map(); // page → label
   }
 
   /** A new tab; `label` names it in reports. */
   async newPage(label = `page${this.labels.size + 1}`) {
     const page = await this.browser.newPage();
-    const lines = [];
-    this.logs.set(page, lines);
-    this.labels.set(page, label);
-    const t0 = Date.now();
-    const add = (kind, text) => {
-      lines.push(`+${((Date.now() - t0) / 1000).toFixed(3)}s ${kind}: ${text}`);
-      if (lines.length > 500) lines.shift();
-    };
+    const add = this.track(page, label);
     page.on('console', (m) => add(m.type(), m.text()));
-    page.on('pageerror', (err) => add('pageerror', err.stack || err.message));
-    page.on('dialog', (d) => {
-      add('dialog', `${d.type()}: ${d.message()} (accepted)`);
-      d.accept().catch(() => {});
-    });
     return page;
-  }
-
-  consoleOf(page) {
-    return this.logs.get(page) ?? [];
-  }
-
-  labelOf(page) {
-    return this.labels.get(page) ?? 'page';
-  }
-
-  get pages() {
-    return [...this.logs.keys()];
-  }
-
-  async describe({ pages = this.pages, consoleLines = 30 } = {}) {
-    const parts = [];
-    for (const page of pages) parts.push(await describePage(this, page, consoleLines));
-    return parts.join('\n') || '(no pages)';
   }
 
   async close() {
