@@ -45,14 +45,16 @@ impl Adapter {
                     let Some(pipeline) = weak.upgrade() else {
                         break;
                     };
-                    let estimates = adapt_gcc::estimates(&pipeline);
-                    let target = {
+                    let (target, estimates) = {
                         let mut c = lock(&c);
+                        // While waiting there is nothing to drive, and the
+                        // pipeline is not walked for estimates.
                         let Some(controller) = c.as_mut() else {
                             applied = None;
                             continue;
                         };
-                        controller.update(epoch.elapsed(), &estimates)
+                        let estimates = adapt_gcc::estimates(&pipeline);
+                        (controller.update(epoch.elapsed(), &estimates), estimates)
                     };
                     // Again when elements come or go: an encode that has
                     // just started (a VP8 caller's) takes the target too.
