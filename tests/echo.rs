@@ -1,7 +1,10 @@
 //! The microphone's echo canceller against the speaker's probe, on real
 //! GStreamer (`support/echo_loop.rs`: a room that plays the speaker back
-//! into the microphone 30 ms later). A functional check with loose bounds;
-//! `bench/echo` gives the figures.
+//! into the microphone 90 ms after the sink, as a TV that holds its sound
+//! for its picture does). Unmeasured, that delay is beyond where the
+//! canceller's filter works (5 dB or less); the box finds it from the sound
+//! (`media::echo_align`). A functional check with loose bounds; `bench/echo`
+//! gives the figures.
 
 #[path = "support/echo_loop.rs"]
 mod echo_loop;
@@ -10,12 +13,12 @@ use std::time::Duration;
 
 use homecall::media::VoiceProcessing;
 
-const SECONDS: f64 = 8.0;
+const SECONDS: f64 = 10.0;
 
 fn measure(voice: VoiceProcessing) -> echo_loop::Figures {
     let far = echo_loop::voice(SECONDS, 120.0, 1);
-    let near = echo_loop::in_windows(&echo_loop::voice(SECONDS, 220.0, 2), &[(5.0, 6.5)]);
-    let r = echo_loop::run(voice, Duration::from_millis(30), &far, &near)
+    let near = echo_loop::in_windows(&echo_loop::voice(SECONDS, 220.0, 2), &[(6.0, 7.5)]);
+    let r = echo_loop::run(voice, Duration::from_millis(90), &far, &near)
         .unwrap_or_else(|e| panic!("the loop failed: {e}"));
     assert!(
         r.out.len() >= r.echo.len() * 9 / 10,
@@ -23,13 +26,14 @@ fn measure(voice: VoiceProcessing) -> echo_loop::Figures {
         r.out.len(),
         r.echo.len()
     );
-    echo_loop::figures(&r.out, &r.echo, &r.near, 2.0)
+    // The delay is found in the first 2 s; the canceller follows.
+    echo_loop::figures(&r.out, &r.echo, &r.near, 4.0)
 }
 
 #[test]
 fn the_canceller_removes_what_the_speaker_played_and_its_switch_turns_it_off() {
     let on = measure(VoiceProcessing::default());
-    assert!(on.erle_db >= 10.0, "echo cancellation on: {on:?}");
+    assert!(on.erle_db >= 20.0, "echo cancellation on: {on:?}");
     // Loose: the near-end voice is not wiped out in double talk (bench/echo
     // measures how much of it is kept).
     assert!(

@@ -32,6 +32,8 @@ mod camera_input;
 mod capture;
 mod codec;
 mod echo;
+mod echo_align;
+mod echo_delay;
 pub mod encoder;
 mod encodes;
 mod fallback;

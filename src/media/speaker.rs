@@ -92,6 +92,7 @@ impl SpeakerOutput {
             .name(name)
             .build()
             .map_err(|_| MediaError::MissingElement("webrtcechoprobe"))?;
+        super::echo_align::tap_played(&probe);
         let convert = make("audioconvert")?;
         let tail = make("audioresample")?;
         let sink = open_sink(&speaker)?;

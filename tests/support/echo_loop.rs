@@ -358,7 +358,12 @@ pub fn run(
     })
 }
 
-/// ERLE and near-end figures, skipping the first `settle` seconds.
+/// Frames after the near end stops that are not counted as echo alone.
+const NEAR_END_TAIL_FRAMES: usize = 20;
+
+/// ERLE and near-end figures, skipping the first `settle` seconds (the
+/// room's delay found and the canceller converged) and the first 200 ms
+/// after each double talk.
 pub fn figures(out: &[f32], echo: &[f32], near: &[f32], settle: f64) -> Figures {
     let n = out.len().min(echo.len()).min(near.len());
     let energy = |x: &[f32]| x.iter().map(|v| (*v as f64).powi(2)).sum::<f64>();
@@ -366,10 +371,17 @@ pub fn figures(out: &[f32], echo: &[f32], near: &[f32], settle: f64) -> Figures 
     let echo_mean = energy(&echo[..n]) / frames.max(1) as f64;
     let (mut e_in, mut e_out) = (0.0, 0.0);
     let mut talk: Vec<usize> = Vec::new();
+    // The near end's last frame: the chain's output lags its input by a
+    // frame or two, so the first frames after the near end stops still
+    // carry its voice, not echo.
+    let mut near_until = 0;
     for k in (settle * 100.0) as usize..frames {
         let r = k * PERIOD..(k + 1) * PERIOD;
         let (e, nn) = (energy(&echo[r.clone()]), energy(&near[r.clone()]));
-        if nn == 0.0 && e > echo_mean * 0.01 {
+        if nn > 0.0 {
+            near_until = k + NEAR_END_TAIL_FRAMES;
+        }
+        if nn == 0.0 && k > near_until && e > echo_mean * 0.01 {
             e_in += e;
             e_out += energy(&out[r]);
         } else if nn > 0.0 && e > echo_mean * 0.01 {

@@ -1,0 +1,149 @@
+use super::*;
+
+const PERIOD: usize = 480;
+
+/// Talk-like sound: voiced syllables of 100–300 ms (a harmonic series on
+/// a gliding pitch around `pitch` Hz, at varying loudness) with pauses of
+/// 100–400 ms, different for each `seed`.
+fn talk(seconds: f64, pitch: f64, seed: u32) -> Vec<i16> {
+    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    let mut rand = move || {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        f64::from(state >> 8) / f64::from(1u32 << 24)
+    };
+    let n = (seconds * RATE as f64) as usize;
+    let mut out = Vec::with_capacity(n);
+    let mut phase = 0.0f64;
+    while out.len() < n {
+        let burst = ((0.1 + 0.2 * rand()) * RATE as f64) as usize;
+        let loud = 1500.0 + 3000.0 * rand();
+        let (from, to) = (pitch * (0.8 + 0.4 * rand()), pitch * (0.8 + 0.4 * rand()));
+        for i in 0..burst {
+            let x = i as f64 / burst as f64;
+            let f0 = from + (to - from) * x;
+            phase += 2.0 * std::f64::consts::PI * f0 / RATE as f64;
+            let voiced: f64 = (1..=12).map(|k| (k as f64 * phase).sin() / k as f64).sum();
+            out.push((loud * (std::f64::consts::PI * x).sin() * voiced) as i16);
+        }
+        let pause = ((0.1 + 0.3 * rand()) * RATE as f64) as usize;
+        out.extend(std::iter::repeat_n(0, pause));
+    }
+    out.truncate(n);
+    out
+}
+
+/// What a microphone hears: `far` delayed by `delay_ms`, at a quarter of
+/// its level, plus `near` and a little hiss.
+fn room(far: &[i16], delay_ms: usize, near: &[i16]) -> Vec<i16> {
+    let delay = delay_ms * RATE as usize / 1000;
+    let mut hiss = 7u32;
+    (0..far.len())
+        .map(|i| {
+            hiss = hiss.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let echo = i
+                .checked_sub(delay)
+                .map_or(0.0, |j| f64::from(far[j]) / 4.0);
+            let noise = f64::from(hiss >> 24) - 128.0;
+            (echo + f64::from(near[i]) + noise) as i16
+        })
+        .collect()
+}
+
+/// Feeds both sides in 10 ms periods, as the pipeline does (the speaker's
+/// side 40 ms ahead of the microphone's), and returns the estimate.
+fn estimate(played: &[i16], heard: &[i16]) -> Option<Duration> {
+    let mut echo = EchoDelay::default();
+    let at = |k: usize| Duration::from_millis(200 + 10 * k as u64);
+    let periods = played.len() / PERIOD;
+    for k in 0..periods {
+        if k + 4 < periods {
+            echo.played(at(k + 4), &played[(k + 4) * PERIOD..(k + 5) * PERIOD]);
+        }
+        echo.heard(at(k), &heard[k * PERIOD..(k + 1) * PERIOD]);
+    }
+    echo.delay()
+}
+
+fn ms(d: Option<Duration>) -> Option<i64> {
+    d.map(|d| d.as_millis() as i64)
+}
+
+#[test]
+fn finds_the_delay_of_the_room_to_within_two_milliseconds() {
+    let far = talk(5.0, 120.0, 1);
+    let quiet = vec![0; far.len()];
+    for delay in [0, 30, 80, 120, 200, 290] {
+        let found = ms(estimate(&far, &room(&far, delay, &quiet)));
+        let found = found.unwrap_or_else(|| panic!("no estimate at {delay} ms"));
+        assert!(
+            (found - delay as i64).abs() <= 2,
+            "{delay} ms echo estimated at {found} ms"
+        );
+    }
+}
+
+#[test]
+fn finds_it_while_both_ends_talk() {
+    let far = talk(6.0, 120.0, 3);
+    let near = talk(6.0, 220.0, 4);
+    let found = ms(estimate(&far, &room(&far, 90, &near))).expect("an estimate");
+    assert!((found - 90).abs() <= 4, "estimated at {found} ms");
+}
+
+#[test]
+fn silence_from_the_far_end_gives_no_estimate() {
+    let quiet = vec![0; 5 * RATE as usize];
+    let near = talk(5.0, 220.0, 5);
+    assert_eq!(estimate(&quiet, &room(&quiet, 60, &near)), None);
+}
+
+#[test]
+fn a_microphone_that_never_hears_the_speaker_gives_no_estimate() {
+    let far = talk(5.0, 120.0, 6);
+    let near = talk(5.0, 220.0, 7);
+    assert_eq!(estimate(&far, &near), None);
+}
+
+#[test]
+fn the_estimate_stands_when_the_far_end_falls_silent() {
+    let mut far = talk(5.0, 120.0, 8);
+    far.extend(std::iter::repeat_n(0, 3 * RATE as usize));
+    let near = talk(8.0, 220.0, 9);
+    let mut heard = room(&far, 70, &vec![0; far.len()]);
+    // The last three seconds: only the near end talks.
+    let silent_from = 5 * RATE as usize;
+    heard[silent_from..].copy_from_slice(&near[silent_from..]);
+    let found = ms(estimate(&far, &heard)).expect("an estimate");
+    assert!((found - 70).abs() <= 2, "estimated at {found} ms");
+}
+
+#[test]
+fn a_delay_beyond_the_longest_looked_for_is_not_guessed() {
+    let far = talk(5.0, 120.0, 10);
+    let heard = room(&far, 600, &vec![0; far.len()]);
+    assert_eq!(estimate(&far, &heard), None);
+}
+
+#[test]
+fn a_room_that_changes_is_followed() {
+    // The TV is swapped for a slower one: 60 ms, then 150 ms.
+    let far = talk(12.0, 120.0, 11);
+    let quiet = vec![0; far.len()];
+    let (before, after) = (room(&far, 60, &quiet), room(&far, 150, &quiet));
+    let change = 5 * RATE as usize;
+    let heard: Vec<i16> = before[..change]
+        .iter()
+        .chain(&after[change..])
+        .copied()
+        .collect();
+    let found = ms(estimate(&far[..change], &heard[..change])).expect("the first room");
+    assert!(
+        (found - 60).abs() <= 2,
+        "first room estimated at {found} ms"
+    );
+    let found = ms(estimate(&far, &heard)).expect("the second room");
+    assert!(
+        (found - 150).abs() <= 2,
+        "second room estimated at {found} ms"
+    );
+}
