@@ -583,6 +583,7 @@ impl Drop for MediaEngine {
         }
         self.stop_capture();
         self.reaper.flush();
+        self.speaker.close();
         let _ = self.pipeline.set_state(gst::State::Null);
         self.bus_task.abort();
     }
