@@ -431,14 +431,14 @@ mod tests {
 
     #[test]
     fn the_mix_plays_only_while_there_is_something_to_play_and_on_the_pipelines_time() {
-        gst::init().unwrap();
+        gst::init().expect("gstreamer");
         let pipeline = gst::Pipeline::new();
-        let speaker = SpeakerOutput::build(&pipeline, Speaker::None).unwrap();
-        pipeline.set_state(gst::State::Playing).unwrap();
+        let speaker = SpeakerOutput::build(&pipeline, Speaker::None).expect("speaker");
+        pipeline.set_state(gst::State::Playing).expect("plays");
         // What reaches the probe, and when (the pipeline's running time).
         let first: Arc<Mutex<Option<gst::ClockTime>>> = Arc::default();
         let f = first.clone();
-        pad_of(&speaker.0.probe, "src").unwrap().add_probe(
+        pad_of(&speaker.0.probe, "src").expect("probe").add_probe(
             gst::PadProbeType::BUFFER,
             move |pad, info| {
                 let mut first = lock(&f);
@@ -457,7 +457,7 @@ mod tests {
         assert!(!speaker.is_playing());
         assert!(lock(&first).is_none(), "the mix ran while waiting");
 
-        let asked = pipeline.current_running_time().unwrap();
+        let asked = pipeline.current_running_time().expect("running");
         speaker.chime();
         assert!(speaker.is_playing());
         assert!(
@@ -465,7 +465,7 @@ mod tests {
             "the chime was not mixed"
         );
         // Mixed from now on, not caught up from the pipeline's start.
-        let started = lock(&first).unwrap();
+        let started = lock(&first).expect("mixed");
         assert!(
             started + gst::ClockTime::from_mseconds(100) >= asked,
             "the mix started at {started}, asked at {asked}"
@@ -476,6 +476,6 @@ mod tests {
         assert!(speaker.is_playing());
         assert!(wait_for(|| !speaker.is_playing()));
         speaker.close();
-        pipeline.set_state(gst::State::Null).unwrap();
+        pipeline.set_state(gst::State::Null).expect("stops");
     }
 }
