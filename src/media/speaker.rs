@@ -478,4 +478,45 @@ mod tests {
         speaker.close();
         pipeline.set_state(gst::State::Null).expect("stops");
     }
+
+    #[test]
+    fn a_speaker_chosen_at_rest_rests_with_the_mix_and_plays_with_it() {
+        gst::init().expect("gstreamer");
+        let pipeline = gst::Pipeline::new();
+        let speaker = SpeakerOutput::build(&pipeline, Speaker::None).expect("speaker");
+        pipeline.set_state(gst::State::Playing).expect("plays");
+        let new = make("fakesink").expect("fakesink");
+        new.set_property("sync", true);
+        new.set_property("async", false);
+        speaker.swap_sink((Speaker::None, new.clone()));
+        // At rest the swap is done at once (nothing flows).
+        assert!(
+            new.parent().is_some(),
+            "the new sink is not in the pipeline"
+        );
+        assert!(new.is_locked_state());
+        assert_ne!(new.current_state(), gst::State::Playing);
+        let played = Arc::new(AtomicU32::new(0));
+        let p = played.clone();
+        pad_of(&new, "sink").expect("sink pad").add_probe(
+            gst::PadProbeType::BUFFER,
+            move |_, _| {
+                p.fetch_add(1, Ordering::Relaxed);
+                gst::PadProbeReturn::Ok
+            },
+        );
+        speaker.chime();
+        assert_eq!(new.current_state(), gst::State::Playing);
+        assert!(
+            wait_for(|| played.load(Ordering::Relaxed) > 0),
+            "the new sink played nothing"
+        );
+        assert!(wait_for(|| !speaker.is_playing()));
+        assert!(
+            new.is_locked_state(),
+            "the new sink did not rest with the mix"
+        );
+        speaker.close();
+        pipeline.set_state(gst::State::Null).expect("stops");
+    }
 }
