@@ -15,7 +15,8 @@
 //
 // stdout: waiting_cpu_pct, waiting_rss_mb, call1_cpu_pct, call1_rss_mb,
 // bare_cpu_pct, call1_ratio (call1/bare), call3_cpu_pct, call3_ratio
-// (call3/call1).
+// (call3/call1), after_cpu_pct and after_rss_mb (waiting again after the
+// calls).
 
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -178,6 +179,10 @@ try {
   figures.call3_ratio = (call3.cpu / call1.cpu).toFixed(2);
   for (const page of pages) await hangUp(page, { timeoutMs: 5000 }).catch(() => {});
   await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
+  // Waiting again: what a call leaves behind (loaded libraries stay).
+  const after = await measure(pid);
+  figures.after_cpu_pct = after.cpu.toFixed(2);
+  figures.after_rss_mb = after.rss.toFixed(1);
 } catch (err) {
   console.error(`bench failed: ${err.message}`);
   console.error(await box.describe(60));
