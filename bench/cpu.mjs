@@ -15,7 +15,8 @@
 //
 // stdout: waiting_cpu_pct, waiting_rss_mb, call1_cpu_pct, call1_rss_mb,
 // bare_cpu_pct, call1_ratio (call1/bare), call3_cpu_pct, call3_ratio
-// (call3/call1).
+// (call3/call1), after_cpu_pct and after_rss_mb (waiting again after the
+// calls).
 
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -52,15 +53,48 @@ function rssMb(pid) {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024;
 }
 
-/** % of one core used by `pid` over the window, and its RSS at the end. */
+/** utime+stime of each of `pid`'s threads, by thread id: [name, seconds]. */
+function threadSeconds(pid) {
+  const threads = new Map();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      threads.set(tid, [name, (Number(fields[11]) + Number(fields[12])) / TICKS]);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return threads;
+}
+
+/**
+ * % of one core used by `pid` over the window, its RSS at the end, and the
+ * busiest threads (by name, summed; to stderr: where the time goes).
+ */
 async function measure(pid) {
   await sleep(SETTLE_MS);
   const c0 = cpuSeconds(pid);
+  const th0 = threadSeconds(pid);
   const t0 = performance.now();
   await sleep(WINDOW_MS);
   const c1 = cpuSeconds(pid);
+  const th1 = threadSeconds(pid);
   const t1 = performance.now();
-  return { cpu: ((c1 - c0) / ((t1 - t0) / 1000)) * 100, rss: rssMb(pid) };
+  const seconds = (t1 - t0) / 1000;
+  const byName = new Map();
+  for (const [tid, [name, s1]] of th1) {
+    const s0 = th0.get(tid)?.[1] ?? 0;
+    byName.set(name, (byName.get(name) ?? 0) + s1 - s0);
+  }
+  const threads = [...byName]
+    .filter(([, s]) => s > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([name, s]) => `${name}=${((s / seconds) * 100).toFixed(1)}`)
+    .join(' ');
+  return { cpu: ((c1 - c0) / seconds) * 100, rss: rssMb(pid), threads };
 }
 
 /** A minute of what a caller sends: 640x360 30 fps H.264 and Opus, in Matroska. */
@@ -91,7 +125,7 @@ function startBare(callerFile) {
     'h264parse', 'config-interval=-1', '!', 'fakesink', 'sync=false',
     'audiotestsrc', 'is-live=true', 'samplesperbuffer=480', 'freq=440', 'volume=0.2', '!',
     'audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1', '!',
-    'opusenc', 'bitrate=48000', 'inband-fec=true', 'packet-loss-percentage=10', 'frame-size=20', '!', 'fakesink', 'sync=false',
+    'opusenc', 'bitrate=48000', 'inband-fec=true', 'packet-loss-percentage=10', 'frame-size=20', 'audio-type=voice', '!', 'fakesink', 'sync=false',
     // What a caller sends, decoded as remote.rs does.
     'filesrc', `location=${callerFile}`, '!', 'matroskademux', 'name=d',
     'd.', '!', 'queue', '!', 'decodebin', '!', 'videoconvert', '!', 'fakesink', 'sync=true',
@@ -112,12 +146,14 @@ try {
   const waiting = await measure(pid);
   figures.waiting_cpu_pct = waiting.cpu.toFixed(2);
   figures.waiting_rss_mb = waiting.rss.toFixed(1);
+  console.error(`waiting threads (% of a core): ${waiting.threads}`);
 
   // The bare pipeline while the box waits (no browser running either).
   const bare = startBare(callerStream(dir));
   const bareFigures = await measure(bare.pid);
   bare.kill('SIGTERM');
   figures.bare_cpu_pct = bareFigures.cpu.toFixed(1);
+  console.error(`bare threads (% of a core): ${bareFigures.threads}`);
 
   const pages = [];
   const call = async (label) => {
@@ -130,6 +166,7 @@ try {
   const call1 = await measure(pid);
   figures.call1_cpu_pct = call1.cpu.toFixed(1);
   figures.call1_rss_mb = call1.rss.toFixed(1);
+  console.error(`call1 threads (% of a core): ${call1.threads}`);
 
   figures.call1_ratio = (call1.cpu / bareFigures.cpu).toFixed(2);
 
@@ -138,9 +175,14 @@ try {
   const call3 = await measure(pid);
   figures.call3_cpu_pct = call3.cpu.toFixed(1);
   figures.call3_rss_mb = call3.rss.toFixed(1);
+  console.error(`call3 threads (% of a core): ${call3.threads}`);
   figures.call3_ratio = (call3.cpu / call1.cpu).toFixed(2);
   for (const page of pages) await hangUp(page, { timeoutMs: 5000 }).catch(() => {});
   await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
+  // Waiting again: what a call leaves behind (loaded libraries stay).
+  const after = await measure(pid);
+  figures.after_cpu_pct = after.cpu.toFixed(2);
+  figures.after_rss_mb = after.rss.toFixed(1);
 } catch (err) {
   console.error(`bench failed: ${err.message}`);
   console.error(await box.describe(60));

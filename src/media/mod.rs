@@ -267,9 +267,9 @@ pub struct MediaEngine {
     bus_task: tokio::task::JoinHandle<()>,
     /// Tears branches down on its own thread (see `reaper`).
     reaper: Reaper,
-    /// The warm-up thread, joined before the pipeline goes: a process that
+    /// The warm-up threads, joined before the pipeline goes: a process that
     /// exits while it still loads plugins crashes in GStreamer's exit handlers.
-    warming: Mutex<Option<std::thread::JoinHandle<()>>>,
+    warming: Mutex<Vec<std::thread::JoinHandle<()>>>,
     /// Fits the shared encode to the callers' links (see `adapt`).
     adapter: adapt_run::Adapter,
 }
@@ -297,7 +297,7 @@ impl MediaEngine {
         let reaper = Reaper::start()
             .map_err(|e| MediaError::Init(format!("cannot start the teardown thread: {e}")))?;
         let bus_task = tokio::spawn(watch_bus(bus, pipeline.downgrade(), events.clone()));
-        let warming = Mutex::new(Some(warm_up()));
+        let warming = Mutex::new(vec![warm_up(&WARM_AT_START)]);
         let adapter = adapt_run::Adapter::start(&pipeline)
             .map_err(|e| MediaError::Init(format!("cannot start the adaptation thread: {e}")))?;
         let health = CaptureHealth::new(
@@ -383,6 +383,11 @@ impl MediaEngine {
                 }
             }
             *capture = Some(started);
+            // The callers' decoder, off the call's path: the media arrives
+            // after the offer and the ICE and DTLS handshakes.
+            if !DECODER_WARMED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                lock(&self.warming).push(warm_up(&WARM_AT_CAPTURE));
+            }
             self.adapter.reset(adapt::Limits {
                 max_kbps: settings.video_bitrate_kbps,
                 max_fps: settings.framerate,
@@ -580,11 +585,12 @@ impl MediaEngine {
 
 impl Drop for MediaEngine {
     fn drop(&mut self) {
-        if let Some(warming) = lock(&self.warming).take() {
+        for warming in lock(&self.warming).drain(..) {
             let _ = warming.join();
         }
         self.stop_capture();
         self.reaper.flush();
+        self.speaker.close();
         let _ = self.pipeline.set_state(gst::State::Null);
         self.bus_task.abort();
     }
@@ -613,28 +619,44 @@ fn output_pipeline(
     Ok((pipeline, tv, speaker))
 }
 
-/// Does, once and off the start-up path, what would otherwise slow the first
-/// call: GStreamer's DTLS elements share one certificate per process, made
-/// when the first one is created (an RSA key: a few hundred milliseconds),
-/// and each plugin's library loads when its first element is made.
-fn warm_up() -> std::thread::JoinHandle<()> {
-    std::thread::spawn(|| {
+/// What is made once at start-up, off its path, so that the first call
+/// does not wait for it: GStreamer's DTLS elements share one certificate per
+/// process, made when the first one is created (an RSA key: a few hundred
+/// milliseconds), and each plugin's library loads when its first element is
+/// made.
+const WARM_AT_START: [&str; 9] = [
+    "dtlsdec",
+    "webrtcbin",
+    "opusenc",
+    "opusdec",
+    "rtph264pay",
+    "rtpvp8pay",
+    "rtpopuspay",
+    "h264parse",
+    "decodebin",
+];
+
+/// What is loaded when the first capture starts, not while the box waits:
+/// gst-libav's H.264 decoder maps libavcodec, libavfilter, libavformat and
+/// everything they link (x265, librsvg, flite's voices…), 28 MB of the
+/// waiting box's 72 MB resident. Once loaded a library stays loaded.
+const WARM_AT_CAPTURE: [&str; 1] = ["avdec_h264"];
+
+/// Whether the callers' decoder was loaded (once a process).
+static DECODER_WARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes one of each of `factories`, on a thread of its own.
+fn warm_up(factories: &'static [&'static str]) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
         let started = std::time::Instant::now();
-        for factory in [
-            "dtlsdec",
-            "webrtcbin",
-            "opusenc",
-            "opusdec",
-            "rtph264pay",
-            "rtpvp8pay",
-            "rtpopuspay",
-            "h264parse",
-            "decodebin",
-            "avdec_h264",
-        ] {
+        for factory in factories {
             let _ = gst::ElementFactory::make(factory).build();
         }
-        tracing::debug!(ms = started.elapsed().as_millis() as u64, "media warmed up");
+        tracing::debug!(
+            ms = started.elapsed().as_millis() as u64,
+            ?factories,
+            "media warmed up"
+        );
     })
 }
 

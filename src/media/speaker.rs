@@ -4,12 +4,18 @@
 //! caller's decoded voice (from `media::remote`) and the chime are mixed
 //! into one stream, which passes the echo canceller's probe on its way to
 //! the speaker. One output, so the microphone's canceller (`media::echo`)
-//! has one far-end reference, and it is what the speaker plays. A live
-//! silence keeps the mix (and that reference) running between calls.
+//! has one far-end reference, and it is what the speaker plays. The mix's
+//! elements are locked out of the pipeline's state changes: they play only
+//! while there is something to play — a caller's voice or the chime — and
+//! go back to READY (the sink still open) when the mixer's last input is
+//! released: waiting costs no mixing. While it plays, a live silence keeps the mix (and the
+//! canceller's reference) going between words. The canceller holds the probe
+//! from its start; a stopped probe gives it nothing to cancel, which is true.
 //! Headless (`audio_output = "none"`, or no sound card) the mix ends in a
 //! fakesink synchronised to the clock, so the canceller works the same.
 //!
 //! ```text
+//! (PLAYING only while the mixer has an input besides the silence)
 //! audiotestsrc(silence, live) ──┐
 //! caller voices (media::remote) ┼─ audiomixer ─ S16 48 kHz mono ─ webrtcechoprobe ─ audioconvert ─ audioresample ─ alsasink | autoaudiosink | fakesink
 //! chime (660 Hz, 0.5 s) ────────┘
@@ -19,7 +25,7 @@
 //! one that will not open gives way to a fakesink, never to a failed call.
 
 use crate::sync::lock;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use gst::prelude::*;
@@ -53,6 +59,13 @@ pub struct SpeakerOutput(Arc<Inner>);
 
 struct Inner {
     pipeline: gst::Pipeline,
+    /// The mix from the silence to the last element before the sink,
+    /// downstream last; locked out of the pipeline's state changes.
+    chain: Vec<gst::Element>,
+    /// Held while the mix is started, stopped or given an input.
+    running: Mutex<()>,
+    /// The pipeline is going: the mix follows it down, never rests again.
+    closing: AtomicBool,
     mixer: gst::Element,
     probe: gst::Element,
     /// The last element before the sink.
@@ -73,7 +86,7 @@ impl std::fmt::Debug for SpeakerOutput {
 
 impl SpeakerOutput {
     /// Adds the mixer, the probe and the sink playing on `speaker` to
-    /// `pipeline` (they start with it).
+    /// `pipeline`, at rest (READY) until something is to be played.
     pub fn build(pipeline: &gst::Pipeline, speaker: Speaker) -> Result<Self, MediaError> {
         static PROBES: AtomicU32 = AtomicU32::new(0);
         let silence = make("audiotestsrc")?;
@@ -97,16 +110,54 @@ impl SpeakerOutput {
         let tail = make("audioresample")?;
         let sink = open_sink(&speaker)?;
         let chain = [&silence, &mixer, &caps, &probe, &convert, &tail, &sink.1];
+        for element in chain {
+            element.set_locked_state(true);
+        }
         pipeline.add_many(chain)?;
         gst::Element::link_many(chain)?;
-        Ok(Self(Arc::new(Inner {
+        for element in chain.iter().rev() {
+            element.set_state(gst::State::Ready)?;
+        }
+        let inner = Arc::new(Inner {
             pipeline: pipeline.clone(),
+            chain: [&silence, &mixer, &caps, &probe, &convert, &tail]
+                .map(|e| (*e).clone())
+                .to_vec(),
+            running: Mutex::new(()),
+            closing: AtomicBool::new(false),
             mixer,
             probe,
             tail,
             sink: Mutex::new(sink),
             configured: speaker,
-        })))
+        });
+        // An input released (a caller gone, the chime over): the mix stops
+        // when it was the last. Not here: the mixer releases its pad with
+        // its own lock held, which stopping it would take again.
+        let weak = Arc::downgrade(&inner);
+        inner.mixer.connect_pad_removed(move |_, _| {
+            let weak = weak.clone();
+            std::thread::spawn(move || {
+                if let Some(inner) = weak.upgrade() {
+                    inner.rest_if_unused();
+                }
+            });
+        });
+        Ok(Self(inner))
+    }
+
+    /// The pipeline is going to NULL: the mix goes with it.
+    pub(super) fn close(&self) {
+        let _running = lock(&self.0.running);
+        self.0.closing.store(true, Ordering::Relaxed);
+        for element in self.0.elements() {
+            element.set_locked_state(false);
+        }
+    }
+
+    /// Whether the mix is playing (it has something to play).
+    pub fn is_playing(&self) -> bool {
+        self.0.mixer.current_state() == gst::State::Playing
     }
 
     /// The echo probe's name, for the microphone's webrtcdsp.
@@ -127,6 +178,8 @@ impl SpeakerOutput {
     }
 
     fn mix(&self, src: &gst::Pad) -> Result<(), MediaError> {
+        let _running = lock(&self.0.running);
+        self.0.play()?;
         let input = self
             .0
             .mixer
@@ -224,12 +277,18 @@ impl SpeakerOutput {
             let old = std::mem::replace(&mut *current, new);
             let _ = old.1.set_state(gst::State::Null);
             let _ = inner.pipeline.remove(&old.1);
+            // It rests or plays with the rest of the mix.
+            let playing = !inner.mixer.is_locked_state();
+            current.1.set_locked_state(!playing);
             let linked = inner
                 .pipeline
                 .add(&current.1)
                 .map_err(MediaError::from)
                 .and_then(|()| Ok(inner.tail.link(&current.1)?))
-                .and_then(|()| Ok(current.1.sync_state_with_parent()?));
+                .and_then(|()| match playing {
+                    true => inner.start(&current.1),
+                    false => Ok(()),
+                });
             match linked {
                 Ok(()) => tracing::info!(speaker = ?current.0, "speaker changed"),
                 Err(e) => tracing::error!(error = %e, "the new speaker could not start"),
@@ -239,6 +298,76 @@ impl SpeakerOutput {
                 .map(|e| e.post_message(gst::message::Latency::builder().src(&e).build()));
             gst::PadProbeReturn::Remove
         });
+    }
+}
+
+impl Inner {
+    /// The mix's elements, the sink first (the order they start in).
+    fn elements(&self) -> Vec<gst::Element> {
+        let mut all = vec![lock(&self.sink).1.clone()];
+        all.extend(self.chain.iter().rev().cloned());
+        all
+    }
+
+    /// Starts the mix (no-op when it plays), downstream first.
+    fn play(&self) -> Result<(), MediaError> {
+        if !self.mixer.is_locked_state() {
+            return Ok(());
+        }
+        for element in self.elements() {
+            element.set_locked_state(false);
+            if let Err(e) = self.start(&element) {
+                self.rest();
+                return Err(e);
+            }
+        }
+        tracing::debug!("speaker mix playing");
+        Ok(())
+    }
+
+    /// Brings an unlocked `element` to the pipeline's state. Before the
+    /// pipeline plays it only follows it; in a playing pipeline it takes
+    /// the pipeline's clock and base time, so that what it plays and what
+    /// the probe reports are on the pipeline's running time, as the
+    /// microphone is.
+    fn start(&self, element: &gst::Element) -> Result<(), MediaError> {
+        let (_, state, pending) = self.pipeline.state(gst::ClockTime::ZERO);
+        if state != gst::State::Playing || pending != gst::State::VoidPending {
+            element.sync_state_with_parent()?;
+            return Ok(());
+        }
+        element.set_clock(self.pipeline.clock().as_ref())?;
+        if let Some(base) = self.pipeline.base_time() {
+            element.set_base_time(base);
+        }
+        element.set_start_time(gst::ClockTime::NONE);
+        element.set_state(gst::State::Playing)?;
+        Ok(())
+    }
+
+    /// Puts the mix at rest (READY), upstream first.
+    fn rest(&self) {
+        let mut elements = self.elements();
+        elements.reverse();
+        for element in elements {
+            element.set_locked_state(true);
+            if let Err(e) = element.set_state(gst::State::Ready) {
+                tracing::warn!(element = %element.name(), error = %e, "the speaker mix did not stop");
+            }
+        }
+    }
+
+    /// Stops the mix when only its silence is left in it.
+    fn rest_if_unused(&self) {
+        let _running = lock(&self.running);
+        if self.closing.load(Ordering::Relaxed)
+            || self.mixer.is_locked_state()
+            || self.mixer.num_sink_pads() > 1
+        {
+            return;
+        }
+        self.rest();
+        tracing::debug!("speaker mix at rest");
     }
 }
 
@@ -282,4 +411,113 @@ fn open_sink(speaker: &Speaker) -> Result<(Speaker, gst::Element), MediaError> {
     sink.set_property("sync", true);
     sink.set_property("async", false);
     Ok((Speaker::None, sink))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    /// Waits (up to 10 s, never a figure) for `done`.
+    fn wait_for(done: impl Fn() -> bool) -> bool {
+        let until = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < until {
+            if done() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        done()
+    }
+
+    #[test]
+    fn the_mix_plays_only_while_there_is_something_to_play_and_on_the_pipelines_time() {
+        gst::init().expect("gstreamer");
+        let pipeline = gst::Pipeline::new();
+        let speaker = SpeakerOutput::build(&pipeline, Speaker::None).expect("speaker");
+        pipeline.set_state(gst::State::Playing).expect("plays");
+        // What reaches the probe, and when (the pipeline's running time).
+        let first: Arc<Mutex<Option<gst::ClockTime>>> = Arc::default();
+        let f = first.clone();
+        pad_of(&speaker.0.probe, "src").expect("probe").add_probe(
+            gst::PadProbeType::BUFFER,
+            move |pad, info| {
+                let mut first = lock(&f);
+                if first.is_none() {
+                    let segment = pad.sticky_event::<gst::event::Segment>(0);
+                    *first = segment.and_then(|s| {
+                        let s = s.segment().downcast_ref::<gst::ClockTime>()?.clone();
+                        s.to_running_time(info.buffer()?.pts()?)
+                    });
+                }
+                gst::PadProbeReturn::Ok
+            },
+        );
+        // Waiting: nothing mixed, nothing played.
+        std::thread::sleep(Duration::from_millis(600));
+        assert!(!speaker.is_playing());
+        assert!(lock(&first).is_none(), "the mix ran while waiting");
+
+        let asked = pipeline.current_running_time().expect("running");
+        speaker.chime();
+        assert!(speaker.is_playing());
+        assert!(
+            wait_for(|| lock(&first).is_some()),
+            "the chime was not mixed"
+        );
+        // Mixed from now on, not caught up from the pipeline's start.
+        let started = lock(&first).expect("mixed");
+        assert!(
+            started + gst::ClockTime::from_mseconds(100) >= asked,
+            "the mix started at {started}, asked at {asked}"
+        );
+        // The chime over, the mix rests again; and plays again for the next.
+        assert!(wait_for(|| !speaker.is_playing()), "the mix kept playing");
+        speaker.chime();
+        assert!(speaker.is_playing());
+        assert!(wait_for(|| !speaker.is_playing()));
+        speaker.close();
+        pipeline.set_state(gst::State::Null).expect("stops");
+    }
+
+    #[test]
+    fn a_speaker_chosen_at_rest_rests_with_the_mix_and_plays_with_it() {
+        gst::init().expect("gstreamer");
+        let pipeline = gst::Pipeline::new();
+        let speaker = SpeakerOutput::build(&pipeline, Speaker::None).expect("speaker");
+        pipeline.set_state(gst::State::Playing).expect("plays");
+        let new = make("fakesink").expect("fakesink");
+        new.set_property("sync", true);
+        new.set_property("async", false);
+        speaker.swap_sink((Speaker::None, new.clone()));
+        // At rest the swap is done at once (nothing flows).
+        assert!(
+            new.parent().is_some(),
+            "the new sink is not in the pipeline"
+        );
+        assert!(new.is_locked_state());
+        assert_ne!(new.current_state(), gst::State::Playing);
+        let played = Arc::new(AtomicU32::new(0));
+        let p = played.clone();
+        pad_of(&new, "sink").expect("sink pad").add_probe(
+            gst::PadProbeType::BUFFER,
+            move |_, _| {
+                p.fetch_add(1, Ordering::Relaxed);
+                gst::PadProbeReturn::Ok
+            },
+        );
+        speaker.chime();
+        assert_eq!(new.current_state(), gst::State::Playing);
+        assert!(
+            wait_for(|| played.load(Ordering::Relaxed) > 0),
+            "the new sink played nothing"
+        );
+        assert!(wait_for(|| !speaker.is_playing()));
+        assert!(
+            new.is_locked_state(),
+            "the new sink did not rest with the mix"
+        );
+        speaker.close();
+        pipeline.set_state(gst::State::Null).expect("stops");
+    }
 }
