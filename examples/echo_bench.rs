@@ -73,7 +73,14 @@ fn main() {
         "{:<20} {:>8} {:>9} {:>13} {:>10}",
         "chain", "delay_ms", "erle_db", "near_kept_db", "near_corr"
     );
-    for (name, voice) in configs {
+    // CHAINS=box,EC only: only the chains whose names start so.
+    let chains = std::env::var("CHAINS").ok();
+    let wanted = |name: &str| {
+        chains
+            .as_deref()
+            .is_none_or(|c| c.split(',').any(|p| name.starts_with(p.trim())))
+    };
+    for (name, voice) in configs.into_iter().filter(|(name, _)| wanted(name)) {
         let mut erle = Vec::new();
         let mut kept = Vec::new();
         let mut corr = Vec::new();
