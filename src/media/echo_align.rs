@@ -148,13 +148,12 @@ fn running_time(pad: &gst::Pad, buffer: &gst::Buffer) -> Option<Duration> {
     Some(Duration::from_nanos(at.nseconds()))
 }
 
-/// Calls `f` with `buffer`'s samples (S16, native order, mono).
-fn with_samples(buffer: &gst::BufferRef, f: impl FnOnce(&[i16])) {
+/// Calls `f` with `buffer`'s samples (S16, native order, mono), read in
+/// place: this runs for every 10 ms of sound on both sides.
+fn with_samples(buffer: &gst::BufferRef, f: impl FnOnce(&mut dyn Iterator<Item = i16>)) {
     if let Ok(map) = buffer.map_readable() {
-        let samples: Vec<i16> = map
+        f(&mut map
             .chunks_exact(2)
-            .map(|b| i16::from_ne_bytes([b[0], b[1]]))
-            .collect();
-        f(&samples);
+            .map(|b| i16::from_ne_bytes([b[0], b[1]])));
     }
 }

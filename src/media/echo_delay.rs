@@ -66,9 +66,9 @@ struct Track {
 
 impl Track {
     /// Adds `samples` (48 kHz) whose first one is at `at`.
-    fn add(&mut self, at: Duration, samples: &[i16]) {
+    fn add(&mut self, at: Duration, samples: impl IntoIterator<Item = i16>) {
         let start = (at.as_nanos() * u128::from(RATE) / 1_000_000_000) as u64;
-        for (i, &s) in samples.iter().enumerate() {
+        for (i, s) in samples.into_iter().enumerate() {
             let n = (start + i as u64) / DECIMATION;
             if self.samples.is_empty() {
                 self.first = n;
@@ -118,12 +118,12 @@ pub struct EchoDelay {
 
 impl EchoDelay {
     /// The speaker played `samples` (S16 mono 48 kHz), the first at running time `at`.
-    pub fn played(&mut self, at: Duration, samples: &[i16]) {
+    pub fn played(&mut self, at: Duration, samples: impl IntoIterator<Item = i16>) {
         self.played.add(at, samples);
     }
 
     /// The microphone heard `samples`, the first at running time `at`.
-    pub fn heard(&mut self, at: Duration, samples: &[i16]) {
+    pub fn heard(&mut self, at: Duration, samples: impl IntoIterator<Item = i16>) {
         self.heard.add(at, samples);
         // The last sample may still be filling.
         let complete = self.heard.end().saturating_sub(1);

@@ -57,9 +57,10 @@ fn estimate(played: &[i16], heard: &[i16]) -> Option<Duration> {
     let periods = played.len() / PERIOD;
     for k in 0..periods {
         if k + 4 < periods {
-            echo.played(at(k + 4), &played[(k + 4) * PERIOD..(k + 5) * PERIOD]);
+            let samples = &played[(k + 4) * PERIOD..(k + 5) * PERIOD];
+            echo.played(at(k + 4), samples.iter().copied());
         }
-        echo.heard(at(k), &heard[k * PERIOD..(k + 1) * PERIOD]);
+        echo.heard(at(k), heard[k * PERIOD..(k + 1) * PERIOD].iter().copied());
     }
     echo.delay()
 }

@@ -156,7 +156,8 @@ impl SpeakerOutput {
     }
 
     /// Whether the mix is playing (it has something to play).
-    pub fn is_playing(&self) -> bool {
+    #[cfg(test)]
+    fn is_playing(&self) -> bool {
         self.0.mixer.current_state() == gst::State::Playing
     }
 
