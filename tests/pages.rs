@@ -12,7 +12,12 @@ fn a_valid_link_serves_the_call_page() {
     let path = &url[url.find("/r/").expect("link path")..];
     let (code, body) = b.get(path).expect("answers");
     assert_eq!(code, 200);
-    assert!(body.contains("/assets/call.js"), "{body}");
+    // One response: the scripts and styles are in the page, none fetched.
+    assert!(body.contains("<script type=\"module\">"), "{body}");
+    assert!(body.contains("// web/call.js\n"), "{body}");
+    assert!(body.contains("<style>"), "{body}");
+    assert!(!body.contains("/assets/call"), "{body}");
+    // The files are still served, for tools and the tests.
     for asset in ["call.js", "protocol.js", "i18n.js", "call.css"] {
         let (code, body) = b.get(&format!("/assets/{asset}")).expect("answers");
         assert_eq!(code, 200, "{asset}");
@@ -135,6 +140,24 @@ fn the_policy_lets_old_safari_open_the_pages_socket() {
     assert!(
         connect.contains(&format!("ws://box.example:{}", b.port)),
         "{connect}"
+    );
+
+    // The page's one inline script (web::bundle) is what the policy allows.
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    let start = response
+        .find("<script type=\"module\">")
+        .unwrap_or_else(|| panic!("no inline script in {response}"))
+        + "<script type=\"module\">".len();
+    let end = start
+        + response[start..]
+            .find("</script>")
+            .expect("the script ends");
+    let hash =
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&response[start..end]));
+    assert!(
+        policy.contains(&format!("script-src 'self' 'sha256-{hash}';")),
+        "{policy}"
     );
 }
 

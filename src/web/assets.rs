@@ -4,12 +4,14 @@
 //! `Cache-Control: no-cache`, and `If-None-Match` with the current tag gets
 //! `304 Not Modified`. A new binary changes the tag of what it changed.
 
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
+
+use super::bundle::{self, BundleError, Bundled};
 
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
@@ -187,8 +189,35 @@ static ASSETS: [(&str, StaticFile); 26] = [
     ),
 ];
 
-/// The call page itself.
+/// The call page as written, loading its files from `/assets/`.
 pub const CALL_HTML: &str = include_str!("../../web/call.html");
+
+/// The call page with its stylesheet and scripts written in (`web::bundle`):
+/// one request before it runs. Bundled once, on first use.
+pub fn call_page() -> Result<&'static Bundled, &'static BundleError> {
+    static PAGE: LazyLock<Result<Bundled, BundleError>> =
+        LazyLock::new(|| bundle::bundle(CALL_HTML, text));
+    PAGE.as_ref()
+}
+
+/// The call page to send: bundled, or as written if bundling failed (its
+/// unit test makes that a failed build check, so only a logged error here).
+pub fn call_html() -> &'static str {
+    match call_page() {
+        Ok(page) => &page.html,
+        Err(e) => {
+            static LOGGED: OnceLock<()> = OnceLock::new();
+            LOGGED.get_or_init(|| tracing::error!(error = %e, "the call page cannot be bundled"));
+            CALL_HTML
+        }
+    }
+}
+
+/// The text of the file `/assets/{name}`, if it is text.
+fn text(name: &str) -> Option<&'static str> {
+    let (_, file) = ASSETS.iter().find(|(n, _)| *n == name)?;
+    std::str::from_utf8(file.body).ok()
+}
 /// The family admin's page.
 pub static ADMIN_PAGE: StaticFile = StaticFile::new(HTML, include_bytes!("../../web/admin.html"));
 /// The page for a sentence and nothing else ("This link is not valid").

@@ -64,8 +64,13 @@ pub fn content_security_policy(host: Option<&str>, secure: bool) -> String {
         Some(host) => format!(" ws://{host} wss://{host}"),
         None => String::new(),
     };
+    // The call page's inline script (`web::bundle`), by its hash: that
+    // script and no other inline one.
+    let page_script = super::assets::call_page()
+        .map(|page| format!(" {}", page.script_source))
+        .unwrap_or_default();
     format!(
-        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+        "default-src 'none'; script-src 'self'{page_script}; style-src 'self' 'unsafe-inline'; \
          img-src 'self' data:; media-src 'self' blob:; connect-src 'self'{sockets}; \
          manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
@@ -130,7 +135,17 @@ mod tests {
         ] {
             let policy = content_security_policy(host, true);
             assert_eq!(connect_src(&policy), "connect-src 'self'", "{host:?}");
-            assert!(policy.contains("script-src 'self';"), "{host:?}: {policy}");
+            let script_src = policy
+                .split(';')
+                .map(str::trim)
+                .find(|d| d.starts_with("script-src"))
+                .expect("a script-src directive");
+            let page = super::super::assets::call_page().expect("the call page bundles");
+            assert_eq!(
+                script_src,
+                format!("script-src 'self' {}", page.script_source),
+                "{host:?}: {policy}"
+            );
         }
     }
 }

@@ -1,12 +1,14 @@
 //! The web server: the only module that knows HTTP.
 //!
 //! Owns the routes: the call page behind each link (`pages`) and its web
-//! app manifest (`manifest`), its embedded scripts, styles and icons (`assets`), the signalling WebSocket (`signal`) and the
+//! app manifest (`manifest`), its embedded scripts, styles and icons (`assets`), written into the call page
+//! itself (`bundle`), the signalling WebSocket (`signal`) and the
 //! technical status (`status`). Connections come in through `serve` (caps
 //! and timeouts, counted by `gate`).
 
 pub mod admin;
 mod assets;
+mod bundle;
 pub mod gate;
 mod guard;
 mod headers;

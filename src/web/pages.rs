@@ -5,7 +5,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 
-use super::assets::{CALL_HTML, MESSAGE_HTML};
+use super::assets::{call_html, MESSAGE_HTML};
 use super::i18n::{text, Lang, Text};
 use super::manifest;
 use super::AppState;
@@ -28,7 +28,7 @@ pub async fn call(
         Ok(Ok(link)) if wants_manifest => manifest::manifest(uri.path(), Some(&link.label), lang),
         // `no-store`, not an ETag: the URL is the secret, and a stored
         // response would keep it in the browser's cache index.
-        Ok(Ok(_)) => ([(header::CACHE_CONTROL, "no-store")], Html(CALL_HTML)).into_response(),
+        Ok(Ok(_)) => ([(header::CACHE_CONTROL, "no-store")], Html(call_html())).into_response(),
         Ok(Err(CheckError::Refused(_))) if wants_manifest => manifest::none(),
         Ok(Err(CheckError::Refused(Refusal::Unknown))) => {
             message(StatusCode::NOT_FOUND, lang, Text::InvalidLink)
@@ -38,7 +38,7 @@ pub async fn call(
         }
         // The page itself: its socket says "try again in a few minutes".
         Ok(Err(CheckError::Refused(Refusal::ClockNotSet))) => {
-            ([(header::CACHE_CONTROL, "no-store")], Html(CALL_HTML)).into_response()
+            ([(header::CACHE_CONTROL, "no-store")], Html(call_html())).into_response()
         }
         Ok(Err(CheckError::Store(e))) => {
             tracing::error!(error = %e, "cannot read the links");

@@ -28,7 +28,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use super::assets::{self, CALL_HTML};
+use super::assets::{self, call_html};
 use super::gate::{Gate, SourceRates};
 use super::i18n::Text;
 use super::manifest;
@@ -154,7 +154,7 @@ async fn call_page(
         };
     }
     if online {
-        return ([(header::CACHE_CONTROL, "no-store")], Html(CALL_HTML)).into_response();
+        return ([(header::CACHE_CONTROL, "no-store")], Html(call_html())).into_response();
     }
     let boxes = state.boxes.clone();
     let known = tokio::task::spawn_blocking(move || boxes.knows(&id))
