@@ -39,6 +39,7 @@ mod encodes;
 mod fallback;
 mod glass_stamp;
 mod health;
+mod ice_pacing;
 mod peer;
 mod reaper;
 mod remote;

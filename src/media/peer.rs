@@ -24,7 +24,8 @@ use gst_webrtc::{
 
 use super::codec::{self, VideoCodec, PROFILE_LEVEL_ID};
 use super::{
-    adapt_gcc, make, pad_of, remote, stats, EventSink, MediaError, MediaEvent, RemoteStats,
+    adapt_gcc, ice_pacing, make, pad_of, remote, stats, EventSink, MediaError, MediaEvent,
+    RemoteStats,
 };
 
 pub(super) const AUDIO_PT: u32 = 111;
@@ -68,6 +69,7 @@ impl Peer {
         outputs: &remote::Outputs,
     ) -> Result<Self, MediaError> {
         let bin = gst::Bin::with_name(&format!("peer-{session}"));
+        ice_pacing::pace_checks(&bin);
         let webrtc = make("webrtcbin")?;
         webrtc.set_property_from_str("bundle-policy", "max-bundle");
         // The receive jitter buffer (webrtcbin's default is 200 ms): what the
