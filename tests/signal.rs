@@ -26,7 +26,12 @@ async fn a_caller_is_welcomed_and_offered_h264_vp8_and_opus() {
     assert!(sdp.contains("m=audio"), "{sdp}");
     assert!(sdp.contains("H264/90000"), "{sdp}");
     h264::assert_h264_3_1_and_vp8(&sdp);
-    assert!(sdp.to_lowercase().contains("opus/48000"), "{sdp}");
+    // RFC 7587: two channels always; without them Chrome rejects the m-line.
+    assert!(
+        sdp.lines()
+            .any(|l| l.eq_ignore_ascii_case("a=rtpmap:111 opus/48000/2")),
+        "{sdp}"
+    );
     // The browser sends Opus with in-band FEC only when the offer asks.
     assert!(
         sdp.lines()

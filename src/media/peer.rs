@@ -14,7 +14,6 @@
 
 use crate::sync::lock;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use gst::prelude::*;
@@ -58,7 +57,7 @@ pub(super) struct NetSettings<'a> {
 
 impl Peer {
     /// Builds the branch for `session` into `pipeline`, links it to the audio
-    /// tee and starts it; the offer arrives later as [`MediaEvent::Offer`],
+    /// tee, starts it and asks for the offer, which arrives as [`MediaEvent::Offer`],
     /// and the video joins its codec's encode after the answer ([`Self::send_video`]).
     pub fn start(
         pipeline: &gst::Pipeline,
@@ -110,30 +109,26 @@ impl Peer {
             );
         ghost(&bin, &video_queue, "video")?;
 
-        let audio_caps = gst::Caps::builder("application/x-rtp")
-            .field("media", "audio")
-            .field("encoding-name", "OPUS")
-            .field("payload", AUDIO_PT as i32)
-            .field("clock-rate", 48_000i32)
-            // Offered as `a=fmtp:111 useinbandfec=1`: the browser then
-            // sends in-band FEC, which the box decodes (media::remote).
-            .field("useinbandfec", "1")
-            .build();
+        let audio_caps = opus_caps();
         let apay = make("rtpopuspay")?;
         apay.set_property("pt", AUDIO_PT);
         let audio_queue = entry_queue()?;
         let audio_filter = make("capsfilter")?;
-        audio_filter.set_property("caps", adapt_gcc::numbered(audio_caps));
+        let audio_caps = adapt_gcc::numbered(audio_caps);
+        audio_filter.set_property("caps", &audio_caps);
         let chain = [&audio_queue, &apay, &audio_filter];
         bin.add_many(chain)?;
         gst::Element::link_many(chain)?;
         audio_filter.link(&webrtc)?;
-        let audio_sink = pad_of(&audio_filter, "src")?
+        // The audio is offered from preferences too, so the offer need not
+        // wait for the microphone's first encoded frame.
+        pad_of(&audio_filter, "src")?
             .peer()
-            .ok_or(MediaError::Pipeline("capsfilter not linked".into()))?;
+            .ok_or(MediaError::Pipeline("capsfilter not linked".into()))?
+            .property::<gst_webrtc::WebRTCRTPTransceiver>("transceiver")
+            .set_property("codec-preferences", audio_caps);
         let entries = vec![(audio_tee.clone(), ghost(&bin, &audio_queue, "audio")?)];
         connect_signals(&webrtc, session, events, outputs, &bin);
-        offer_once_media_flows(&webrtc, &[audio_sink], session, events);
         pipeline.add(&bin)?;
         let mut peer = Self {
             bin,
@@ -147,7 +142,16 @@ impl Peer {
             decoded: outputs.stats.clone(),
         };
         match peer.join(entries, net.extra_local_ips) {
-            Ok(()) => Ok(peer),
+            Ok(()) => {
+                // Playing, the branch can offer: both m-lines come from
+                // codec preferences, none waits for media. An offer made
+                // before the branch plays would leave its DTLS transport
+                // unstarted; "on-negotiation-needed" is not waited for
+                // either (GStreamer 1.22 sometimes never emits it while a
+                // bin is starting).
+                create_offer(&peer.webrtc, session.to_owned(), events.clone());
+                Ok(peer)
+            }
             Err(e) => {
                 // Leave nothing half-started in the shared pipeline.
                 peer.stop(pipeline);
@@ -309,35 +313,20 @@ fn request_keyframe(bin: &gst::Bin) {
     }
 }
 
-/// Makes the offer as soon as webrtcbin knows the caps of the streams in
-/// `sinks` (the audio: the video is offered from codec preferences, and
-/// flows only after the answer). Neither earlier (an offer made before the branch plays leaves its
-/// DTLS transport unstarted) nor on "on-negotiation-needed" (GStreamer 1.22
-/// sometimes never emits it when the caps arrive while the bin is starting).
-fn offer_once_media_flows(
-    webrtc: &gst::Element,
-    sinks: &[gst::Pad],
-    session: &str,
-    events: &EventSink,
-) {
-    let offered = Arc::new(AtomicBool::new(false));
-    let all: Vec<_> = sinks.iter().map(|p| p.downgrade()).collect();
-    for pad in sinks {
-        let (webrtc, all, offered) = (webrtc.downgrade(), all.clone(), offered.clone());
-        let (session, events) = (session.to_owned(), events.clone());
-        // "notify::caps" comes after webrtcbin has handled the caps event.
-        pad.connect_notify(Some("caps"), move |_, _| {
-            let ready = all
-                .iter()
-                .all(|p| p.upgrade().is_some_and(|p| p.current_caps().is_some()));
-            if ready && !offered.swap(true, Ordering::SeqCst) {
-                tracing::debug!(session = %session, "media flows into the branch: offering");
-                if let Some(webrtc) = webrtc.upgrade() {
-                    create_offer(&webrtc, session.clone(), events.clone());
-                }
-            }
-        });
-    }
+/// The audio as the box offers and sends it: Opus, payload type 111.
+fn opus_caps() -> gst::Caps {
+    gst::Caps::builder("application/x-rtp")
+        .field("media", "audio")
+        .field("encoding-name", "OPUS")
+        .field("payload", AUDIO_PT as i32)
+        .field("clock-rate", 48_000i32)
+        // `a=rtpmap:111 OPUS/48000/2`, as RFC 7587 writes it: without
+        // the channels, Chrome finds no codec and rejects the m-line.
+        .field("encoding-params", "2")
+        // Offered as `a=fmtp:111 useinbandfec=1`: the browser then
+        // sends in-band FEC, which the box decodes (media::remote).
+        .field("useinbandfec", "1")
+        .build()
 }
 
 /// Writes `profile-level-id=42e01f` into the video caps webrtcbin offers
@@ -506,3 +495,7 @@ fn create_offer(webrtc: &gst::Element, session: String, events: EventSink) {
     });
     webrtc.emit_by_name::<()>("create-offer", &[&None::<gst::Structure>, &promise]);
 }
+
+#[cfg(test)]
+#[path = "peer_tests.rs"]
+mod tests;
