@@ -15,6 +15,7 @@
 //   ready_sent      `ready` sent (camera and microphone granted)
 //   offer_received  the box's offer arrived
 //   remote_set      the offer applied (setRemoteDescription resolved)
+//   answer_made     the answer made (createAnswer resolved)
 //   local_set       the answer applied (setLocalDescription resolved)
 //   answer_sent     the page's answer went out
 //   ice_connected   iceConnectionState connected
@@ -22,6 +23,9 @@
 //   first_rtp       inbound video packetsReceived > 0 (getStats every 5 ms)
 //   first_decoded   inbound video framesDecoded > 0 (same polling)
 //   first_frame     requestVideoFrameCallback on the box's video
+//   media_granted   the page's getUserMedia resolved (its own camera and
+//                   microphone; not on the box's picture's path, but it runs
+//                   beside the stages above in the same browser)
 //
 // env: PRESS_AFTER_MS (Call pressed this long after it shows, as a person
 // would, default 0: at once), HOMECALL_BIN (the box binary), BASELINE_BIN (another build of the
@@ -66,6 +70,7 @@ const STAGES = [
   'ready_sent',
   'offer_received',
   'remote_set',
+  'answer_made',
   'local_set',
   'answer_sent',
   'ice_connected',
@@ -73,6 +78,7 @@ const STAGES = [
   'first_rtp',
   'first_decoded',
   'first_frame',
+  'media_granted',
 ];
 
 // Runs in the page before its scripts. Records each stage once, in ms since
@@ -112,6 +118,12 @@ function timeStages(pressAfterMs) {
     }
   };
 
+  const media = navigator.mediaDevices;
+  if (media && media.getUserMedia) {
+    const native = media.getUserMedia.bind(media);
+    media.getUserMedia = (...args) => native(...args).then((stream) => (mark('media_granted'), stream));
+  }
+
   const remoteTracks = new WeakSet();
   const isRemote = (video) => {
     const stream = video.srcObject;
@@ -140,6 +152,7 @@ function timeStages(pressAfterMs) {
       });
       for (const [method, stage] of [
         ['setRemoteDescription', 'remote_set'],
+        ['createAnswer', 'answer_made'],
         ['setLocalDescription', 'local_set'],
       ]) {
         const native = this[method].bind(this);
