@@ -41,6 +41,24 @@ export function problemOf(err) {
 }
 
 /**
+ * Whether the browser gives camera and microphone without asking (allowed
+ * on an earlier visit): resolves true only when it says so for both, false
+ * where it will ask, cannot tell, or has no Permissions API for them
+ * (Firefox, Safari before 16).
+ * @returns {Promise<boolean>}
+ */
+export async function mediaAllowed() {
+  const permissions = navigator.permissions;
+  if (!permissions || !permissions.query) return false;
+  try {
+    const states = await Promise.all(['camera', 'microphone'].map((name) => permissions.query({ name })));
+    return states.every((status) => status.state === 'granted');
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Asks for camera and microphone, then the microphone alone. Resolves to the
  * stream (null with neither) and the problem with the camera (null when it
  * came).

@@ -13,7 +13,7 @@ import { t, localize } from './i18n.js';
 import { Signal } from './call-signal.js';
 import { MediaLink } from './call-media.js';
 import { Mesh } from './call-mesh.js';
-import { askForLocalMedia, cameraState, microphoneOn } from './call-local.js';
+import { askForLocalMedia, cameraState, mediaAllowed, microphoneOn } from './call-local.js';
 import * as a11y from './call-a11y.js';
 import './call-install.js';
 import { VIDEO_CONSTRAINTS } from './call-quality.js';
@@ -67,8 +67,15 @@ const ui = {
 /** The link's token: the last segment of /r/<token>. */
 const token = location.pathname.split('/').filter(Boolean).pop() ?? '';
 
-/** The person pressed Call (or pressed it before a reload): the box may ring. */
+/** The person pressed Call (or pressed it before a reload). */
 let pressed = false;
+/**
+ * The browser gives camera and microphone without asking (allowed before):
+ * the box may ring as Call is pressed, not only once they have come.
+ */
+let allowed = false;
+/** The page came back to a call (a reload): it rings nothing. */
+let cameBack = false;
 /** Whom the page calls, as the box names itself (null: unnamed). */
 let boxName = null;
 /** One of 'start', 'asking', 'connecting', 'ringing', 'inCall', 'problems', 'ended', 'busy', 'invalidLink', 'resting', 'unreachable', 'error'. */
@@ -131,8 +138,8 @@ function connect() {
     onOpen() {
       // A page whose media still flows takes its call up as it is. Before
       // the person pressed Call, the box admits the page but stays quiet.
-      socket.helloReady = pressed;
-      socket.send(proto.hello(token, session, Boolean(media && media.connected), pressed));
+      socket.helloReady = mayRing();
+      socket.send(proto.hello(token, session, Boolean(media && media.connected), socket.helloReady));
       clearTimeout(welcomeTimer);
       welcomeTimer = setTimeout(() => dropSocket(socket), WELCOME_TIMEOUT_MS);
     },
@@ -485,19 +492,37 @@ async function pressCall() {
   pressed = true;
   ui.remote.muted = false;
   ui.remote.play().catch(() => {}); // nothing to play yet: this only spends the gesture on sound
-  show('asking', { title: t('asking'), detail: t('askingHelp') });
+  if (allowed) show('connecting');
+  else show('asking', { title: t('asking'), detail: t('askingHelp') });
   localMediaReady = acquireLocalMedia();
+  // Allowed before, the browser asks nothing: the call starts now and the
+  // camera joins it (replaceTrack) the moment it comes.
+  if (allowed) letRing();
   await localMediaReady;
   if (finished) return;
-  if (session) rememberSession(session);
   if (state === 'asking') show('connecting');
+  letRing();
+}
+
+/** The box may ring now: over the open socket, or in the hello of a new one. */
+function letRing() {
+  if (session) rememberSession(session);
   if (signal && signal.welcomed) sayReady(signal);
   else if (!signal) connect();
 }
 
-/** Tells the box it may ring, once per socket that said hello before the press. */
+/**
+ * Whether the box may ring: Call pressed, and the browser has answered the
+ * camera question or will not ask one (a person looking at the browser's
+ * question is not yet ready to talk), or the page is back in its call.
+ */
+function mayRing() {
+  return pressed && (localMediaSettled || allowed || cameBack);
+}
+
+/** Tells the box it may ring, once per socket that said hello before it could. */
 function sayReady(socket) {
-  if (!pressed || socket.helloReady || socket.readySent || !localMediaSettled) return;
+  if (!mayRing() || socket.helloReady || socket.readySent) return;
   socket.readySent = true;
   socket.send(proto.ready());
 }
@@ -791,9 +816,14 @@ function start() {
   if (typeof window.RTCPeerConnection !== 'function') {
     return stop('error', { title: t('noWebRTC'), detail: t('noWebRTCHelp') });
   }
+  // Known before the person can press Call (a promise of a few ms).
+  mediaAllowed().then((yes) => {
+    allowed = yes;
+  });
   if (session) {
     // Back after a reload: the person pressed Call before; the call goes on.
     pressed = true;
+    cameBack = true;
     localMediaReady = acquireLocalMedia();
   } else {
     showStart();

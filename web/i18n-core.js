@@ -34,8 +34,13 @@ export function makeI18n(strings) {
   const preferred = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'];
   const lang = chooseLanguage(strings, preferred);
   document.documentElement.lang = lang;
-  const plurals = new Intl.PluralRules(lang);
-  const numbers = new Intl.NumberFormat(lang);
+  // Made on first use: a fresh browser loads its locale data for the first
+  // Intl object (tens of ms on a slow phone), and the page's first words
+  // need neither plurals nor numbers.
+  /** @type {Intl.PluralRules | undefined} */
+  let plurals;
+  /** @type {Intl.NumberFormat | undefined} */
+  let numbers;
 
   /**
    * @param {string} key
@@ -44,11 +49,17 @@ export function makeI18n(strings) {
   function t(key, params = {}) {
     const entry = strings[lang][key] ?? strings.en[key];
     if (entry === undefined) return '';
-    const text = typeof entry === 'string' ? entry : entry[plurals.select(Number(params.n ?? 0))] ?? entry.other ?? '';
+    let text = entry;
+    if (typeof entry !== 'string') {
+      plurals ??= new Intl.PluralRules(lang);
+      text = entry[plurals.select(Number(params.n ?? 0))] ?? entry.other ?? '';
+    }
     return text.replace(/\{(\w+)\}/g, (whole, name) => {
       if (!Object.prototype.hasOwnProperty.call(params, name)) return whole;
       const value = params[name];
-      return typeof value === 'number' ? numbers.format(value) : String(value);
+      if (typeof value !== 'number') return String(value);
+      numbers ??= new Intl.NumberFormat(lang);
+      return numbers.format(value);
     });
   }
 

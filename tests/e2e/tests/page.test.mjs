@@ -1,4 +1,5 @@
-// The relative's page: ask, then ring; every camera problem its own sentence
+// The relative's page: ask, then ring (or ring at once where the browser
+// will not ask); every camera problem its own sentence
 // and a way out; and the TV saying what a call without a picture is. Each
 // scenario has a box of its own with the factory's 3 s announcement and a
 // name ("Grandma"); what the TV says is read from the box's log (headless).
@@ -58,14 +59,24 @@ test('the page says whom it calls and the TV stays quiet until the person presse
   await page.close();
 });
 
+/** In the page: getUserMedia takes 3 s; `asks`: the browser asks first (its permission is "prompt"). */
+function slowCamera(asks) {
+  const original = MediaDevices.prototype.getUserMedia;
+  MediaDevices.prototype.getUserMedia = function slowly(...args) {
+    return new Promise((resolve) => setTimeout(resolve, 3000)).then(() => original.apply(this, args));
+  };
+  if (asks) {
+    const query = Permissions.prototype.query;
+    Permissions.prototype.query = function asking(descriptor) {
+      if (['camera', 'microphone'].includes(descriptor && descriptor.name)) return Promise.resolve({ state: 'prompt' });
+      return query.call(this, descriptor);
+    };
+  }
+}
+
 test('a browser slow to answer the camera question rings the TV only once it has', { timeout: 60_000 }, async () => {
   const { box, link } = await boxFor();
-  const page = await pageWith('slow prompt', () => {
-    const original = MediaDevices.prototype.getUserMedia;
-    MediaDevices.prototype.getUserMedia = function slowly(...args) {
-      return new Promise((resolve) => setTimeout(resolve, 3000)).then(() => original.apply(this, args));
-    };
-  });
+  const page = await pageWith('slow prompt', slowCamera, true);
   await page.goto(link, { waitUntil: 'domcontentloaded' });
   await pressCall(page);
   await waitPageState(page, 'asking', { timeoutMs: 2000 });
@@ -73,6 +84,21 @@ test('a browser slow to answer the camera question rings the TV only once it has
   await new Promise((resolve) => setTimeout(resolve, 1500));
   assert.equal(count(box, RINGING), 0, 'no ring while the browser asks');
   await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });
+  assert.equal(count(box, RINGING), 1);
+  await page.close();
+});
+
+test('a browser that gives the camera without asking rings the TV at the press; the camera follows', { timeout: 60_000 }, async () => {
+  const { box, link } = await boxFor();
+  // Allowed on an earlier visit: no question, only a camera slow to start.
+  const page = await pageWith('allowed before', slowCamera, false);
+  await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await pressCall(page);
+  await waitUntil('the TV to ring', () => count(box, RINGING), (n) => n === 1, { timeoutMs: 2000, intervalMs: 50 });
+  assert.equal(await page.evaluate(() => document.getElementById('self').srcObject), null, 'the camera has not come yet');
+  await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });
+  // The camera joins the running call: the box receives the caller's picture.
+  await waitBoxMedia(box, { expectedRgb: file.fixtures.expectedRgb, toneHz: file.fixtures.toneHz, timeoutMs: 15_000 });
   assert.equal(count(box, RINGING), 1);
   await page.close();
 });
