@@ -142,21 +142,23 @@ fn the_policy_lets_old_safari_open_the_pages_socket() {
         "{connect}"
     );
 
-    // The page's one inline script (web::bundle) is what the policy allows.
+    // The page's inline scripts (web::bundle) are what the policy allows.
     use base64::Engine as _;
     use sha2::{Digest, Sha256};
-    let start = response
-        .find("<script type=\"module\">")
-        .unwrap_or_else(|| panic!("no inline script in {response}"))
-        + "<script type=\"module\">".len();
-    let end = start
-        + response[start..]
-            .find("</script>")
-            .expect("the script ends");
-    let hash =
-        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&response[start..end]));
+    let body = &response[response.find("\r\n\r\n").expect("a body")..];
+    let mut hashes = Vec::new();
+    for part in body.split("<script").skip(1) {
+        let text = &part
+            [part.find('>').expect("tag ends") + 1..part.find("</script>").expect("script ends")];
+        let digest = Sha256::digest(text.as_bytes());
+        hashes.push(format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        ));
+    }
+    assert_eq!(hashes.len(), 2, "the early socket and the modules: {body}");
     assert!(
-        policy.contains(&format!("script-src 'self' 'sha256-{hash}';")),
+        policy.contains(&format!("script-src 'self' {};", hashes.join(" "))),
         "{policy}"
     );
 }

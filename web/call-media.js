@@ -80,9 +80,11 @@ export class MediaLink {
     for (const transceiver of this.pc.getTransceivers()) {
       if (transceiver.direction === 'recvonly') transceiver.direction = 'sendrecv';
     }
-    for (const init of this.early.splice(0)) await this.add(init);
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
+    // The box's candidates that came with its offer, only now: each waits
+    // on the browser's network thread, and the answer must not wait on them.
+    await Promise.all(this.early.splice(0).map((init) => this.add(init)));
     await capVideo(this.pc);
     return this.closed ? null : this.pc.localDescription.sdp;
   }

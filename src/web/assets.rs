@@ -79,7 +79,11 @@ fn matches_etag(request: &HeaderMap, etag: &HeaderValue) -> bool {
 }
 
 /// (name, file) of every file under `/assets/`.
-static ASSETS: [(&str, StaticFile); 26] = [
+static ASSETS: [(&str, StaticFile); 27] = [
+    (
+        "call-early.js",
+        StaticFile::new(JS, include_bytes!("../../web/call-early.js")),
+    ),
     (
         "call.js",
         StaticFile::new(JS, include_bytes!("../../web/call.js")),

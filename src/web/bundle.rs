@@ -5,7 +5,9 @@
 //! The files stay as they are in `web/` (and stay served under `/assets/`).
 //! Here, `<link rel="stylesheet" href="/assets/x.css">` becomes a `<style>`,
 //! `<script type="module" src="/assets/x.js"></script>` becomes one inline
-//! module script, and the `modulepreload` hints go. In that script each
+//! module script, `<script src="/assets/x.js"></script>` (a plain script,
+//! run as the page is read) is written in as it is, and the
+//! `modulepreload` hints go. Each inline script's hash is a CSP source. In that script each
 //! module is a function scope, evaluated after the modules it imports and
 //! returning its exports; an import is a destructuring of the module named.
 //!
@@ -27,8 +29,9 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bundled {
     pub html: String,
-    /// The CSP source that lets its inline script run: `'sha256-<base64>'`.
-    pub script_source: String,
+    /// The CSP sources that let its inline scripts run, and no other:
+    /// `'sha256-<base64>'` each, space-separated.
+    pub script_sources: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -57,6 +60,7 @@ pub enum BundleError {
 
 const STYLESHEET: (&str, &str) = ("<link rel=\"stylesheet\" href=\"/assets/", "\">");
 const MODULE: (&str, &str) = ("<script type=\"module\" src=\"/assets/", "\"></script>");
+const PLAIN_SCRIPT: (&str, &str) = ("<script src=\"/assets/", "\"></script>");
 
 /// `html` with its stylesheet and module script written in; `file` gives
 /// the text of a file under `/assets/` by name.
@@ -76,6 +80,7 @@ pub fn bundle<'a>(
     }
 
     let mut out = String::with_capacity(html.len() + css.len() + script.len());
+    let mut sources = Vec::new();
     for line in html.split_inclusive('\n') {
         let indent = &line[..line.len() - line.trim_start().len()];
         if line.contains("<link rel=\"modulepreload\"") {
@@ -84,19 +89,51 @@ pub fn bundle<'a>(
             let _ = writeln!(out, "{indent}<style>\n{css}{indent}</style>");
         } else if tag(line, MODULE).is_some() {
             let _ = writeln!(out, "{indent}<script type=\"module\">{script}</script>");
+            sources.push(hash_source(&script));
+        } else if let Some((name, _)) = tag(line, PLAIN_SCRIPT) {
+            let text = format!("\n{}{indent}", plain_script(name, &file)?);
+            let _ = writeln!(out, "{indent}<script>{text}</script>");
+            sources.push(hash_source(&text));
         } else {
             out.push_str(line);
         }
     }
-    let digest = Sha256::digest(script.as_bytes());
-    let script_source = format!(
-        "'sha256-{}'",
-        base64::engine::general_purpose::STANDARD.encode(digest)
-    );
     Ok(Bundled {
         html: out,
-        script_source,
+        script_sources: sources.join(" "),
     })
+}
+
+/// `'sha256-<base64>'`: the CSP source of an inline script with this text.
+fn hash_source(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// A plain script's text, written in as it is: it may neither import nor
+/// export (it is no module), nor end its tag.
+fn plain_script<'a>(
+    name: &str,
+    file: &impl Fn(&str) -> Option<&'a str>,
+) -> Result<&'a str, BundleError> {
+    let text = file(name).ok_or_else(|| BundleError::Unknown(name.to_owned()))?;
+    if let Some(index) = text
+        .lines()
+        .position(|l| l.starts_with("import ") || l.starts_with("export "))
+    {
+        return Err(BundleError::Unsupported {
+            file: name.to_owned(),
+            line: index + 1,
+            what: "a plain script neither imports nor exports",
+        });
+    }
+    if contains_tag_end(text, "</script") || text.contains("<!--") {
+        return Err(BundleError::EndsTag(name.to_owned()));
+    }
+    Ok(text)
 }
 
 /// The name between a tag's `(start, end)` in `html`, and where it starts.

@@ -1,12 +1,17 @@
 use super::*;
 
-const PAGE: &str = "<html>\n<head>\n  <link rel=\"stylesheet\" href=\"/assets/p.css\">\n  \
+const PAGE: &str = "<html>\n<head>\n  <script src=\"/assets/early.js\"></script>\n  \
+     <link rel=\"stylesheet\" href=\"/assets/p.css\">\n  \
      <link rel=\"modulepreload\" href=\"/assets/a.js\">\n  \
      <script type=\"module\" src=\"/assets/main.js\"></script>\n</head>\n<body></body>\n</html>\n";
 
 fn files(extra: &[(&'static str, &'static str)]) -> impl Fn(&str) -> Option<&'static str> {
-    let mut all = vec![("p.css", "body { color: red }\n")];
-    all.extend_from_slice(extra);
+    let mut all = extra.to_vec();
+    // The page's own, unless the case gives its own.
+    all.extend_from_slice(&[
+        ("p.css", "body { color: red }\n"),
+        ("early.js", "window.early = 1;\n"),
+    ]);
     move |name| all.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
@@ -69,17 +74,53 @@ fn modules_come_after_what_they_import_and_imports_become_bindings() {
     assert!(!page.html.contains("/assets/"), "{}", page.html);
 }
 
+/// What the browser hashes: the text between `<script…>` and `</script>`.
+fn inline_scripts(html: &str) -> Vec<&str> {
+    html.split("<script")
+        .skip(1)
+        .map(|rest| {
+            &rest[rest.find('>').expect("tag ends") + 1
+                ..rest.find("</script>").expect("script ends")]
+        })
+        .collect()
+}
+
 #[test]
-fn the_csp_source_is_the_inline_scripts_own_hash() {
+fn the_csp_sources_are_the_inline_scripts_own_hashes_in_page_order() {
     let page = bundle(PAGE, files(&[("main.js", "console.log(1);\n")])).expect("bundles");
-    let digest = Sha256::digest(script_of(&page.html).as_bytes());
-    let expected = base64::engine::general_purpose::STANDARD.encode(digest);
-    assert_eq!(page.script_source, format!("'sha256-{expected}'"));
+    let scripts = inline_scripts(&page.html);
+    assert_eq!(scripts.len(), 2, "{}", page.html);
+    assert!(
+        scripts[0].contains("window.early = 1;"),
+        "the plain script, first"
+    );
+    let expected: Vec<String> = scripts
+        .iter()
+        .map(|text| {
+            let digest = Sha256::digest(text.as_bytes());
+            format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect();
+    assert_eq!(page.script_sources, expected.join(" "));
 }
 
 #[test]
 fn what_it_cannot_bundle_faithfully_is_an_error() {
-    let cases: [(&[(&'static str, &'static str)], BundleError); 7] = [
+    let cases: [(&[(&'static str, &'static str)], BundleError); 8] = [
+        (
+            &[
+                ("main.js", "console.log(1);\n"),
+                ("early.js", "\nexport const early = 1;\n"),
+            ],
+            BundleError::Unsupported {
+                file: "early.js".into(),
+                line: 2,
+                what: "a plain script neither imports nor exports",
+            },
+        ),
         (
             &[("main.js", "export default 1;\n")],
             BundleError::Unsupported {
@@ -166,6 +207,9 @@ fn the_call_page_bundles_every_module_it_reaches() {
         );
     }
     assert!(!page.html.contains("modulepreload"), "{}", page.html);
+    let scripts = inline_scripts(&page.html);
+    assert_eq!(scripts.len(), 2, "the early socket and the modules");
+    assert!(scripts[0].contains("homecallEarlySocket"), "{}", scripts[0]);
     assert!(!page.html.contains("/assets/call"), "{}", page.html);
     assert!(page.html.contains("<style>"), "{}", page.html);
     assert!(

@@ -64,10 +64,10 @@ pub fn content_security_policy(host: Option<&str>, secure: bool) -> String {
         Some(host) => format!(" ws://{host} wss://{host}"),
         None => String::new(),
     };
-    // The call page's inline script (`web::bundle`), by its hash: that
-    // script and no other inline one.
+    // The call page's inline scripts (`web::bundle`), by their hashes:
+    // those and no other inline one.
     let page_script = super::assets::call_page()
-        .map(|page| format!(" {}", page.script_source))
+        .map(|page| format!(" {}", page.script_sources))
         .unwrap_or_default();
     format!(
         "default-src 'none'; script-src 'self'{page_script}; style-src 'self' 'unsafe-inline'; \
@@ -143,7 +143,7 @@ mod tests {
             let page = super::super::assets::call_page().expect("the call page bundles");
             assert_eq!(
                 script_src,
-                format!("script-src 'self' {}", page.script_source),
+                format!("script-src 'self' {}", page.script_sources),
                 "{host:?}: {policy}"
             );
         }
