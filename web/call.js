@@ -216,6 +216,10 @@ async function offer(socket, sdp) {
   if (media) media.close();
   answered = false;
   heldCandidates = [];
+  // The box's stream goes on the video once the answer is out: the video
+  // readies its player when given a stream, a long task on the page's main
+  // thread in a fresh browser (~50 ms here) that would hold up the answer.
+  let heldStream = null;
   const link = new MediaLink(iceServers, localMediaReady, {
     onCandidate(candidate, sdpMLineIndex) {
       if (link !== media) return;
@@ -224,7 +228,9 @@ async function offer(socket, sdp) {
       else heldCandidates.push(out);
     },
     onRemoteStream(stream) {
-      if (link === media) showRemote(stream);
+      if (link !== media) return;
+      if (answered) showRemote(stream);
+      else heldStream = stream;
     },
     onHealth(health) {
       if (link === media) mediaHealth(health);
@@ -244,6 +250,7 @@ async function offer(socket, sdp) {
   socket.send(proto.answer(answer));
   answered = true;
   for (const candidate of heldCandidates.splice(0)) socket.send(candidate);
+  if (heldStream) showRemote(heldStream);
   return undefined;
 }
 
