@@ -826,6 +826,10 @@ function start() {
   // Known before the person can press Call (a promise of a few ms).
   mediaAllowed().then((yes) => {
     allowed = yes;
+    // Call pressed before the browser told: the box may ring now.
+    if (!allowed || !pressed || finished) return;
+    if (state === 'asking') show('connecting'); // no question is coming
+    letRing();
   });
   if (session) {
     // Back after a reload: the person pressed Call before; the call goes on.
