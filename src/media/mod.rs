@@ -421,6 +421,9 @@ impl MediaEngine {
                 }
                 capture.stop(&pipeline);
                 tracing::info!("camera and microphone off");
+                // The encoders', decoders' and branches' buffers are freed
+                // now, but glibc keeps them unless asked.
+                crate::system::return_freed_memory();
             });
         }
     }

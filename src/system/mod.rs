@@ -1,6 +1,10 @@
 //! The box's place in the operating system: logging to journald or stdout,
 //! systemd readiness and watchdog keep-alives, and termination signals.
 
+mod heap;
+
+pub use heap::return_freed_memory;
+
 use std::future::Future;
 use std::io::IsTerminal;
 
