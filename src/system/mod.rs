@@ -1,5 +1,6 @@
 //! The box's place in the operating system: logging to journald or stdout,
-//! systemd readiness and watchdog keep-alives, and termination signals.
+//! systemd readiness and watchdog keep-alives, termination signals, and
+//! the C heap given back after a call (`heap`).
 
 mod heap;
 
