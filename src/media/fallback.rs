@@ -13,6 +13,11 @@
 //! switches back to the placeholder and takes the bin out; then it tries
 //! again every [`RETRY_EVERY`] (a camera's node must be back first). The
 //! encoder, the tees and the callers' branches never notice.
+//!
+//! While the device's buffers are the ones selected, the placeholder's
+//! source rests (READY): a still picture made 30 times a second and
+//! silence 100 times a second, only to be dropped by the selector, cost a
+//! call for nothing. It plays again the moment the device is taken out.
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -46,6 +51,8 @@ pub(super) struct Fallback {
     pub selector: gst::Element,
     /// The placeholder's elements and the selector, for the capture to start and stop.
     pub elements: Vec<gst::Element>,
+    /// The placeholder's source, which rests while the device is selected.
+    placeholder: gst::Element,
     placeholder_pad: gst::Pad,
     supervisor: Option<(Sender<Note>, JoinHandle<()>)>,
 }
@@ -62,6 +69,10 @@ impl Fallback {
         // camera would stall the placeholder) nor be told "not linked"
         // (a source told so stops for good).
         selector.set_property("sync-streams", false);
+        let source = placeholder
+            .first()
+            .cloned()
+            .ok_or_else(|| MediaError::Pipeline("an empty placeholder".into()))?;
         let mut elements = placeholder;
         elements.push(selector.clone());
         pipeline.add_many(&elements)?;
@@ -71,6 +82,7 @@ impl Fallback {
         Ok(Self {
             selector,
             elements,
+            placeholder: source,
             placeholder_pad,
             supervisor: None,
         })
@@ -89,6 +101,7 @@ impl Fallback {
             input,
             pipeline: pipeline.clone(),
             selector: self.selector.clone(),
+            placeholder: self.placeholder.clone(),
             placeholder_pad: self.placeholder_pad.clone(),
             device,
             health,
@@ -112,6 +125,8 @@ impl Fallback {
             let _ = notes.send(Note::Stop);
             let _ = thread.join();
         }
+        // Resting or not, it goes down with the rest of the capture.
+        self.placeholder.set_locked_state(false);
     }
 }
 
@@ -140,6 +155,7 @@ struct Supervisor {
     input: Input,
     pipeline: gst::Pipeline,
     selector: gst::Element,
+    placeholder: gst::Element,
     placeholder_pad: gst::Pad,
     device: Device,
     health: CaptureHealth,
@@ -164,6 +180,7 @@ impl Supervisor {
                 Ok(Note::Flowing { generation }) if self.is_live(generation) => {
                     if let Some(live) = &self.live {
                         self.selector.set_property("active-pad", &live.sink);
+                        self.rest_placeholder();
                     }
                     self.set_health(InputHealth::Working {
                         device: self.device.name.clone(),
@@ -171,6 +188,7 @@ impl Supervisor {
                 }
                 Ok(Note::Failed { generation, reason }) if self.is_live(generation) => {
                     self.detach();
+                    self.wake_placeholder();
                     self.set_health(InputHealth::Failed {
                         device: self.device.name.clone(),
                         reason,
@@ -255,6 +273,7 @@ impl Supervisor {
                 }
             }
             self.detach();
+            self.wake_placeholder();
             self.set_health(InputHealth::Failed {
                 device,
                 reason: reason.unwrap_or_else(|| e.to_string()),
@@ -262,7 +281,26 @@ impl Supervisor {
         }
     }
 
-    /// Selects the placeholder and takes the device's bin out, if any.
+    /// Stops the placeholder's source while the device is selected: the
+    /// pipeline's state changes leave it alone until it is woken.
+    fn rest_placeholder(&self) {
+        self.placeholder.set_locked_state(true);
+        if let Err(e) = self.placeholder.set_state(gst::State::Ready) {
+            tracing::debug!(error = %e, "the placeholder would not rest");
+        }
+    }
+
+    /// Plays the placeholder's source again (the device is out), as it
+    /// played when the capture started: from READY, with the pipeline.
+    fn wake_placeholder(&self) {
+        self.placeholder.set_locked_state(false);
+        if let Err(e) = self.placeholder.sync_state_with_parent() {
+            tracing::warn!(error = %e, "the placeholder would not play again");
+        }
+    }
+
+    /// Selects the placeholder and takes the device's bin out, if any (the
+    /// caller wakes the placeholder unless the capture is stopping).
     fn detach(&mut self) {
         let Some(live) = self.live.take() else {
             return;
@@ -427,6 +465,9 @@ mod tests {
         rig.wait("the device's picture", Duration::from_secs(5), |r| {
             r.luma() == WHITE && matches!(r.health.get(Input::Camera), InputHealth::Working { .. })
         });
+        rig.wait("the placeholder to rest", Duration::from_secs(1), |r| {
+            r.fallback.placeholder.current_state() == gst::State::Ready
+        });
         rig.wait(
             "the device to fail and the placeholder to take over",
             Duration::from_secs(5),
@@ -449,6 +490,11 @@ mod tests {
         rig.wait("the device to be picked up again", RETRY_EVERY * 3, |r| {
             r.luma() == WHITE
         });
+        rig.wait(
+            "the placeholder to rest again",
+            Duration::from_secs(1),
+            |r| r.fallback.placeholder.current_state() == gst::State::Ready,
+        );
         assert_eq!(
             rig.errors(),
             Vec::<String>::new(),
