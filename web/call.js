@@ -250,7 +250,9 @@ async function offer(socket, sdp) {
   socket.send(proto.answer(answer));
   answered = true;
   for (const candidate of heldCandidates.splice(0)) socket.send(candidate);
-  if (heldStream) showRemote(heldStream);
+  // After the box's candidates queued meanwhile have been added (they are
+  // handled before this timer), while ICE and DTLS run off the main thread.
+  if (heldStream) setTimeout(() => link === media && showRemote(heldStream), 0);
   return undefined;
 }
 
