@@ -53,12 +53,7 @@ mod tests {
             .expect("webrtcbin");
         webrtc.set_property_from_str("bundle-policy", "max-bundle");
         bin.add(&webrtc).expect("added");
-        let caps = gst::Caps::builder("application/x-rtp")
-            .field("media", "audio")
-            .field("encoding-name", "OPUS")
-            .field("payload", 111i32)
-            .field("clock-rate", 48_000i32)
-            .build();
+        let caps = super::super::peer::opus_caps();
         webrtc.emit_by_name::<gst_webrtc::WebRTCRTPTransceiver>(
             "add-transceiver",
             &[&gst_webrtc::WebRTCRTPTransceiverDirection::Sendrecv, &caps],

@@ -314,7 +314,7 @@ fn request_keyframe(bin: &gst::Bin) {
 }
 
 /// The audio as the box offers and sends it: Opus, payload type 111.
-fn opus_caps() -> gst::Caps {
+pub(super) fn opus_caps() -> gst::Caps {
     gst::Caps::builder("application/x-rtp")
         .field("media", "audio")
         .field("encoding-name", "OPUS")
