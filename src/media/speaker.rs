@@ -514,8 +514,9 @@ mod tests {
             "the new sink played nothing"
         );
         assert!(wait_for(|| !speaker.is_playing()));
+        // The mix rests upstream first: the sink is the last to lock.
         assert!(
-            new.is_locked_state(),
+            wait_for(|| new.is_locked_state()),
             "the new sink did not rest with the mix"
         );
         speaker.close();
