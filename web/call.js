@@ -12,6 +12,7 @@ import * as proto from './protocol.js';
 import { t, localize } from './i18n.js';
 import { Signal } from './call-signal.js';
 import { MediaLink } from './call-media.js';
+import { RemoteView } from './call-remote.js';
 import { Mesh } from './call-mesh.js';
 import { askForLocalMedia, cameraState, mediaAllowed, microphoneOn } from './call-local.js';
 import * as a11y from './call-a11y.js';
@@ -63,6 +64,11 @@ const ui = {
   fullscreen: document.getElementById('fullscreen'),
   hangUp: document.getElementById('hang-up'),
 };
+
+/** The box's picture on ui.remote at once, its sound a moment later (call-remote.js). */
+const remoteView = new RemoteView(ui.remote, () => {
+  if (ui.remote.paused && !finished) playRemote();
+});
 
 /** The link's token: the last segment of /r/<token>. */
 const token = location.pathname.split('/').filter(Boolean).pop() ?? '';
@@ -422,7 +428,7 @@ function stop(next, view) {
   media = null;
   mesh.close();
   if (localStream) for (const track of localStream.getTracks()) track.stop();
-  ui.remote.srcObject = null;
+  remoteView.clear();
   a11y.closeAsk();
   show(next, view);
   renderControls();
@@ -611,7 +617,7 @@ function releaseLocalMedia() {
 
 function showRemote(stream) {
   if (finished) return;
-  if (ui.remote.srcObject !== stream) ui.remote.srcObject = stream;
+  remoteView.show(stream);
   playRemote();
 }
 

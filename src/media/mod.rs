@@ -39,7 +39,7 @@ mod encodes;
 mod fallback;
 mod glass_stamp;
 mod health;
-mod ice_pacing;
+mod ice_agent;
 mod peer;
 mod reaper;
 mod remote;

@@ -23,7 +23,7 @@ use gst_webrtc::{
 
 use super::codec::{self, VideoCodec, PROFILE_LEVEL_ID};
 use super::{
-    adapt_gcc, ice_pacing, make, pad_of, remote, stats, EventSink, MediaError, MediaEvent,
+    adapt_gcc, ice_agent, make, pad_of, remote, stats, EventSink, MediaError, MediaEvent,
     RemoteStats,
 };
 
@@ -68,7 +68,7 @@ impl Peer {
         outputs: &remote::Outputs,
     ) -> Result<Self, MediaError> {
         let bin = gst::Bin::with_name(&format!("peer-{session}"));
-        ice_pacing::pace_checks(&bin);
+        ice_agent::tune_agents(&bin);
         let webrtc = make("webrtcbin")?;
         webrtc.set_property_from_str("bundle-policy", "max-bundle");
         // The receive jitter buffer (webrtcbin's default is 200 ms): what the

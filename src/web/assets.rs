@@ -79,7 +79,7 @@ fn matches_etag(request: &HeaderMap, etag: &HeaderValue) -> bool {
 }
 
 /// (name, file) of every file under `/assets/`.
-static ASSETS: [(&str, StaticFile); 27] = [
+static ASSETS: [(&str, StaticFile); 28] = [
     (
         "call-early.js",
         StaticFile::new(JS, include_bytes!("../../web/call-early.js")),
@@ -95,6 +95,10 @@ static ASSETS: [(&str, StaticFile); 27] = [
     (
         "call-media.js",
         StaticFile::new(JS, include_bytes!("../../web/call-media.js")),
+    ),
+    (
+        "call-remote.js",
+        StaticFile::new(JS, include_bytes!("../../web/call-remote.js")),
     ),
     (
         "call-local.js",

@@ -194,6 +194,7 @@ fn the_call_page_bundles_every_module_it_reaches() {
         "i18n-core.js",
         "call-signal.js",
         "call-media.js",
+        "call-remote.js",
         "call-mesh.js",
         "call-local.js",
         "call-a11y.js",
