@@ -11,6 +11,7 @@ import { boxPerScenario, logCount } from '../lib/scenario-boxes.mjs';
 import { pageText, stateHistory } from '../lib/browser.mjs';
 import { FINAL_PAGE_STATES, pressCall, waitBoxMedia, waitBoxState, waitPageState } from '../lib/call.mjs';
 import { waitUntil } from '../lib/wait.mjs';
+import { BOX_TONE_HZ, dominantToneHz } from '../lib/received.mjs';
 
 const file = boxPerScenario();
 
@@ -100,6 +101,39 @@ test('a browser that gives the camera without asking rings the TV at the press; 
   // The camera joins the running call: the box receives the caller's picture.
   await waitBoxMedia(box, { expectedRgb: file.fixtures.expectedRgb, toneHz: file.fixtures.toneHz, timeoutMs: 15_000 });
   assert.equal(count(box, RINGING), 1);
+  await page.close();
+});
+
+test("the box's picture shows first, and its sound joins the same video right after", { timeout: 60_000 }, async () => {
+  const { box, link } = await boxFor();
+  // What the box's video held when its first picture was presented.
+  const page = await pageWith('picture first', () => {
+    window.__atFirstPicture = null;
+    addEventListener('DOMContentLoaded', () => {
+      const video = document.getElementById('remote');
+      const onFrame = () => {
+        const stream = video.srcObject;
+        if (stream && stream.getVideoTracks().length) window.__atFirstPicture = stream.getTracks().map((t) => t.kind).sort();
+        else video.requestVideoFrameCallback(onFrame);
+      };
+      video.requestVideoFrameCallback(onFrame);
+    });
+  });
+  await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await pressCall(page);
+  await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });
+  const first = await waitUntil('the first picture', () => page.evaluate(() => window.__atFirstPicture), (k) => k !== null, { timeoutMs: 10_000 });
+  assert.deepEqual(first, ['video'], 'the picture came without waiting for the sound');
+  const joined = await waitUntil(
+    'the sound to join the video',
+    () => page.evaluate(() => document.getElementById('remote').srcObject?.getTracks().map((t) => t.kind).sort() ?? []),
+    (kinds) => kinds.length === 2,
+    { timeoutMs: 3000 },
+  );
+  assert.deepEqual(joined, ['audio', 'video']);
+  assert.equal(await page.evaluate(() => document.getElementById('remote').paused), false, 'still playing');
+  const hz = await waitUntil(`the box's ${BOX_TONE_HZ} Hz tone`, () => dominantToneHz(page), (f) => f !== null && Math.abs(f - BOX_TONE_HZ) <= 10, { timeoutMs: 8000, intervalMs: 100 });
+  assert.ok(Math.abs(hz - BOX_TONE_HZ) <= 10, `heard ${hz} Hz`);
   await page.close();
 });
 
