@@ -10,6 +10,26 @@ import { capVideo } from './call-quality.js';
 
 /** @typedef {'connected' | 'disconnected' | 'failed'} Health */
 
+/** warmUp() has run on this page. */
+let warmedUp = false;
+
+/**
+ * Readies the browser's WebRTC machinery before the box's offer comes: a
+ * page's first RTCPeerConnection starts the browser's WebRTC threads and
+ * factories, about 17 ms of blocking calls on the main thread in a fresh
+ * Chrome (bench/first-frame's trace), which the offer would otherwise wait
+ * for. Once per page; a throwaway connection, closed at once.
+ */
+export function warmUp() {
+  if (warmedUp) return;
+  warmedUp = true;
+  try {
+    new RTCPeerConnection().close();
+  } catch (err) {
+    // No WebRTC here: the offer says so to the person.
+  }
+}
+
 /** What answer() sees of this side's media while the browser is still asking for it. */
 const STILL_ASKING = Symbol('still asking');
 

@@ -11,7 +11,7 @@
 import * as proto from './protocol.js';
 import { t, localize } from './i18n.js';
 import { Signal } from './call-signal.js';
-import { MediaLink } from './call-media.js';
+import { MediaLink, warmUp } from './call-media.js';
 import { RemoteView } from './call-remote.js';
 import { Mesh } from './call-mesh.js';
 import { askForLocalMedia, cameraState, mediaAllowed, microphoneOn } from './call-local.js';
@@ -197,6 +197,8 @@ async function handle(socket, message) {
 function welcome(socket, message) {
   clearTimeout(welcomeTimer);
   socket.welcomed = true;
+  // While the box makes its offer (or the person reads the page), not in the offer's way.
+  setTimeout(warmUp, 0);
   session = message.session;
   if (pressed) rememberSession(message.session);
   boxName = message.boxName ?? boxName;

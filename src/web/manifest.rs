@@ -44,8 +44,10 @@ pub fn manifest(path: &str, label: Option<&str>, lang: Lang) -> Response {
         "orientation": "any",
         "background_color": "#000000",
         "theme_color": "#000000",
+        // PNG only: a browser reads the manifest as the page loads and draws
+        // its chosen icon on the page's main thread, which for an SVG is a
+        // 5-35 ms task while a call starts (bench/first-frame's trace).
         "icons": [
-            {"src": "/assets/icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
             {"src": "/assets/icon-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any"},
             {"src": "/assets/icon-512.png", "sizes": "512x512", "type": "image/png", "purpose": "any"},
             {"src": "/assets/icon-512.png", "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
