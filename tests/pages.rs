@@ -340,3 +340,51 @@ async fn page_files_carry_their_hash_as_etag_and_answer_304() {
     tags.dedup();
     assert_eq!(tags.len(), 4, "every file has its own tag");
 }
+
+/// A browser that takes gzip gets the call page gzipped: the same page, a
+/// fraction of the bytes up the home uplink; one that does not gets it as
+/// it is. Both say the body depends on `Accept-Encoding`.
+#[test]
+fn the_call_page_goes_gzipped_to_a_browser_that_takes_it() {
+    use std::io::{Read, Write};
+    let b = TestBox::start("");
+    let url = b.create_link("Anna");
+    let path = &url[url.find("/r/").expect("link path")..];
+    let fetch = |accept: &str| {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", b.port)).expect("connect");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n{accept}\r\n"
+        )
+        .expect("write");
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).expect("read");
+        let split = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a head");
+        let head = String::from_utf8_lossy(&response[..split]).to_ascii_lowercase();
+        (head, response[split + 4..].to_vec())
+    };
+    let (plain_head, plain) = fetch("");
+    let (gz_head, gz) = fetch("Accept-Encoding: gzip, deflate, br\r\n");
+    assert!(plain_head.starts_with("http/1.1 200"), "{plain_head}");
+    assert!(!plain_head.contains("content-encoding"), "{plain_head}");
+    assert!(gz_head.contains("content-encoding: gzip"), "{gz_head}");
+    for head in [&plain_head, &gz_head] {
+        assert!(head.contains("vary: accept-encoding"), "{head}");
+        assert!(head.contains("cache-control: no-store"), "{head}");
+        assert!(head.contains("content-type: text/html"), "{head}");
+    }
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(gz.as_slice())
+        .read_to_end(&mut unzipped)
+        .expect("a gzip body");
+    assert_eq!(unzipped, plain, "the same page");
+    assert!(
+        gz.len() * 3 < plain.len(),
+        "{} bytes gzipped of {}",
+        gz.len(),
+        plain.len()
+    );
+}

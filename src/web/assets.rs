@@ -221,6 +221,20 @@ pub fn call_html() -> &'static str {
     }
 }
 
+/// The call page to send to a browser that takes gzip (`web::gzip`),
+/// compressed once, on first use.
+pub fn call_html_gzip() -> &'static [u8] {
+    static GZIPPED: LazyLock<Vec<u8>> =
+        LazyLock::new(|| super::gzip::compress(call_html().as_bytes()));
+    &GZIPPED
+}
+
+/// Bundles and compresses the call page now, so that the first relative
+/// after a start does not wait for it.
+pub fn warm_call_page() {
+    call_html_gzip();
+}
+
 /// The text of the file `/assets/{name}`, if it is text.
 fn text(name: &str) -> Option<&'static str> {
     let (_, file) = ASSETS.iter().find(|(n, _)| *n == name)?;

@@ -11,6 +11,7 @@ mod assets;
 mod bundle;
 pub mod gate;
 mod guard;
+mod gzip;
 mod headers;
 mod i18n;
 mod manifest;
@@ -152,5 +153,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let limits = state.limits.clone();
     let tls = certificate.map(|c| LiveTls::new(c.config.clone()));
+    // Off the start's path: waiting comes first, the page a moment later.
+    tokio::task::spawn_blocking(assets::warm_call_page);
     serve::serve(listener, app(state), tls, &limits, shutdown).await
 }

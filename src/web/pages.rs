@@ -2,10 +2,11 @@
 //! and a plain sentence otherwise.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 
-use super::assets::{call_html, MESSAGE_HTML};
+use super::assets::{call_html, call_html_gzip, MESSAGE_HTML};
+use super::gzip;
 use super::i18n::{text, Lang, Text};
 use super::manifest;
 use super::AppState;
@@ -26,9 +27,7 @@ pub async fn call(
     let checked = tokio::task::spawn_blocking(move || links.check(&token)).await;
     match checked {
         Ok(Ok(link)) if wants_manifest => manifest::manifest(uri.path(), Some(&link.label), lang),
-        // `no-store`, not an ETag: the URL is the secret, and a stored
-        // response would keep it in the browser's cache index.
-        Ok(Ok(_)) => ([(header::CACHE_CONTROL, "no-store")], Html(call_html())).into_response(),
+        Ok(Ok(_)) => call_page(&headers),
         Ok(Err(CheckError::Refused(_))) if wants_manifest => manifest::none(),
         Ok(Err(CheckError::Refused(Refusal::Unknown))) => {
             message(StatusCode::NOT_FOUND, lang, Text::InvalidLink)
@@ -37,9 +36,7 @@ pub async fn call(
             message(StatusCode::GONE, lang, Text::NoLongerValid)
         }
         // The page itself: its socket says "try again in a few minutes".
-        Ok(Err(CheckError::Refused(Refusal::ClockNotSet))) => {
-            ([(header::CACHE_CONTROL, "no-store")], Html(call_html())).into_response()
-        }
+        Ok(Err(CheckError::Refused(Refusal::ClockNotSet))) => call_page(&headers),
         Ok(Err(CheckError::Store(e))) => {
             tracing::error!(error = %e, "cannot read the links");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
@@ -48,6 +45,26 @@ pub async fn call(
             tracing::error!(error = %e, "link check failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+/// The call page, gzipped for a browser that takes it. `no-store`, not an
+/// ETag: the URL is the secret, and a stored response would keep it in the
+/// browser's cache index.
+pub(super) fn call_page(headers: &HeaderMap) -> Response {
+    let no_store = (header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if gzip::accepted(headers) {
+        let html = HeaderValue::from_static("text/html; charset=utf-8");
+        let gzipped = HeaderValue::from_static("gzip");
+        let headers = [
+            no_store,
+            gzip::VARY,
+            (header::CONTENT_TYPE, html),
+            (header::CONTENT_ENCODING, gzipped),
+        ];
+        (headers, call_html_gzip()).into_response()
+    } else {
+        ([no_store, gzip::VARY], Html(call_html())).into_response()
     }
 }
 

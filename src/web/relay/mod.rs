@@ -23,12 +23,12 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode, Uri};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::assets::{self, call_html};
+use super::assets;
 use super::gate::{Gate, SourceRates};
 use super::i18n::Text;
 use super::manifest;
@@ -96,6 +96,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let limits = state.limits.clone();
+    tokio::task::spawn_blocking(assets::warm_call_page);
     super::serve::serve(listener, relay_app(state), tls, &limits, shutdown).await
 }
 
@@ -154,7 +155,7 @@ async fn call_page(
         };
     }
     if online {
-        return ([(header::CACHE_CONTROL, "no-store")], Html(call_html())).into_response();
+        return super::pages::call_page(&headers);
     }
     let boxes = state.boxes.clone();
     let known = tokio::task::spawn_blocking(move || boxes.knows(&id))
