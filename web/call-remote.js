@@ -27,10 +27,7 @@ export class RemoteView {
     this.soundTimer = 0;
   }
 
-  /**
-   * Shows `stream` (the box's tracks), again whenever its tracks change.
-   * @returns {boolean} whether the video's stream was replaced (play() it)
-   */
+  /** Shows `stream` (the box's tracks); again whenever its tracks change. */
   show(stream) {
     let replaced = false;
     if (stream !== this.source || this.video.srcObject !== this.shown) {
@@ -45,7 +42,6 @@ export class RemoteView {
       this.video.srcObject = this.shown;
       if (!this.soundJoined) this.joinSoundAfterFirstPicture();
     }
-    return replaced;
   }
 
   /** Shows nothing. */
