@@ -252,20 +252,7 @@ fn a_link_that_opens_no_call_has_no_manifest() {
 
 /// GET `path` from the box on `port`: status, body bytes, Content-Type.
 fn get_bytes(port: u16, path: &str) -> (u16, Vec<u8>, String) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .expect("write");
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).expect("read");
-    let split = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a head");
-    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let (head, body) = get_raw(port, path, "");
     let code = head
         .split_whitespace()
         .nth(1)
@@ -279,7 +266,27 @@ fn get_bytes(port: u16, path: &str) -> (u16, Vec<u8>, String) {
                 .then(|| value.trim().to_owned())
         })
         .unwrap_or_default();
-    (code, response[split + 4..].to_vec(), content_type)
+    (code, body, content_type)
+}
+
+/// GET `path` from the box on `port` with `extra` header lines (each ending
+/// in CRLF): the response's head as text, and its body's bytes.
+fn get_raw(port: u16, path: &str, extra: &str) -> (String, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{extra}\r\n"
+    )
+    .expect("write");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read");
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head");
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    (head, response[split + 4..].to_vec())
 }
 
 /// A PNG's width and height, from its IHDR chunk.
@@ -346,25 +353,13 @@ async fn page_files_carry_their_hash_as_etag_and_answer_304() {
 /// it is. Both say the body depends on `Accept-Encoding`.
 #[test]
 fn the_call_page_goes_gzipped_to_a_browser_that_takes_it() {
-    use std::io::{Read, Write};
+    use std::io::Read;
     let b = TestBox::start("");
     let url = b.create_link("Anna");
     let path = &url[url.find("/r/").expect("link path")..];
-    let fetch = |accept: &str| {
-        let mut stream = std::net::TcpStream::connect(("127.0.0.1", b.port)).expect("connect");
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n{accept}\r\n"
-        )
-        .expect("write");
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).expect("read");
-        let split = response
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .expect("a head");
-        let head = String::from_utf8_lossy(&response[..split]).to_ascii_lowercase();
-        (head, response[split + 4..].to_vec())
+    let fetch = |extra: &str| {
+        let (head, body) = get_raw(b.port, path, extra);
+        (head.to_ascii_lowercase(), body)
     };
     let (plain_head, plain) = fetch("");
     let (gz_head, gz) = fetch("Accept-Encoding: gzip, deflate, br\r\n");
