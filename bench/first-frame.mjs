@@ -33,13 +33,16 @@
 // unset: no reference), RUNS (calls to each, default 12; the first of each is
 // a warm-up and is not counted), RELAY_ONLY=1 (a real coturn on loopback, and
 // both the HomeCall box and the browser use relayed candidates only; no
-// reference then).
+// reference then), TRACE_DIR (writes a Chrome trace of each call there,
+// <label>.trace.json, with its stages; bench/main-thread.mjs reads one:
+// tracing slows the browser, so figures from a traced run are not figures).
 //
 // stdout: one line per call, the stage medians of each, then
 // aiortc_first_frame_ms_median, ratio, first_frame_ms_p90, and last
 // first_frame_ms_median=<n>.
 
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import os from 'node:os';
@@ -61,6 +64,9 @@ const RELAY_ONLY = process.env.RELAY_ONLY === '1';
 const PRESS_AFTER_MS = Number.parseInt(process.env.PRESS_AFTER_MS ?? '0', 10);
 const AIORTC_PYTHON = RELAY_ONLY ? null : process.env.AIORTC_PYTHON || null;
 const BASELINE_BIN = RELAY_ONLY ? null : process.env.BASELINE_BIN || null;
+const TRACE_DIR = process.env.TRACE_DIR || null;
+/** What a trace records: every default category (the blocking calls inside a task are named only there) and the timeline's details. */
+const TRACE_CATEGORIES = ['*', 'disabled-by-default-devtools.timeline'];
 
 const STAGES = [
   'page_loaded',
@@ -207,6 +213,8 @@ async function oneCall(fixtures, url, { label, afterFrame }) {
   }
   await browser.context.addInitScript(timeStages, PRESS_AFTER_MS);
   const page = await browser.newPage(label);
+  const tracing = TRACE_DIR ? await page.context().newCDPSession(page) : null;
+  await tracing?.send('Tracing.start', { transferMode: 'ReturnAsStream', traceConfig: { includedCategories: TRACE_CATEGORIES } });
   try {
     await page.goto(url, { timeout: 10_000, waitUntil: 'domcontentloaded' });
     const stages = await waitUntil(
@@ -219,6 +227,7 @@ async function oneCall(fixtures, url, { label, afterFrame }) {
       (s) => s && 'first_frame' in s && 'first_decoded' in s,
       { timeoutMs: 20_000, intervalMs: 20 },
     );
+    if (tracing) await writeTrace(tracing, path.join(TRACE_DIR, `${label}.trace.json`), stages);
     await afterFrame(page);
     return stages;
   } catch (err) {
@@ -227,6 +236,23 @@ async function oneCall(fixtures, url, { label, afterFrame }) {
   } finally {
     await browser.close();
   }
+}
+
+/** Ends the page's trace and writes it to `file`, with the call's stages. */
+async function writeTrace(session, file, stages) {
+  const complete = new Promise((resolve) => session.once('Tracing.tracingComplete', resolve));
+  await session.send('Tracing.end');
+  const { stream } = await complete;
+  let text = '';
+  for (;;) {
+    const chunk = await session.send('IO.read', { handle: stream });
+    text += chunk.data;
+    if (chunk.eof) break;
+  }
+  await session.send('IO.close', { handle: stream });
+  const trace = JSON.parse(text);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify({ stages, traceEvents: trace.traceEvents ?? trace }));
 }
 
 /** Starts bench/aiortc_box.py; resolves to { url, stop } once it listens. */
