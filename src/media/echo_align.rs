@@ -21,7 +21,10 @@
 //!
 //! The two taps meet by the probe's name (as webrtcdsp finds its probe),
 //! in a process-wide table of weak references: what they share lives as
-//! long as either tap.
+//! long as either tap. Each tap holds the estimator's lock only to add its
+//! samples; the correlation (a few ms on a Pi, every 250 ms until the delay
+//! is found) runs on the microphone's thread outside it, so the speaker's
+//! thread never waits on it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -102,13 +105,20 @@ pub(super) fn align_microphone(dsp: &gst::Element, probe: &str) {
             let Some(at) = running_time(pad, buffer) else {
                 return gst::PadProbeReturn::Ok;
             };
-            let shift = {
+            let (due, shift) = {
                 let mut delay = lock(&room.delay);
-                with_samples(buffer, |s| delay.heard(at, s));
-                delay
+                let due = with_samples(buffer, |s| delay.heard(at, s)).flatten();
+                let shift = delay
                     .delay()
-                    .map_or(Duration::ZERO, |d| d.saturating_sub(MARGIN))
+                    .map_or(Duration::ZERO, |d| d.saturating_sub(MARGIN));
+                (due, shift)
             };
+            // The correlation runs on this thread but without the lock: the
+            // speaker's thread, adding what it plays, never waits for it.
+            if let Some(comparison) = due {
+                let found = comparison.run();
+                lock(&room.delay).conclude(found);
+            }
             let shift = gst::ClockTime::from_nseconds(shift.as_nanos() as u64);
             let Some(pts) = buffer.pts().and_then(|pts| pts.checked_sub(shift)) else {
                 return gst::PadProbeReturn::Ok;
@@ -149,11 +159,14 @@ fn running_time(pad: &gst::Pad, buffer: &gst::Buffer) -> Option<Duration> {
 }
 
 /// Calls `f` with `buffer`'s samples (S16, native order, mono), read in
-/// place: this runs for every 10 ms of sound on both sides.
-fn with_samples(buffer: &gst::BufferRef, f: impl FnOnce(&mut dyn Iterator<Item = i16>)) {
-    if let Ok(map) = buffer.map_readable() {
-        f(&mut map
-            .chunks_exact(2)
-            .map(|b| i16::from_ne_bytes([b[0], b[1]])));
-    }
+/// place: this runs for every 10 ms of sound on both sides. `None` when the
+/// buffer cannot be read.
+fn with_samples<R>(
+    buffer: &gst::BufferRef,
+    f: impl FnOnce(&mut dyn Iterator<Item = i16>) -> R,
+) -> Option<R> {
+    let map = buffer.map_readable().ok()?;
+    Some(f(&mut map
+        .chunks_exact(2)
+        .map(|b| i16::from_ne_bytes([b[0], b[1]]))))
 }

@@ -123,19 +123,48 @@ impl EchoDelay {
     }
 
     /// The microphone heard `samples`, the first at running time `at`.
-    pub fn heard(&mut self, at: Duration, samples: impl IntoIterator<Item = i16>) {
+    /// Returns the comparison now due, if one is: run it ([`Comparison::run`])
+    /// without holding whatever guards this estimator (the speaker's thread
+    /// feeds it too, and must not wait for a correlation), then hand its
+    /// outcome to [`EchoDelay::conclude`].
+    #[must_use = "a comparison due must be run and concluded"]
+    pub fn heard(
+        &mut self,
+        at: Duration,
+        samples: impl IntoIterator<Item = i16>,
+    ) -> Option<Comparison> {
         self.heard.add(at, samples);
         // The last sample may still be filling.
         let complete = self.heard.end().saturating_sub(1);
-        if complete >= self.next_comparison {
-            self.compare(complete);
-            let every = if self.agreed.is_some() {
-                EVERY_AGREED
-            } else {
-                EVERY
-            };
-            self.next_comparison = complete + every;
+        if complete < self.next_comparison {
+            return None;
         }
+        let every = if self.agreed.is_some() {
+            EVERY_AGREED
+        } else {
+            EVERY
+        };
+        self.next_comparison = complete + every;
+        self.comparison(complete)
+    }
+
+    /// Takes what a comparison found: a lag that stands out, twice in a row
+    /// within [`AGREE`], is the delay.
+    pub fn conclude(&mut self, found: Option<Found>) {
+        let Some(found) = found else {
+            return;
+        };
+        if found.r.abs() < MIN_CORRELATION || found.r.abs() < MIN_PROMINENCE * found.rms {
+            self.candidate = None;
+            return;
+        }
+        if self
+            .candidate
+            .is_some_and(|c| c.abs_diff(found.lag) <= AGREE)
+        {
+            self.agreed = Some(found.lag);
+        }
+        self.candidate = Some(found.lag);
     }
 
     /// The echo's delay after the reported play time, once found.
@@ -144,29 +173,39 @@ impl EchoDelay {
             .map(|n| Duration::from_nanos(n as u64 * 1_000_000_000 / COMPARED_RATE))
     }
 
-    /// Compares the heard window ending before sample `end` with what was
-    /// played at every lag.
-    fn compare(&mut self, end: u64) {
-        let Some(from) = end.checked_sub((WINDOW + MAX_LAG) as u64) else {
-            return;
-        };
-        let (Some(heard), Some(played)) = (
-            self.heard.range(end - WINDOW as u64, end),
-            self.played.range(from, end),
-        ) else {
-            return;
-        };
-        let Some((lag, r, rms)) = best_lag(&heard, &played) else {
-            return;
-        };
-        if r.abs() < MIN_CORRELATION || r.abs() < MIN_PROMINENCE * rms {
-            self.candidate = None;
-            return;
-        }
-        if self.candidate.is_some_and(|c| c.abs_diff(lag) <= AGREE) {
-            self.agreed = Some(lag);
-        }
-        self.candidate = Some(lag);
+    /// The heard window ending before sample `end`, and what was played
+    /// at every lag before it, copied out.
+    fn comparison(&self, end: u64) -> Option<Comparison> {
+        let from = end.checked_sub((WINDOW + MAX_LAG) as u64)?;
+        Some(Comparison {
+            heard: self.heard.range(end - WINDOW as u64, end)?,
+            played: self.played.range(from, end)?,
+        })
+    }
+}
+
+/// One comparison's windows (a few thousand samples each), to correlate
+/// away from the estimator.
+#[derive(Debug)]
+pub struct Comparison {
+    heard: Vec<f32>,
+    played: Vec<f32>,
+}
+
+/// What a comparison found: the best lag (in compared samples), its
+/// correlation, and the RMS of the correlation over all lags.
+#[derive(Debug, Clone, Copy)]
+pub struct Found {
+    lag: usize,
+    r: f32,
+    rms: f32,
+}
+
+impl Comparison {
+    /// Correlates the windows; `None` when the far end was too quiet or the
+    /// microphone heard nothing.
+    pub fn run(&self) -> Option<Found> {
+        best_lag(&self.heard, &self.played).map(|(lag, r, rms)| Found { lag, r, rms })
     }
 }
 

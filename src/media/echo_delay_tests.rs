@@ -60,7 +60,10 @@ fn estimate(played: &[i16], heard: &[i16]) -> Option<Duration> {
             let samples = &played[(k + 4) * PERIOD..(k + 5) * PERIOD];
             echo.played(at(k + 4), samples.iter().copied());
         }
-        echo.heard(at(k), heard[k * PERIOD..(k + 1) * PERIOD].iter().copied());
+        let due = echo.heard(at(k), heard[k * PERIOD..(k + 1) * PERIOD].iter().copied());
+        if let Some(comparison) = due {
+            echo.conclude(comparison.run());
+        }
     }
     echo.delay()
 }
