@@ -19,12 +19,14 @@ export const MAX_VIDEO_BITRATE = 1_200_000;
 /**
  * Caps the video `pc` sends at MAX_VIDEO_BITRATE, where the browser lets a
  * sender's parameters be set (after the local description; old browsers
- * without encodings are left as they are).
+ * without encodings are left as they are). A video sender is capped by its
+ * m-line, with or without a track yet: a camera that comes after the answer
+ * (replaceTrack) then starts under the cap, never above it.
  * @param {RTCPeerConnection} pc
  */
 export async function capVideo(pc) {
-  for (const sender of pc.getSenders()) {
-    if (!sender.track || sender.track.kind !== 'video') continue;
+  for (const { sender, receiver } of pc.getTransceivers()) {
+    if (receiver.track.kind !== 'video') continue;
     if (typeof sender.getParameters !== 'function' || typeof sender.setParameters !== 'function') continue;
     const parameters = sender.getParameters();
     if (!parameters.encodings || !parameters.encodings.length) continue;

@@ -60,11 +60,11 @@ test('the page says whom it calls and the TV stays quiet until the person presse
   await page.close();
 });
 
-/** In the page: getUserMedia takes 3 s; `asks`: the browser asks first (its permission is "prompt"). */
-function slowCamera(asks) {
+/** In the page: getUserMedia takes `ms` (3 s); `asks`: the browser asks first (its permission is "prompt"). */
+function slowCamera({ asks, ms = 3000 }) {
   const original = MediaDevices.prototype.getUserMedia;
   MediaDevices.prototype.getUserMedia = function slowly(...args) {
-    return new Promise((resolve) => setTimeout(resolve, 3000)).then(() => original.apply(this, args));
+    return new Promise((resolve) => setTimeout(resolve, ms)).then(() => original.apply(this, args));
   };
   if (asks) {
     const query = Permissions.prototype.query;
@@ -77,7 +77,7 @@ function slowCamera(asks) {
 
 test('a browser slow to answer the camera question rings the TV only once it has', { timeout: 60_000 }, async () => {
   const { box, link } = await boxFor();
-  const page = await pageWith('slow prompt', slowCamera, true);
+  const page = await pageWith('slow prompt', slowCamera, { asks: true });
   await page.goto(link, { waitUntil: 'domcontentloaded' });
   await pressCall(page);
   await waitPageState(page, 'asking', { timeoutMs: 2000 });
@@ -91,13 +91,20 @@ test('a browser slow to answer the camera question rings the TV only once it has
 
 test('a browser that gives the camera without asking rings the TV at the press; the camera follows', { timeout: 60_000 }, async () => {
   const { box, link } = await boxFor();
-  // Allowed on an earlier visit: no question, only a camera slow to start.
-  const page = await pageWith('allowed before', slowCamera, false);
+  // Allowed on an earlier visit: no question, only a camera slow to start
+  // (8 s: still not there when the call connects, after the 3 s countdown).
+  const page = await pageWith('allowed before', slowCamera, { asks: false, ms: 8000 });
   await page.goto(link, { waitUntil: 'domcontentloaded' });
   await pressCall(page);
   await waitUntil('the TV to ring', () => count(box, RINGING), (n) => n === 1, { timeoutMs: 2000, intervalMs: 50 });
   assert.equal(await page.evaluate(() => document.getElementById('self').srcObject), null, 'the camera has not come yet');
   await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });
+  // Capped from the answer on, before the camera comes: it starts under the cap.
+  const video = await page.evaluate(() => {
+    const transceiver = window.homecall.peer.getTransceivers().find((t) => t.receiver.track.kind === 'video');
+    return { maxBitrate: transceiver.sender.getParameters().encodings[0]?.maxBitrate ?? null, hasTrack: transceiver.sender.track !== null };
+  });
+  assert.deepEqual(video, { maxBitrate: 1_200_000, hasTrack: false });
   // The camera joins the running call: the box receives the caller's picture.
   await waitBoxMedia(box, { expectedRgb: file.fixtures.expectedRgb, toneHz: file.fixtures.toneHz, timeoutMs: 15_000 });
   assert.equal(count(box, RINGING), 1);
