@@ -298,7 +298,13 @@ impl MediaEngine {
         let reaper = Reaper::start()
             .map_err(|e| MediaError::Init(format!("cannot start the teardown thread: {e}")))?;
         let bus_task = tokio::spawn(watch_bus(bus, pipeline.downgrade(), events.clone()));
-        let warming = Mutex::new(vec![warm_up(&WARM_AT_START)]);
+        // Making the certificate and the first elements leaves a megabyte
+        // or two freed but kept by glibc (mostly in the warming thread's
+        // arena): handed back once they are made, since the box then waits.
+        let warming = Mutex::new(vec![warm_up(
+            &WARM_AT_START,
+            crate::system::return_freed_memory,
+        )]);
         let adapter = adapt_run::Adapter::start(&pipeline)
             .map_err(|e| MediaError::Init(format!("cannot start the adaptation thread: {e}")))?;
         let health = CaptureHealth::new(
@@ -387,7 +393,7 @@ impl MediaEngine {
             // The callers' decoder, off the call's path: the media arrives
             // after the offer and the ICE and DTLS handshakes.
             if !DECODER_WARMED.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                lock(&self.warming).push(warm_up(&WARM_AT_CAPTURE));
+                lock(&self.warming).push(warm_up(&WARM_AT_CAPTURE, || {}));
             }
             self.adapter.reset(adapt::Limits {
                 max_kbps: settings.video_bitrate_kbps,
@@ -649,13 +655,15 @@ const WARM_AT_CAPTURE: [&str; 1] = ["avdec_h264"];
 /// Whether the callers' decoder was loaded (once a process).
 static DECODER_WARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Makes one of each of `factories`, on a thread of its own.
-fn warm_up(factories: &'static [&'static str]) -> std::thread::JoinHandle<()> {
+/// Makes one of each of `factories`, on a thread of its own, then runs
+/// `then` on that thread.
+fn warm_up(factories: &'static [&'static str], then: fn()) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let started = std::time::Instant::now();
         for factory in factories {
             let _ = gst::ElementFactory::make(factory).build();
         }
+        then();
         tracing::debug!(
             ms = started.elapsed().as_millis() as u64,
             ?factories,
