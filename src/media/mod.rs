@@ -636,7 +636,7 @@ fn output_pipeline(
 /// process, made when the first one is created (an RSA key: a few hundred
 /// milliseconds), and each plugin's library loads when its first element is
 /// made.
-const WARM_AT_START: [&str; 8] = [
+const WARM_AT_START: [&str; 9] = [
     "dtlsdec",
     "webrtcbin",
     "opusenc",
@@ -645,18 +645,17 @@ const WARM_AT_START: [&str; 8] = [
     "rtpvp8pay",
     "rtpopuspay",
     "h264parse",
+    "decodebin",
 ];
 
-/// What is loaded when the first capture starts, not while the box waits
-/// (both decode what a caller sends, which arrives only after the offer and
-/// the ICE and DTLS handshakes): gst-libav's H.264 decoder maps libavcodec,
-/// libavfilter, libavformat and everything they link (x265, librsvg, flite's
-/// voices…), 28 MB of the waiting box's 72 MB resident; `decodebin`'s plugin
-/// (playback, with pbutils) 0.7 MB. Once loaded a library stays loaded. The
+/// What is loaded when the first capture starts, not while the box waits:
+/// gst-libav's H.264 decoder maps libavcodec, libavfilter, libavformat and
+/// everything they link (x265, librsvg, flite's voices…), 28 MB of the
+/// waiting box's 72 MB resident. Once loaded a library stays loaded. The
 /// congestion controller's plugin is registered then too (`adapt_gcc`):
 /// registering its 35 elements touches most of its 900 KB of code, 1.3 MB
 /// resident while waiting with what it allocates.
-const WARM_AT_CAPTURE: [&str; 2] = ["decodebin", "avdec_h264"];
+const WARM_AT_CAPTURE: [&str; 1] = ["avdec_h264"];
 
 /// Whether the callers' decoder was loaded (once a process).
 static DECODER_WARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
