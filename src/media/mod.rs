@@ -392,10 +392,14 @@ impl MediaEngine {
             // The callers' decoder, off the call's path: the media arrives
             // after the offer and the ICE and DTLS handshakes.
             if !DECODER_WARMED.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                lock(&self.warming).push(std::thread::spawn(|| {
-                    adapt_gcc::register();
-                    warm_up(&WARM_AT_CAPTURE);
-                }));
+                let mut warming = lock(&self.warming);
+                // The controller on a thread of its own: registering takes
+                // 1-15 ms (a loaded machine), which must put off neither the
+                // decoder's load (it holds GStreamer's plugin-loading lock,
+                // which a first branch loading nicesrc may wait for) nor the
+                // branch, whose `adapt_gcc::attach` waits for the register.
+                warming.push(std::thread::spawn(adapt_gcc::register));
+                warming.push(std::thread::spawn(|| warm_up(&WARM_AT_CAPTURE)));
             }
             self.adapter.reset(adapt::Limits {
                 max_kbps: settings.video_bitrate_kbps,
