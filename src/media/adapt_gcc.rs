@@ -33,12 +33,20 @@ const MAX_ESTIMATE_BPS: u32 = 8_000_000;
 const START_ESTIMATE_BPS: u32 = 2_000_000;
 
 /// Registers the plugin's elements once per process (`rtpgccbwe` above all).
+/// Not at start-up: the engine registers them when the first capture starts
+/// (off the call's path, see `WARM_AT_CAPTURE`), and each use here makes
+/// sure of it first.
 pub(super) fn register() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
+        let started = std::time::Instant::now();
         if let Err(e) = gstrsrtp::plugin_register_static() {
             tracing::warn!(error = %e, "the congestion controller could not be registered; video keeps its configured bitrate");
         }
+        tracing::debug!(
+            us = started.elapsed().as_micros() as u64,
+            "congestion controller registered"
+        );
     });
 }
 
@@ -71,6 +79,7 @@ pub(super) fn attach(webrtc: &gst::Element) {
 /// stream is numbered, audio too, so the estimate covers all the box sends.
 /// Unchanged when there is no estimator.
 pub(super) fn numbered(mut caps: gst::Caps) -> gst::Caps {
+    register();
     if gst::ElementFactory::find(ESTIMATOR).is_none() {
         return caps;
     }

@@ -230,7 +230,6 @@ const REQUIRED: &[&str] = &[
 /// Starts GStreamer and fails fast, naming every missing element.
 pub fn init() -> Result<String, MediaError> {
     gst::init().map_err(|e| MediaError::Init(e.to_string()))?;
-    adapt_gcc::register();
     let missing: Vec<_> = REQUIRED
         .iter()
         .copied()
@@ -298,7 +297,13 @@ impl MediaEngine {
         let reaper = Reaper::start()
             .map_err(|e| MediaError::Init(format!("cannot start the teardown thread: {e}")))?;
         let bus_task = tokio::spawn(watch_bus(bus, pipeline.downgrade(), events.clone()));
-        let warming = Mutex::new(vec![warm_up(&WARM_AT_START)]);
+        let warming = Mutex::new(vec![std::thread::spawn(|| {
+            warm_up(&WARM_AT_START);
+            // Making the certificate and the first elements leaves a
+            // megabyte or two freed but kept by glibc (mostly in this
+            // thread's arena); the box now waits, so it goes back.
+            crate::system::return_freed_memory();
+        })]);
         let adapter = adapt_run::Adapter::start(&pipeline)
             .map_err(|e| MediaError::Init(format!("cannot start the adaptation thread: {e}")))?;
         let health = CaptureHealth::new(
@@ -387,7 +392,14 @@ impl MediaEngine {
             // The callers' decoder, off the call's path: the media arrives
             // after the offer and the ICE and DTLS handshakes.
             if !DECODER_WARMED.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                lock(&self.warming).push(warm_up(&WARM_AT_CAPTURE));
+                let mut warming = lock(&self.warming);
+                // The controller on a thread of its own: registering takes
+                // 1-15 ms (a loaded machine), which must put off neither the
+                // decoder's load (it holds GStreamer's plugin-loading lock,
+                // which a first branch loading nicesrc may wait for) nor the
+                // branch, whose `adapt_gcc::attach` waits for the register.
+                warming.push(std::thread::spawn(adapt_gcc::register));
+                warming.push(std::thread::spawn(|| warm_up(&WARM_AT_CAPTURE)));
             }
             self.adapter.reset(adapt::Limits {
                 max_kbps: settings.video_bitrate_kbps,
@@ -643,25 +655,26 @@ const WARM_AT_START: [&str; 9] = [
 /// What is loaded when the first capture starts, not while the box waits:
 /// gst-libav's H.264 decoder maps libavcodec, libavfilter, libavformat and
 /// everything they link (x265, librsvg, flite's voices…), 28 MB of the
-/// waiting box's 72 MB resident. Once loaded a library stays loaded.
+/// waiting box's 72 MB resident. Once loaded a library stays loaded. The
+/// congestion controller's plugin is registered then too (`adapt_gcc`):
+/// registering its 35 elements touches most of its 900 KB of code, 1.3 MB
+/// resident while waiting with what it allocates.
 const WARM_AT_CAPTURE: [&str; 1] = ["avdec_h264"];
 
 /// Whether the callers' decoder was loaded (once a process).
 static DECODER_WARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Makes one of each of `factories`, on a thread of its own.
-fn warm_up(factories: &'static [&'static str]) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        let started = std::time::Instant::now();
-        for factory in factories {
-            let _ = gst::ElementFactory::make(factory).build();
-        }
-        tracing::debug!(
-            ms = started.elapsed().as_millis() as u64,
-            ?factories,
-            "media warmed up"
-        );
-    })
+/// Makes one of each of `factories` (called on a thread of its own).
+fn warm_up(factories: &[&str]) {
+    let started = std::time::Instant::now();
+    for factory in factories {
+        let _ = gst::ElementFactory::make(factory).build();
+    }
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        ?factories,
+        "media warmed up"
+    );
 }
 
 /// Plays a short pipeline until it ends: `Ok` at its end of stream, its
