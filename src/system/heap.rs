@@ -8,8 +8,8 @@
 //! after a call costs about what it did before one.
 
 /// Returns the C heap's free pages to the system; call it when much was
-/// just freed (the capture torn down, the start-up's warm-up done). Takes a few milliseconds; only
-/// glibc has `malloc_trim`, elsewhere nothing is done.
+/// just freed (the capture torn down, the start-up's warm-up done). Takes a
+/// few milliseconds; only glibc has `malloc_trim`, elsewhere nothing is done.
 pub fn return_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     trim();
