@@ -12,25 +12,32 @@
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use std::io::Write;
 
-/// Whether the request's `Accept-Encoding` takes gzip (or any coding), with
-/// a non-zero quality.
+/// Whether the request's `Accept-Encoding` takes gzip with a non-zero
+/// quality: named itself, or, when it is not named, through `*`.
 pub fn accepted(headers: &HeaderMap) -> bool {
-    headers
+    let mut gzip = None;
+    let mut any = None;
+    for item in headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|item| {
-            let mut parts = item.split(';');
-            let coding = parts.next().unwrap_or_default().trim();
-            let refused = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
-        })
+    {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or_default().trim();
+        let taken = !parts.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        if coding.eq_ignore_ascii_case("gzip") {
+            gzip = Some(taken);
+        } else if coding == "*" {
+            any = Some(taken);
+        }
+    }
+    gzip.or(any).unwrap_or(false)
 }
 
 /// `bytes` gzipped at the best level.
@@ -77,7 +84,15 @@ mod tests {
 
     #[test]
     fn no_header_identity_or_a_refused_gzip_gets_the_page_as_it_is() {
-        for accept in ["", "identity", "br", "gzip;q=0", "gzip; q=0.0, br", "gzipx"] {
+        for accept in [
+            "",
+            "identity",
+            "br",
+            "gzip;q=0",
+            "gzip; q=0.0, br",
+            "gzipx",
+            "gzip;q=0, *",
+        ] {
             assert!(!accepted(&headers(&[accept])), "{accept:?}");
         }
         assert!(!accepted(&HeaderMap::new()));
