@@ -124,6 +124,8 @@ export class MediaLink {
     const stream = await this.localMedia;
     if (this.closed || !stream) return;
     await this.useStream(stream);
+    // answer() capped the video sender already; again for a browser that
+    // lists a sender's encodings only once it has a track.
     await capVideo(this.pc);
   }
 

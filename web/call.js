@@ -225,8 +225,9 @@ async function offer(socket, sdp) {
   answered = false;
   heldCandidates = [];
   // The box's stream goes on the video once the answer is out: the video
-  // readies its player when given a stream, a long task on the page's main
-  // thread in a fresh browser (~50 ms here) that would hold up the answer.
+  // readies its player when given a stream, a main-thread task in a fresh
+  // browser that would hold up the answer (its longest part, the sound
+  // output, waits further, for the first picture: call-remote.js).
   let heldStream = null;
   const link = new MediaLink(iceServers, localMediaReady, {
     onCandidate(candidate, sdpMLineIndex) {

@@ -1,6 +1,7 @@
 //! The box's place in the operating system: logging to journald or stdout,
 //! systemd readiness and watchdog keep-alives, termination signals, and
-//! the C heap given back after a call (`heap`).
+//! the C heap given back after a call and after the start-up's warm-up
+//! (`heap`).
 
 mod heap;
 
