@@ -20,7 +20,10 @@
 //   answer_sent     the page's answer went out
 //   ice_connected   iceConnectionState connected
 //   connected       connectionState connected (DTLS done)
-//   first_rtp       inbound video packetsReceived > 0 (getStats every 5 ms)
+//   first_rtp       inbound video packetsReceived > 0 (getStats every 5 ms
+//                   from DTLS done: no media comes before, and polling the
+//                   browser's WebRTC threads earlier slows the handshakes
+//                   being timed)
 //   first_decoded   inbound video framesDecoded > 0 (same polling)
 //   first_frame     requestVideoFrameCallback on the box's video
 //   media_granted   the page's getUserMedia resolved (its own camera and
@@ -154,7 +157,9 @@ function timeStages(pressAfterMs) {
         if (['connected', 'completed'].includes(this.iceConnectionState)) mark('ice_connected');
       });
       this.addEventListener('connectionstatechange', () => {
-        if (this.connectionState === 'connected') mark('connected');
+        if (this.connectionState !== 'connected' || 'connected' in stages) return;
+        mark('connected');
+        poll();
       });
       for (const [method, stage] of [
         ['setRemoteDescription', 'remote_set'],
@@ -174,7 +179,6 @@ function timeStages(pressAfterMs) {
         });
         setTimeout(poll, 5);
       };
-      poll();
     }
   };
 
