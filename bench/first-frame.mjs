@@ -38,7 +38,10 @@
 // both the HomeCall box and the browser use relayed candidates only; no
 // reference then), TRACE_DIR (writes a Chrome trace of each call there,
 // <label>.trace.json, with its stages; bench/main-thread.mjs reads one:
-// tracing slows the browser, so figures from a traced run are not figures).
+// tracing slows the browser, so figures from a traced run are not figures),
+// WIRE_DIR (set by bench/first-frame: writes runs.json there, each call's
+// stages with the page's time origin, beside the loopback capture the
+// script makes; bench/wire.py puts the two on one timeline).
 //
 // stdout: one line per call, the stage medians of each, then
 // aiortc_first_frame_ms_median, ratio, first_frame_ms_p90, and last
@@ -68,6 +71,11 @@ const PRESS_AFTER_MS = Number.parseInt(process.env.PRESS_AFTER_MS ?? '0', 10);
 const AIORTC_PYTHON = RELAY_ONLY ? null : process.env.AIORTC_PYTHON || null;
 const BASELINE_BIN = RELAY_ONLY ? null : process.env.BASELINE_BIN || null;
 const TRACE_DIR = process.env.TRACE_DIR || null;
+const WIRE_DIR = process.env.WIRE_DIR || null;
+/** Each call's page time origin (wall-clock ms), by label, for WIRE_DIR. */
+const timeOrigins = new Map();
+/** What WIRE_DIR's runs.json gets: { label, warm_up, origin, stages } per call. */
+const wireRuns = [];
 /** What a trace records: every default category (the blocking calls inside a task are named only there) and the timeline's details. */
 const TRACE_CATEGORIES = ['*', 'disabled-by-default-devtools.timeline'];
 
@@ -231,6 +239,7 @@ async function oneCall(fixtures, url, { label, afterFrame }) {
       (s) => s && 'first_frame' in s && 'first_decoded' in s,
       { timeoutMs: 20_000, intervalMs: 20 },
     );
+    if (WIRE_DIR) timeOrigins.set(label, await page.evaluate(() => performance.timeOrigin));
     if (tracing) await writeTrace(tracing, path.join(TRACE_DIR, `${label}.trace.json`), stages);
     await afterFrame(page);
     return stages;
@@ -291,6 +300,10 @@ const baseline = BASELINE_BIN ? await startBox({ bin: BASELINE_BIN }) : null;
 console.log(`path=${RELAY_ONLY ? 'relay-only through coturn' : 'direct'}; a fresh browser per call; Call pressed ${PRESS_AFTER_MS} ms after it shows`);
 
 const runs = { homecall: [], aiortc: [], baseline: [] };
+const forWire = (label, warmUp, stages) => {
+  if (WIRE_DIR) wireRuns.push({ label, warm_up: warmUp, origin: timeOrigins.get(label), stages });
+  return stages;
+};
 const show = (stages) => STAGES.map((s) => `${s}=${stages[s] === undefined ? '-' : Math.round(stages[s])}`).join(' ');
 try {
   const link = await box.createLink('bench');
@@ -298,23 +311,23 @@ try {
   for (let run = 0; run < RUNS; run++) {
     const warmUp = run === 0;
     box.note(`=== bench run ${run}`);
-    const homecall = await oneCall(fixtures, link, {
+    const homecall = forWire(`homecall${run}`, warmUp, await oneCall(fixtures, link, {
       label: `homecall${run}`,
       afterFrame: async (page) => {
         await hangUp(page, { timeoutMs: 5000 });
         await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
       },
-    });
+    }));
     console.log(`run ${run} homecall${warmUp ? ' (warm-up)' : ''}: ${show(homecall)}`);
     if (!warmUp) runs.homecall.push(homecall);
     if (baseline) {
-      const before = await oneCall(fixtures, baselineLink, {
+      const before = forWire(`baseline${run}`, warmUp, await oneCall(fixtures, baselineLink, {
         label: `baseline${run}`,
         afterFrame: async (page) => {
           await hangUp(page, { timeoutMs: 5000 });
           await waitBoxState(baseline, 'waiting', { timeoutMs: 10_000 });
         },
-      });
+      }));
       console.log(`run ${run} baseline${warmUp ? ' (warm-up)' : ''}: ${show(before)}`);
       if (!warmUp) runs.baseline.push(before);
     }
@@ -338,6 +351,7 @@ try {
 aiortc?.stop();
 await baseline?.stop();
 removeFixtures(fixtures);
+if (WIRE_DIR) fs.writeFileSync(path.join(WIRE_DIR, 'runs.json'), JSON.stringify(wireRuns));
 await coturn?.stop();
 const code = await box.stop();
 if (code !== 0) console.error(`note: the box exited with code ${code} after SIGTERM`);

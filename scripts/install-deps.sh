@@ -12,7 +12,7 @@ RUN_PKGS=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-nice
   gstreamer1.0-libav gstreamer1.0-alsa gstreamer1.0-x
 )
-TEST_PKGS=(chromium firefox-esr coturn pebble iproute2 util-linux xvfb imagemagick nftables curl openssl python3-venv)
+TEST_PKGS=(chromium firefox-esr coturn pebble iproute2 util-linux xvfb imagemagick nftables curl openssl python3-venv tcpdump)
 
 want=("${RUN_PKGS[@]}")
 if [[ "${1:-}" == "--test" ]]; then
