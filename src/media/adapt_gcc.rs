@@ -28,9 +28,15 @@ pub(super) const ESTIMATOR: &str = "rtpgccbwe";
 const MIN_ESTIMATE_BPS: u32 = 30_000;
 /// The most (bit/s): above any picture quality the box sends.
 const MAX_ESTIMATE_BPS: u32 = 8_000_000;
-/// Where a new caller's estimate starts: a usual home link's share, which the
-/// feedback corrects within seconds (GCC's own default is 2 Mbit/s).
-const START_ESTIMATE_BPS: u32 = 2_000_000;
+/// Where a new caller's estimate starts: the top, so that the call's first
+/// keyframe leaves at once. The estimator paces what leaves at its estimate,
+/// holding at most 30 ms of it: from GCC's own 2 Mbit/s, a 15 KB keyframe
+/// left in 5 ms steps over up to 30 ms, the first picture's wait
+/// (`bench/first-frame`). The encoder's first target is the configured
+/// quality either way (below both), and a link that cannot carry it is seen
+/// in its first feedback: the delay-based controller then drops the
+/// estimate to what arrived, not by steps from the start.
+const START_ESTIMATE_BPS: u32 = MAX_ESTIMATE_BPS;
 
 /// Registers the plugin's elements once per process (`rtpgccbwe` above all).
 /// Not at start-up: the engine registers them when the first capture starts
