@@ -660,6 +660,16 @@ impl<M: CallMedia + MediaReport> Actor<M> {
                 session,
                 try_number,
             } => return self.start_peer(session, try_number),
+            Effect::AwaitConnect {
+                session,
+                try_number,
+            } => self.after(
+                self.settings.connect_limit,
+                Event::ConnectDeadline {
+                    session,
+                    try_number,
+                },
+            ),
             Effect::StopPeer { session } => {
                 self.callers.drop_pending(&session);
                 if let Some(branch) = self.branches.stop(&session) {
@@ -824,7 +834,8 @@ impl<M: CallMedia + MediaReport> Actor<M> {
         }
     }
 
-    /// Builds media try `try_number` of `session`, with its connect deadline.
+    /// Builds media try `try_number` of `session` (its connect deadline is
+    /// [`Effect::AwaitConnect`], from the moment the call is answered).
     fn start_peer(&mut self, session: SessionId, try_number: u32) -> Option<Event> {
         let turn_url = self
             .settings
@@ -833,13 +844,6 @@ impl<M: CallMedia + MediaReport> Actor<M> {
             .map(|t| TurnCredentials::issue(t, "box", unix_now()).webrtcbin_url(t));
         // `[turn] relay_only`: the box's side uses relayed candidates only.
         let relay_only = self.settings.turn.as_ref().is_some_and(|t| t.relay_only);
-        self.after(
-            self.settings.connect_limit,
-            Event::ConnectDeadline {
-                session: session.clone(),
-                try_number,
-            },
-        );
         let extra_ips = self.ice_addresses();
         let branch = self.branches.start(&session, try_number);
         tracing::debug!(session = %session, try_number, "media try");

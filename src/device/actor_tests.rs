@@ -430,16 +430,24 @@ async fn the_camera_runs_ahead_while_a_page_asks_and_stops_if_nobody_presses_cal
     b.asked("start_capture").await;
     // The harness's press_wait is 300 ms: nobody pressed Call.
     b.asked("stop_capture").await;
-    assert_eq!(b.media.calls(), vec!["start_capture", "stop_capture"]);
+    assert_eq!(
+        b.media.calls(),
+        vec![
+            "start_capture",
+            "start_branch idle-1",
+            "stop_branch idle-1",
+            "stop_capture"
+        ]
+    );
 
-    // A person who presses Call in time finds the camera running already.
+    // A person who presses Call in time finds the camera running and the
+    // call's media built already.
     let b = Harness::new(2, RecordingMedia::default());
     let _rx = b.ask("s1").await;
-    b.asked("start_capture").await;
+    b.asked("start_branch s1-1").await;
     b.device
         .from_caller(SessionId::new("s1"), ClientMessage::Ready)
         .await;
-    b.asked("start_branch s1-1").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     b.settle().await;
     assert_eq!(b.media.calls(), vec!["start_capture", "start_branch s1-1"]);

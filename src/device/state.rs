@@ -129,12 +129,30 @@ pub struct Call {
     /// had not pressed Call yet, so that the call's first picture does not
     /// wait for them; [`Event::PressOverdue`] lets them go again.
     pub warm: bool,
+    /// A media try built while the person had not pressed Call yet, whose
+    /// offer waits for the answer (see [`Prepared`]).
+    pub prepared: Option<Prepared>,
+}
+
+/// A media try started for a page still asking, so that its offer is made
+/// while the person reads the page: the offer and the box's candidates wait
+/// here and go out the moment the call is answered. The caller can answer
+/// nothing it has not been sent, and no media flows before its answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prepared {
+    pub offer: Option<String>,
+    pub candidates: Vec<IceCandidate>,
 }
 
 impl Call {
     /// Whether this call needs the camera and encoder running.
     fn keeps_capture(&self) -> bool {
         self.phase.has_media() || self.warm
+    }
+
+    /// Whether this call has a media branch to tear down.
+    fn has_branch(&self) -> bool {
+        self.phase.has_media() || self.prepared.is_some()
     }
 
     /// A call just admitted: its caller present, no media try yet.
@@ -153,6 +171,7 @@ impl Call {
             camera: Camera::On,
             microphone: true,
             warm: false,
+            prepared: None,
         }
     }
 }
@@ -208,6 +227,17 @@ impl State {
     /// Whether every place is taken (pages still asking take none).
     fn full(&self) -> bool {
         self.calls.iter().filter(|c| c.phase.placed()).count() >= self.max_callers
+    }
+
+    /// Whether one more media try may be built ahead of a press: no more
+    /// branches than places, counting the placed calls and those prepared.
+    fn may_prepare(&self) -> bool {
+        let spoken_for = self
+            .calls
+            .iter()
+            .filter(|c| c.phase.placed() || c.prepared.is_some())
+            .count();
+        spoken_for < self.max_callers
     }
 
     /// The call `session`, if the box is in it.
@@ -336,8 +366,10 @@ pub enum Effect {
     /// Stop them: nobody is calling.
     StopCapture,
     /// Build media try `try_number` for this call; it will make the offer.
-    /// The actor reports [`Event::ConnectDeadline`] if it never connects.
     StartPeer { session: SessionId, try_number: u32 },
+    /// Media try `try_number` was offered to an answered call: report
+    /// [`Event::ConnectDeadline`] if it has not connected in time.
+    AwaitConnect { session: SessionId, try_number: u32 },
     /// Tear the call's media branch down (and drop what was queued for it).
     StopPeer { session: SessionId },
     /// Send the offer to the caller.
@@ -476,6 +508,11 @@ fn step(
         Event::PressOverdue { session } => match next.call_mut(session) {
             Some(call) if call.phase == Phase::Asking && call.warm => {
                 call.warm = false;
+                if call.prepared.take().is_some() {
+                    effects.push(Effect::StopPeer {
+                        session: session.clone(),
+                    });
+                }
                 stop_capture_if_unneeded(next, effects);
             }
             Some(_) => return Err("the person pressed Call"),
@@ -525,17 +562,24 @@ fn step(
                 });
             }
             Some(c) if c.phase == Phase::InCall => return Err("offer after the call connected"),
-            Some(_) => return Err("offer before the call was answered"),
+            Some(c) => match next.call_mut(&c.session).and_then(|c| c.prepared.as_mut()) {
+                Some(prepared) if prepared.offer.is_none() => prepared.offer = Some(sdp.clone()),
+                Some(_) => return Err("the box offered already"),
+                None => return Err("offer before the call was answered"),
+            },
             None => return Err("no such call"),
         },
         Event::LocalCandidate { session, candidate } => {
-            if state.call(session).is_none() {
+            let Some(call) = next.call_mut(session) else {
                 return Err("no such call");
+            };
+            match call.prepared.as_mut() {
+                Some(prepared) => prepared.candidates.push(candidate.clone()),
+                None => effects.push(Effect::SendCandidate {
+                    session: session.clone(),
+                    candidate: candidate.clone(),
+                }),
             }
-            effects.push(Effect::SendCandidate {
-                session: session.clone(),
-                candidate: candidate.clone(),
-            });
         }
         Event::AnswerReceived { session, sdp } => {
             let Some(call) = state.call(session) else {
@@ -598,7 +642,14 @@ fn step(
         Event::MediaFailed { session } => match state.phase_of(session) {
             Some(Phase::Connecting | Phase::InCall) => media_failed(next, effects, session),
             Some(Phase::Asking | Phase::Ringing) => {
-                return Err("media failed before the call was answered")
+                // A try built ahead of the press: gone, and the answer builds
+                // another; not one of the call's failed tries.
+                match next.call_mut(session).and_then(|c| c.prepared.take()) {
+                    Some(_) => effects.push(Effect::StopPeer {
+                        session: session.clone(),
+                    }),
+                    None => return Err("media failed before the call was answered"),
+                }
             }
             None => return Err("no such call"),
         },
@@ -642,7 +693,7 @@ fn step(
         },
         Event::Shutdown => {
             for call in std::mem::take(&mut next.calls) {
-                if call.phase.has_media() {
+                if call.has_branch() {
                     effects.push(Effect::StopPeer {
                         session: call.session.clone(),
                     });
@@ -723,6 +774,24 @@ fn warm_up(state: &State, next: &mut State, effects: &mut Vec<Effect>, session: 
     effects.push(Effect::AwaitPress {
         session: session.clone(),
     });
+    if next.may_prepare() {
+        prepare(next, effects, session);
+    }
+}
+
+/// Builds the call's first media try ahead of the press: its offer is made
+/// while the person reads the page, and waits ([`Prepared`]).
+fn prepare(next: &mut State, effects: &mut Vec<Effect>, session: &SessionId) {
+    let Some(call) = next.call_mut(session) else {
+        return;
+    };
+    call.tries += 1;
+    call.ice = IceTally::default();
+    call.prepared = Some(Prepared::default());
+    effects.push(Effect::StartPeer {
+        session: session.clone(),
+        try_number: call.tries,
+    });
 }
 
 /// The camera stops when no call needs it any more.
@@ -737,6 +806,11 @@ fn stop_capture_if_unneeded(next: &State, effects: &mut Vec<Effect>) {
 fn place(next: &mut State, effects: &mut Vec<Effect>, session: &SessionId) {
     if next.full() {
         let warm = next.call(session).is_some_and(|c| c.warm);
+        if next.call(session).is_some_and(|c| c.prepared.is_some()) {
+            effects.push(Effect::StopPeer {
+                session: session.clone(),
+            });
+        }
         next.calls.retain(|c| &c.session != session);
         effects.push(Effect::Refuse {
             socket: session.clone(),
@@ -819,7 +893,41 @@ fn answer(state: &State, next: &mut State, effects: &mut Vec<Effect>, session: &
     if !state.capture_running() {
         effects.push(Effect::StartCapture);
     }
-    start_try(next, effects, session);
+    match next.call_mut(session).and_then(|c| c.prepared.take()) {
+        Some(prepared) => offer_prepared(next, effects, session, prepared),
+        None => start_try(next, effects, session),
+    }
+}
+
+/// Answers with the try built ahead of the press: its offer and candidates
+/// go out now (or, if the offer is still being made, as it comes).
+fn offer_prepared(
+    next: &mut State,
+    effects: &mut Vec<Effect>,
+    session: &SessionId,
+    prepared: Prepared,
+) {
+    let Some(call) = next.call_mut(session) else {
+        return;
+    };
+    call.phase = Phase::Connecting;
+    effects.push(Effect::AwaitConnect {
+        session: session.clone(),
+        try_number: call.tries,
+    });
+    if let Some(sdp) = prepared.offer {
+        call.ice = IceTally::for_offer(&sdp);
+        effects.push(Effect::SendOffer {
+            session: session.clone(),
+            sdp,
+        });
+    }
+    for candidate in prepared.candidates {
+        effects.push(Effect::SendCandidate {
+            session: session.clone(),
+            candidate,
+        });
+    }
 }
 
 /// Builds a new media branch for `session` (its capture already runs).
@@ -831,6 +939,10 @@ fn start_try(next: &mut State, effects: &mut Vec<Effect>, session: &SessionId) {
     call.ice = IceTally::default();
     call.tries += 1;
     effects.push(Effect::StartPeer {
+        session: session.clone(),
+        try_number: call.tries,
+    });
+    effects.push(Effect::AwaitConnect {
         session: session.clone(),
         try_number: call.tries,
     });
@@ -892,7 +1004,7 @@ fn end_call_as(
         return false;
     };
     next.calls.retain(|c| &c.session != session);
-    if call.phase.has_media() {
+    if call.has_branch() {
         effects.push(Effect::StopPeer {
             session: session.clone(),
         });

@@ -127,6 +127,10 @@ fn first_caller_is_welcomed_and_capture_starts() {
                 session: s("a"),
                 try_number: 1
             },
+            Effect::AwaitConnect {
+                session: s("a"),
+                try_number: 1
+            },
         ]
     );
 }
@@ -161,6 +165,10 @@ fn a_larger_limit_admits_a_second_caller_without_restarting_capture() {
             },
             Effect::Placed { session: s("b") },
             Effect::StartPeer {
+                session: s("b"),
+                try_number: 1
+            },
+            Effect::AwaitConnect {
                 session: s("b"),
                 try_number: 1
             },
@@ -396,7 +404,11 @@ fn a_countdown_rings_first_and_answers_when_it_elapses() {
             Effect::StartPeer {
                 session: s("a"),
                 try_number: 1
-            }
+            },
+            Effect::AwaitConnect {
+                session: s("a"),
+                try_number: 1
+            },
         ]
     );
     assert_illegal(&state, Event::CountdownElapsed { session: s("a") });

@@ -30,8 +30,12 @@ fn a_page_asking_its_person_is_admitted_quietly_and_rings_when_ready() {
             },
             Effect::StartCapture,
             Effect::AwaitPress { session: s("a") },
+            Effect::StartPeer {
+                session: s("a"),
+                try_number: 1
+            },
         ],
-        "nothing announced, the link not spent; only the camera warms up"
+        "nothing announced, the link not spent; the camera warms up and the offer is made"
     );
     assert_eq!(state.summary(), Summary::Waiting);
     let (state, effects) = step(&state, Event::CallerReady { session: s("a") });
@@ -65,11 +69,15 @@ fn pages_still_asking_take_no_place_and_the_first_ready_gets_it() {
     let (state, effects) = step(&state, Event::CallerReady { session: s("a") });
     assert_eq!(
         effects,
-        vec![Effect::Refuse {
-            socket: s("a"),
-            code: ErrorCode::Busy,
-            until: None
-        }]
+        vec![
+            Effect::StopPeer { session: s("a") },
+            Effect::Refuse {
+                socket: s("a"),
+                code: ErrorCode::Busy,
+                until: None
+            }
+        ],
+        "the try made ahead for the first page goes with it"
     );
     assert_eq!(state.calls().len(), 1);
     // And a page arriving while the place is taken hears so before it asks.
@@ -104,11 +112,12 @@ fn the_camera_warmed_for_an_asking_page_is_used_by_its_call_and_not_started_twic
         effects,
         vec![
             Effect::Placed { session: s("a") },
-            Effect::StartPeer {
+            Effect::AwaitConnect {
                 session: s("a"),
                 try_number: 1
             },
-        ]
+        ],
+        "the try made while the page asked is the call's"
     );
     // The wait for the press is over long since: nothing changes.
     assert_illegal(&state, Event::PressOverdue { session: s("a") });
@@ -121,7 +130,10 @@ fn the_camera_warmed_for_an_asking_page_is_used_by_its_call_and_not_started_twic
 fn the_camera_stops_when_nobody_presses_call_and_starts_again_at_the_press() {
     let (state, _) = step(&State::waiting(2), asking("a", 3));
     let (state, effects) = step(&state, Event::PressOverdue { session: s("a") });
-    assert_eq!(effects, vec![Effect::StopCapture]);
+    assert_eq!(
+        effects,
+        vec![Effect::StopPeer { session: s("a") }, Effect::StopCapture]
+    );
     assert_eq!(
         state.calls()[0].phase,
         Phase::Asking,
@@ -170,6 +182,7 @@ fn the_camera_warmed_for_an_asking_page_stops_when_it_leaves_or_is_refused() {
     assert_eq!(
         effects,
         vec![
+            Effect::StopPeer { session: s("b") },
             Effect::Refuse {
                 socket: s("b"),
                 code: ErrorCode::Busy,
@@ -178,4 +191,131 @@ fn the_camera_warmed_for_an_asking_page_stops_when_it_leaves_or_is_refused() {
             Effect::StopCapture,
         ]
     );
+}
+
+#[test]
+fn an_asking_pages_offer_is_made_ahead_and_goes_out_at_the_press() {
+    let (state, _) = step(&State::waiting(2), asking("a", 0));
+    // The branch built for the page makes its offer and finds a candidate:
+    // both wait, for the person has not pressed Call.
+    let (state, effects) = step(
+        &state,
+        Event::OfferReady {
+            session: s("a"),
+            sdp: OFFER.into(),
+        },
+    );
+    assert_eq!(effects, vec![]);
+    let (state, effects) = step(
+        &state,
+        Event::LocalCandidate {
+            session: s("a"),
+            candidate: cand(),
+        },
+    );
+    assert_eq!(effects, vec![]);
+    assert_illegal(
+        &state,
+        Event::OfferReady {
+            session: s("a"),
+            sdp: OFFER.into(),
+        },
+    );
+    // A page answering what it was never sent is no page.
+    let (_, effects) = step(
+        &state,
+        Event::AnswerReceived {
+            session: s("a"),
+            sdp: OFFER.into(),
+        },
+    );
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Expel { .. })),
+        "{effects:?}"
+    );
+
+    // The press answers with them, and the connect deadline starts now.
+    let (state, effects) = step(&state, Event::CallerReady { session: s("a") });
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Placed { session: s("a") },
+            Effect::AwaitConnect {
+                session: s("a"),
+                try_number: 1
+            },
+            Effect::SendOffer {
+                session: s("a"),
+                sdp: OFFER.into()
+            },
+            Effect::SendCandidate {
+                session: s("a"),
+                candidate: cand()
+            },
+        ]
+    );
+    assert_eq!(state.summary(), Summary::Connecting);
+    // The caller's answer to it is taken as to any offer.
+    let (_, effects) = step(
+        &state,
+        Event::AnswerReceived {
+            session: s("a"),
+            sdp: OFFER.into(),
+        },
+    );
+    assert!(
+        matches!(effects[..], [Effect::ApplyAnswer { .. }]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn an_offer_still_being_made_at_the_press_goes_out_as_it_comes() {
+    let (state, _) = step(&State::waiting(2), asking("a", 0));
+    let (state, effects) = step(&state, Event::CallerReady { session: s("a") });
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::StartPeer { .. } | Effect::SendOffer { .. })),
+        "{effects:?}"
+    );
+    let (_, effects) = step(
+        &state,
+        Event::OfferReady {
+            session: s("a"),
+            sdp: OFFER.into(),
+        },
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::SendOffer {
+            session: s("a"),
+            sdp: OFFER.into()
+        }]
+    );
+}
+
+#[test]
+fn a_try_made_ahead_that_fails_is_built_again_at_the_press_without_counting() {
+    let (state, _) = step(&State::waiting(2), asking("a", 0));
+    let (state, effects) = step(&state, Event::MediaFailed { session: s("a") });
+    assert_eq!(effects, vec![Effect::StopPeer { session: s("a") }]);
+    assert_eq!(state.calls()[0].failures, 0);
+    assert_illegal(&state, Event::MediaFailed { session: s("a") });
+    let (_, effects) = step(&state, Event::CallerReady { session: s("a") });
+    assert!(
+        effects.contains(&Effect::StartPeer {
+            session: s("a"),
+            try_number: 2
+        }),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_page_that_goes_before_its_press_takes_its_try_with_it() {
+    let (state, _) = step(&State::waiting(2), asking("a", 0));
+    let (_, effects) = step(&state, Event::CallerHungUp { session: s("a") });
+    assert_eq!(effects[0], Effect::StopPeer { session: s("a") });
+    assert!(effects.contains(&Effect::StopCapture), "{effects:?}");
 }

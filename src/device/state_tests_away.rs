@@ -111,6 +111,10 @@ fn rebuilt(n: u32) -> Vec<Effect> {
             session: s("a"),
             try_number: n,
         },
+        Effect::AwaitConnect {
+            session: s("a"),
+            try_number: n,
+        },
     ]
 }
 
@@ -145,7 +149,11 @@ fn a_call_that_connected_starts_counting_its_failures_afresh() {
         let (next, effects) = step(&state, Event::MediaFailed { session: s("a") });
         assert!(matches!(
             effects[..],
-            [Effect::StopPeer { .. }, Effect::StartPeer { .. }]
+            [
+                Effect::StopPeer { .. },
+                Effect::StartPeer { .. },
+                Effect::AwaitConnect { .. }
+            ]
         ));
         state = step(
             &offered(&next, "a"),
@@ -205,6 +213,10 @@ fn an_away_callers_failed_media_waits_for_its_page() {
                 session: s("a"),
                 try_number: 2
             },
+            Effect::AwaitConnect {
+                session: s("a"),
+                try_number: 2
+            },
         ]
     );
 }
@@ -248,6 +260,10 @@ fn a_reloaded_page_takes_its_call_up_even_at_the_limit_with_new_media() {
                 resumed: true
             },
             Effect::StartPeer {
+                session: s("a"),
+                try_number: 2
+            },
+            Effect::AwaitConnect {
                 session: s("a"),
                 try_number: 2
             },
@@ -299,6 +315,10 @@ fn a_call_of_a_moment_ago_comes_back_unannounced_whatever_the_settings() {
             },
             Effect::StartCapture,
             Effect::StartPeer {
+                session: s("old"),
+                try_number: 1
+            },
+            Effect::AwaitConnect {
                 session: s("old"),
                 try_number: 1
             },
