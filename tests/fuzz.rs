@@ -1403,6 +1403,7 @@ fn check_device(
                 | Effect::Placed { session }
                 | Effect::HoldPlace { session, .. }
                 | Effect::AwaitPress { session }
+                | Effect::AwaitConnect { session, .. }
                 | Effect::StopPeer { session }
                 | Effect::SendCandidate { session, .. }
                 | Effect::ApplyAnswer { session, .. }
