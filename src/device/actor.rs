@@ -673,7 +673,10 @@ impl<M: CallMedia + MediaReport> Actor<M> {
             Effect::StopPeer { session } => {
                 self.callers.drop_pending(&session);
                 if let Some(branch) = self.branches.stop(&session) {
-                    if let Some(decoded) = self.media.stop_branch(&branch) {
+                    let decoded = self.media.stop_branch(&branch);
+                    // Kept for the record of a call that began; a try built
+                    // for a page that never called has nothing to record.
+                    if let Some(decoded) = decoded.filter(|_| self.started.contains_key(&session)) {
                         self.decoded.insert(session, decoded);
                     }
                 }

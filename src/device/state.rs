@@ -826,6 +826,21 @@ fn place(next: &mut State, effects: &mut Vec<Effect>, session: &SessionId) {
         session: session.clone(),
     });
     announce_or_answer(next, effects, session);
+    if next.full() {
+        release_prepared(next, effects);
+    }
+}
+
+/// The last place is taken: tries built ahead for pages still asking could
+/// only meet "busy" now, and go (a page gets a new one if it is answered).
+fn release_prepared(next: &mut State, effects: &mut Vec<Effect>) {
+    for call in next.calls.iter_mut().filter(|c| c.phase == Phase::Asking) {
+        if call.prepared.take().is_some() {
+            effects.push(Effect::StopPeer {
+                session: call.session.clone(),
+            });
+        }
+    }
 }
 
 /// Rings (after the call's countdown) or answers at once.
@@ -915,12 +930,16 @@ fn offer_prepared(
         session: session.clone(),
         try_number: call.tries,
     });
-    if let Some(sdp) = prepared.offer {
-        call.ice = IceTally::for_offer(&sdp);
-        effects.push(Effect::SendOffer {
-            session: session.clone(),
-            sdp,
-        });
+    match prepared.offer {
+        Some(sdp) => {
+            call.ice = IceTally::for_offer(&sdp);
+            effects.push(Effect::SendOffer {
+                session: session.clone(),
+                sdp,
+            });
+        }
+        // Counted from the offer when it comes (`Event::OfferReady`).
+        None => call.ice = IceTally::default(),
     }
     for candidate in prepared.candidates {
         effects.push(Effect::SendCandidate {

@@ -64,20 +64,20 @@ fn pages_still_asking_take_no_place_and_the_first_ready_gets_it() {
         ),
         "the camera runs already: {effects:?}"
     );
-    let (state, _) = step(&state, Event::CallerReady { session: s("b") });
+    let (state, effects) = step(&state, Event::CallerReady { session: s("b") });
     assert_eq!(state.summary(), Summary::Connecting);
+    assert!(
+        effects.contains(&Effect::StopPeer { session: s("a") }),
+        "the last place is taken: the try made ahead for the first page goes: {effects:?}"
+    );
     let (state, effects) = step(&state, Event::CallerReady { session: s("a") });
     assert_eq!(
         effects,
-        vec![
-            Effect::StopPeer { session: s("a") },
-            Effect::Refuse {
-                socket: s("a"),
-                code: ErrorCode::Busy,
-                until: None
-            }
-        ],
-        "the try made ahead for the first page goes with it"
+        vec![Effect::Refuse {
+            socket: s("a"),
+            code: ErrorCode::Busy,
+            until: None
+        }]
     );
     assert_eq!(state.calls().len(), 1);
     // And a page arriving while the place is taken hears so before it asks.
@@ -178,11 +178,14 @@ fn the_camera_warmed_for_an_asking_page_stops_when_it_leaves_or_is_refused() {
     assert!(effects.contains(&Effect::StartCapture), "{effects:?}");
     let (state, effects) = step(&state, Event::CallerReady { session: s("a") });
     assert!(!effects.contains(&Effect::StopCapture), "{effects:?}");
+    assert!(
+        effects.contains(&Effect::StopPeer { session: s("b") }),
+        "the one place taken, the try made ahead for the other page goes: {effects:?}"
+    );
     let (_, effects) = step(&state, Event::CallerReady { session: s("b") });
     assert_eq!(
         effects,
         vec![
-            Effect::StopPeer { session: s("b") },
             Effect::Refuse {
                 socket: s("b"),
                 code: ErrorCode::Busy,
@@ -304,10 +307,16 @@ fn a_try_made_ahead_that_fails_is_built_again_at_the_press_without_counting() {
     assert_illegal(&state, Event::MediaFailed { session: s("a") });
     let (_, effects) = step(&state, Event::CallerReady { session: s("a") });
     assert!(
-        effects.contains(&Effect::StartPeer {
-            session: s("a"),
-            try_number: 2
-        }),
+        effects.ends_with(&[
+            Effect::StartPeer {
+                session: s("a"),
+                try_number: 2
+            },
+            Effect::AwaitConnect {
+                session: s("a"),
+                try_number: 2
+            },
+        ]),
         "{effects:?}"
     );
 }
@@ -318,4 +327,70 @@ fn a_page_that_goes_before_its_press_takes_its_try_with_it() {
     let (_, effects) = step(&state, Event::CallerHungUp { session: s("a") });
     assert_eq!(effects[0], Effect::StopPeer { session: s("a") });
     assert!(effects.contains(&Effect::StopCapture), "{effects:?}");
+
+    // Its socket closes: the try waits with its place, then goes with it.
+    let (state, effects) = step(&state, Event::CallerGone { session: s("a") });
+    assert!(
+        !effects.contains(&Effect::StopPeer { session: s("a") }),
+        "{effects:?}"
+    );
+    let (_, effects) = step(
+        &state,
+        Event::GraceElapsed {
+            session: s("a"),
+            absence: 1,
+        },
+    );
+    assert_eq!(effects[0], Effect::StopPeer { session: s("a") });
+}
+
+#[test]
+fn with_a_countdown_the_offer_made_ahead_goes_out_when_it_ends() {
+    let (state, _) = step(&State::waiting(2), asking("a", 3));
+    let (state, _) = step(
+        &state,
+        Event::OfferReady {
+            session: s("a"),
+            sdp: OFFER.into(),
+        },
+    );
+    let (state, effects) = step(&state, Event::CallerReady { session: s("a") });
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Placed { session: s("a") },
+            Effect::Announce {
+                session: s("a"),
+                seconds: 3
+            },
+        ],
+        "the TV announces; the caller gets nothing yet"
+    );
+    // A candidate found while the TV rings waits as well.
+    let (state, effects) = step(
+        &state,
+        Event::LocalCandidate {
+            session: s("a"),
+            candidate: cand(),
+        },
+    );
+    assert_eq!(effects, vec![]);
+    let (_, effects) = step(&state, Event::CountdownElapsed { session: s("a") });
+    assert_eq!(
+        effects,
+        vec![
+            Effect::AwaitConnect {
+                session: s("a"),
+                try_number: 1
+            },
+            Effect::SendOffer {
+                session: s("a"),
+                sdp: OFFER.into()
+            },
+            Effect::SendCandidate {
+                session: s("a"),
+                candidate: cand()
+            },
+        ]
+    );
 }
