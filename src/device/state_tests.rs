@@ -13,6 +13,21 @@ fn cand() -> IceCandidate {
     }
 }
 
+/// What starts media try `n` of an answered call `id`: its branch, then its
+/// connect deadline.
+fn try_started(id: &str, n: u32) -> [Effect; 2] {
+    [
+        Effect::StartPeer {
+            session: s(id),
+            try_number: n,
+        },
+        Effect::AwaitConnect {
+            session: s(id),
+            try_number: n,
+        },
+    ]
+}
+
 /// Answering at once: the factory's countdown set to 0.
 const NOW: Answering = Answering::AfterCountdown { seconds: 0 };
 
