@@ -77,7 +77,10 @@ mod tests {
             let _ = sender.send(());
         });
         webrtc.emit_by_name::<()>("create-offer", &[&None::<gst::Structure>, &promise]);
-        made.recv_timeout(std::time::Duration::from_secs(5))
+        // A minute: the offer waits for the transport's DTLS certificate,
+        // an RSA key that takes seconds on an emulated arm64 (CI's qemu)
+        // while other tests make theirs.
+        made.recv_timeout(std::time::Duration::from_secs(60))
             .expect("an offer");
 
         let agents: Vec<(u32, bool)> = bin

@@ -26,8 +26,10 @@ fn opus_is_offered_with_two_channels_and_fec_before_any_audio_flows() {
         let _ = sender.send(sdp);
     });
     webrtc.emit_by_name::<()>("create-offer", &[&None::<gst::Structure>, &promise]);
+    // A minute: the offer waits for the transport's DTLS certificate, an RSA
+    // key that takes seconds on an emulated arm64 (CI's qemu).
     let sdp = offered
-        .recv_timeout(std::time::Duration::from_secs(5))
+        .recv_timeout(std::time::Duration::from_secs(60))
         .expect("an answer from webrtcbin")
         .expect("an offer");
     webrtc.set_state(gst::State::Null).expect("stopped");
