@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 use super::branches::Branches;
+use super::caller_event::caller_event;
 use super::callers::{Callers, Delivery};
 use super::engine::{BranchNet, CallMedia, MediaReport};
 use super::recent::RecentCalls;
@@ -976,29 +977,6 @@ impl<M: CallMedia + MediaReport> Actor<M> {
             pipeline_elements: self.media.element_count(),
         }
     }
-}
-
-/// The state-machine event for a message from an admitted caller.
-fn caller_event(session: SessionId, message: ClientMessage) -> Option<Event> {
-    Some(match message {
-        ClientMessage::Answer { sdp } => Event::AnswerReceived { session, sdp },
-        ClientMessage::Ice(candidate) => Event::RemoteCandidate { session, candidate },
-        ClientMessage::HangUp => Event::CallerHungUp { session },
-        ClientMessage::Leaving => Event::CallerLeaving { session },
-        ClientMessage::CannotCall => Event::CallerCannotCall { session },
-        ClientMessage::Ready => Event::CallerReady { session },
-        ClientMessage::Sending { camera, microphone } => Event::CallerSending {
-            session,
-            camera,
-            microphone,
-        },
-        // Passed on by the actor before it comes here.
-        ClientMessage::ToPeer { .. } => return None,
-        ClientMessage::Hello { .. } => {
-            tracing::debug!(session = %session, "second hello ignored");
-            return None;
-        }
-    })
 }
 
 #[cfg(test)]

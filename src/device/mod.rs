@@ -6,6 +6,8 @@
 
 mod actor;
 mod branches;
+mod call;
+mod caller_event;
 mod callers;
 pub mod engine;
 mod ice_tally;

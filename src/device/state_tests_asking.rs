@@ -344,13 +344,7 @@ fn a_page_that_goes_before_its_press_takes_its_try_with_it() {
 #[test]
 fn with_a_countdown_the_offer_made_ahead_goes_out_when_it_ends() {
     let (state, _) = step(&State::waiting(2), asking("a", 3));
-    let (state, _) = step(
-        &state,
-        Event::OfferReady {
-            session: s("a"),
-            sdp: OFFER.into(),
-        },
-    );
+    let state = offered(&state, "a");
     let (state, effects) = step(&state, Event::CallerReady { session: s("a") });
     assert_eq!(
         effects,
