@@ -196,6 +196,13 @@ fn the_camera_warmed_for_an_asking_page_stops_when_it_leaves_or_is_refused() {
     );
 }
 
+/// Steps `event` from the try built ahead, which must send nothing yet.
+fn held(state: &State, event: Event) -> State {
+    let (next, effects) = step(state, event);
+    assert_eq!(effects, vec![], "nothing goes to a caller not yet answered");
+    next
+}
+
 /// What the answer of page `id` sends when its first try's offer and one
 /// candidate were made ahead: the deadline starts, then both in order.
 fn held_ones_sent(id: &str) -> Vec<Effect> {
@@ -220,22 +227,20 @@ fn an_asking_pages_offer_is_made_ahead_and_goes_out_at_the_press() {
     let (state, _) = step(&State::waiting(2), asking("a", 0));
     // The branch built for the page makes its offer and finds a candidate:
     // both wait, for the person has not pressed Call.
-    let (state, effects) = step(
+    let state = held(
         &state,
         Event::OfferReady {
             session: s("a"),
             sdp: OFFER.into(),
         },
     );
-    assert_eq!(effects, vec![]);
-    let (state, effects) = step(
+    let state = held(
         &state,
         Event::LocalCandidate {
             session: s("a"),
             candidate: cand(),
         },
     );
-    assert_eq!(effects, vec![]);
     assert_illegal(
         &state,
         Event::OfferReady {
@@ -358,14 +363,13 @@ fn with_a_countdown_the_offer_made_ahead_goes_out_when_it_ends() {
         "the TV announces; the caller gets nothing yet"
     );
     // A candidate found while the TV rings waits as well.
-    let (state, effects) = step(
+    let state = held(
         &state,
         Event::LocalCandidate {
             session: s("a"),
             candidate: cand(),
         },
     );
-    assert_eq!(effects, vec![]);
     let (_, effects) = step(&state, Event::CountdownElapsed { session: s("a") });
     assert_eq!(effects, held_ones_sent("a"));
 }
