@@ -134,18 +134,24 @@ impl EchoDelay {
         samples: impl IntoIterator<Item = i16>,
     ) -> Option<Comparison> {
         self.heard.add(at, samples);
-        // The last sample may still be filling.
-        let complete = self.heard.end().saturating_sub(1);
-        if complete < self.next_comparison {
+        // The speaker's side can come a little after the microphone's (the
+        // mixer hands each period on at its deadline, later on a busy box),
+        // so comparisons are due by the sound both sides have: the last
+        // sample of either may still be filling. A speaker that stalls
+        // gives no comparison, rather than the same one again.
+        let end = (self.heard.end().min(self.played.end())).saturating_sub(1);
+        if end < self.next_comparison {
             return None;
         }
+        // Until both sides hold a whole comparison, each period tries again.
+        let comparison = self.comparison(end)?;
         let every = if self.agreed.is_some() {
             EVERY_AGREED
         } else {
             EVERY
         };
-        self.next_comparison = complete + every;
-        self.comparison(complete)
+        self.next_comparison = end + every;
+        Some(comparison)
     }
 
     /// Takes what a comparison found: a lag that stands out, twice in a row
