@@ -1026,8 +1026,9 @@ fn sdp_with(n: usize) -> String {
 }
 
 /// One call as a page and the engine play it: the caller arrives, the TV
-/// may ring, the box offers, the caller trickles candidates, answers, trickles
-/// more, media may connect, and the call may end.
+/// may ring, the box offers (or has offered already, built ahead while the
+/// person had not pressed Call yet), the caller trickles candidates,
+/// answers, trickles more, media may connect, and the call may end.
 fn call_script(session: &'static str) -> impl Strategy<Value = Vec<Event>> {
     let offer = prop_oneof![3 => (1usize..4).prop_map(sdp_with), 1 => sdp_text()];
     let answer = prop_oneof![3 => Just(None), 1 => sdp_text().prop_map(Some)];
@@ -1039,11 +1040,11 @@ fn call_script(session: &'static str) -> impl Strategy<Value = Vec<Event>> {
         answer,
         vec((ice_candidate(), prop::bool::weighted(0.9)), 0..6),
         vec((ice_candidate(), prop::bool::weighted(0.9)), 0..6),
-        any::<bool>(),
+        (any::<bool>(), any::<bool>()),
         end,
     )
         .prop_map(
-            |((mut arrival, id), offer, answer, early, late, connects, end)| {
+            |((mut arrival, id), offer, answer, early, late, (connects, ahead), end)| {
                 let Event::CallerArrived {
                     socket,
                     session,
@@ -1070,8 +1071,15 @@ fn call_script(session: &'static str) -> impl Strategy<Value = Vec<Event>> {
                         candidate,
                     }
                 };
+                let offer = Event::OfferReady {
+                    session: session.clone(),
+                    sdp: offer,
+                };
                 let mut events = vec![arrival.clone()];
                 if matches!(arrival, Event::CallerArrived { ready: false, .. }) {
+                    if ahead {
+                        events.push(offer.clone());
+                    }
                     events.push(Event::CallerReady {
                         session: session.clone(),
                     });
@@ -1081,10 +1089,9 @@ fn call_script(session: &'static str) -> impl Strategy<Value = Vec<Event>> {
                         session: session.clone(),
                     });
                 }
-                events.push(Event::OfferReady {
-                    session: session.clone(),
-                    sdp: offer,
-                });
+                if !ahead || !matches!(arrival, Event::CallerArrived { ready: false, .. }) {
+                    events.push(offer);
+                }
                 events.extend(early.into_iter().map(candidate));
                 events.push(Event::AnswerReceived {
                     session: session.clone(),
@@ -1367,6 +1374,7 @@ fn check_device(
                     capture = false;
                 }
                 Effect::SendOffer { session, sdp } => {
+                    answered(&state, session, effect)?;
                     let call = live
                         .get_mut(session)
                         .ok_or_else(|| fail(format!("{effect:?} after the call")))?;
@@ -1405,10 +1413,13 @@ fn check_device(
                 | Effect::AwaitPress { session }
                 | Effect::AwaitConnect { session, .. }
                 | Effect::StopPeer { session }
-                | Effect::SendCandidate { session, .. }
                 | Effect::ApplyAnswer { session, .. }
                 | Effect::RequestKeyframe { session } => {
                     prop_assert!(live.contains_key(session), "{:?} after the call", effect);
+                }
+                Effect::SendCandidate { session, .. } => {
+                    prop_assert!(live.contains_key(session), "{:?} after the call", effect);
+                    answered(&state, session, effect)?;
                 }
             }
         }
@@ -1426,6 +1437,23 @@ fn check_device(
         prop_assert!(placed <= participants.saturating_sub(1).max(1));
     }
     Ok(tally)
+}
+
+/// Nothing of the box's media reaches a caller before the call is answered:
+/// a try built ahead of the press is held until then.
+fn answered(state: &State, session: &SessionId, effect: &Effect) -> Result<(), TestCaseError> {
+    let phase = state
+        .calls()
+        .iter()
+        .find(|c| &c.session == session)
+        .map(|c| c.phase);
+    prop_assert!(
+        matches!(phase, Some(Phase::Connecting | Phase::InCall)),
+        "{:?} to a call not answered ({:?})",
+        effect,
+        phase
+    );
+    Ok(())
 }
 
 #[test]

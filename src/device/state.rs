@@ -463,12 +463,15 @@ fn step(
             let Some(call) = next.call_mut(session) else {
                 return Err("no such call");
             };
-            match call.prepared.as_mut() {
-                Some(prepared) => prepared.candidates.push(candidate.clone()),
-                None => effects.push(Effect::SendCandidate {
+            match (call.prepared.as_mut(), call.phase.has_media()) {
+                (Some(prepared), _) => prepared.candidates.push(candidate.clone()),
+                (None, true) => effects.push(Effect::SendCandidate {
                     session: session.clone(),
                     candidate: candidate.clone(),
                 }),
+                // As with an offer: nothing of the box's media reaches a
+                // caller before the call is answered.
+                (None, false) => return Err("candidate before the call was answered"),
             }
         }
         Event::AnswerReceived { session, sdp } => {

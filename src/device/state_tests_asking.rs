@@ -70,6 +70,14 @@ fn pages_still_asking_take_no_place_and_the_first_ready_gets_it() {
         effects.contains(&Effect::StopPeer { session: s("a") }),
         "the last place is taken: the try made ahead for the first page goes: {effects:?}"
     );
+    // What that try still finds as it goes reaches no page still asking.
+    assert_illegal(
+        &state,
+        Event::LocalCandidate {
+            session: s("a"),
+            candidate: cand(),
+        },
+    );
     let (state, effects) = step(&state, Event::CallerReady { session: s("a") });
     assert_eq!(
         effects,
