@@ -111,6 +111,8 @@ pub struct Arrival {
 }
 
 enum Command {
+    /// A relative opened a link's page: its call may come.
+    PageOpened,
     Arrive(Arrival),
     /// A timer the actor set went off.
     Timer(Event),
@@ -222,6 +224,13 @@ impl DeviceHandle {
             inbox,
             thread: Arc::new(std::sync::Mutex::new(Some(thread))),
         })
+    }
+
+    /// A relative opened a valid link's page: what a call needs is loaded
+    /// while the page loads. Never waits: with the actor's inbox full, the
+    /// first capture loads it instead.
+    pub fn page_opened(&self) {
+        let _ = self.inbox.try_send(Command::PageOpened);
     }
 
     /// A caller with a valid link arrived.
@@ -376,6 +385,10 @@ impl<M: CallMedia + MediaReport> Actor<M> {
                     Command::RelayTunnel(up) => {
                         self.relay_tunnel = up;
                         self.show_on_tv();
+                        continue;
+                    }
+                    Command::PageOpened => {
+                        self.media.prepare_for_calls();
                         continue;
                     }
                     Command::SettingsChanged => {

@@ -452,3 +452,16 @@ async fn the_camera_runs_ahead_while_a_page_asks_and_stops_if_nobody_presses_cal
     b.settle().await;
     assert_eq!(b.media.calls(), vec!["start_capture", "start_branch s1-1"]);
 }
+
+#[tokio::test]
+async fn an_opened_page_readies_the_engine_for_calls_and_starts_nothing() {
+    let b = Harness::new(2, RecordingMedia::default());
+    b.device.page_opened();
+    b.asked("prepare_for_calls").await;
+    b.settle().await;
+    assert_eq!(b.media.calls(), vec!["prepare_for_calls"]);
+    assert_eq!(
+        b.device.status().await.map(|s| s.summary),
+        Some(Summary::Waiting)
+    );
+}

@@ -27,6 +27,8 @@ pub struct BranchNet<'a> {
 /// What a call does to the media pipeline. Branches are named by the actor
 /// (one name per media try), never by a session.
 pub trait CallMedia: Send + 'static {
+    /// A call may come soon (a relative opened a link): load what it needs.
+    fn prepare_for_calls(&self);
     fn start_capture(&self, choice: CaptureChoice) -> Result<(), MediaError>;
     fn stop_capture(&self);
     /// Builds `branch`; its offer, candidates and state come back as `MediaEvent`s.
@@ -57,6 +59,10 @@ pub trait MediaReport {
 }
 
 impl CallMedia for MediaEngine {
+    fn prepare_for_calls(&self) {
+        MediaEngine::prepare_for_calls(self);
+    }
+
     fn start_capture(&self, choice: CaptureChoice) -> Result<(), MediaError> {
         MediaEngine::start_capture(self, choice)
     }

@@ -44,6 +44,10 @@ impl RecordingMedia {
 }
 
 impl CallMedia for RecordingMedia {
+    fn prepare_for_calls(&self) {
+        self.note("prepare_for_calls".into());
+    }
+
     fn start_capture(&self, _choice: CaptureChoice) -> Result<(), MediaError> {
         self.note("start_capture".into());
         Ok(())

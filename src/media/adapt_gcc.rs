@@ -39,9 +39,9 @@ const MAX_ESTIMATE_BPS: u32 = 8_000_000;
 const START_ESTIMATE_BPS: u32 = MAX_ESTIMATE_BPS;
 
 /// Registers the plugin's elements once per process (`rtpgccbwe` above all).
-/// Not at start-up: the engine registers them when the first capture starts
-/// (off the call's path, see `WARM_AT_CAPTURE`), and each use here makes
-/// sure of it first.
+/// Not at start-up: the engine registers them when a call may come (off
+/// the call's path, `MediaEngine::prepare_for_calls`), and each use here
+/// makes sure of it first.
 pub(super) fn register() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {

@@ -349,6 +349,21 @@ impl MediaEngine {
         )
     }
 
+    /// A call may come soon (a relative opened a link): loads what a call
+    /// needs ([`WARM_FOR_CALLS`]) and registers the congestion controller,
+    /// once per process, on threads of their own.
+    pub fn prepare_for_calls(&self) {
+        if LOADED_FOR_CALLS.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let mut warming = lock(&self.warming);
+        // The controller on a thread of its own: registering takes 1-15 ms
+        // (a loaded machine), which must put off neither the loads nor a
+        // branch, whose `adapt_gcc::attach` waits for the register.
+        warming.push(std::thread::spawn(adapt_gcc::register));
+        warming.push(std::thread::spawn(|| warm_up(&WARM_FOR_CALLS)));
+    }
+
     /// Starts the camera, microphone and encoder (no-op when running), as
     /// configured except where `choice` says otherwise.
     pub fn start_capture(&self, choice: CaptureChoice) -> Result<(), MediaError> {
@@ -389,18 +404,8 @@ impl MediaEngine {
                 }
             }
             *capture = Some(started);
-            // The callers' decoder, off the call's path: the media arrives
-            // after the offer and the ICE and DTLS handshakes.
-            if !DECODER_WARMED.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                let mut warming = lock(&self.warming);
-                // The controller on a thread of its own: registering takes
-                // 1-15 ms (a loaded machine), which must put off neither the
-                // decoder's load (it holds GStreamer's plugin-loading lock,
-                // which a first branch loading nicesrc may wait for) nor the
-                // branch, whose `adapt_gcc::attach` waits for the register.
-                warming.push(std::thread::spawn(adapt_gcc::register));
-                warming.push(std::thread::spawn(|| warm_up(&WARM_AT_CAPTURE)));
-            }
+            // Loaded at the link's page already, unless no page came first.
+            self.prepare_for_calls();
             self.adapter.reset(adapt::Limits {
                 max_kbps: settings.video_bitrate_kbps,
                 max_fps: settings.framerate,
@@ -635,13 +640,25 @@ fn output_pipeline(
     Ok((pipeline, tv, speaker))
 }
 
-/// What is made once at start-up, off its path, so that the first call
-/// does not wait for it: GStreamer's DTLS elements share one certificate per
-/// process, made when the first one is created (an RSA key: a few hundred
-/// milliseconds), and each plugin's library loads when its first element is
-/// made.
-const WARM_AT_START: [&str; 9] = [
-    "dtlsdec",
+/// What is made once at start-up, off any call's path: GStreamer's DTLS
+/// elements share one certificate per process, made when the first one is
+/// created (an RSA key: a few hundred milliseconds, more on a Pi). Only
+/// that: each plugin's library loads when its first element is made, and
+/// what a call needs besides is loaded when a relative opens a link
+/// ([`WARM_FOR_CALLS`]).
+const WARM_AT_START: [&str; 1] = ["dtlsdec"];
+
+/// What a call needs, loaded when a call may come (a relative opened a
+/// link, or the first capture starts), not while the box waits: webrtcbin
+/// with libnice (and what libnice links: UPnP, HTTP, Kerberos, ICU…), the
+/// codecs and payloaders, 8.7 MB of the waiting box's 38 MB resident
+/// (`bench/cpu`). gst-libav's H.264 decoder maps libavcodec, libavfilter,
+/// libavformat and everything they link (x265, librsvg, flite's voices…),
+/// 28 MB more. Once loaded a library stays loaded. A link's page comes a
+/// round trip or more before its socket's hello, which builds the first
+/// branch: the loads (20–40 ms here) are over by then, and never hold
+/// GStreamer's plugin-loading lock against the branch's own loads.
+const WARM_FOR_CALLS: [&str; 9] = [
     "webrtcbin",
     "opusenc",
     "opusdec",
@@ -650,19 +667,11 @@ const WARM_AT_START: [&str; 9] = [
     "rtpopuspay",
     "h264parse",
     "decodebin",
+    "avdec_h264",
 ];
 
-/// What is loaded when the first capture starts, not while the box waits:
-/// gst-libav's H.264 decoder maps libavcodec, libavfilter, libavformat and
-/// everything they link (x265, librsvg, flite's voices…), 28 MB of the
-/// waiting box's 72 MB resident. Once loaded a library stays loaded. The
-/// congestion controller's plugin is registered then too (`adapt_gcc`):
-/// registering its 35 elements touches most of its 900 KB of code, 1.3 MB
-/// resident while waiting with what it allocates.
-const WARM_AT_CAPTURE: [&str; 1] = ["avdec_h264"];
-
-/// Whether the callers' decoder was loaded (once a process).
-static DECODER_WARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// Whether what a call needs was loaded (once a process).
+static LOADED_FOR_CALLS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Makes one of each of `factories` (called on a thread of its own).
 fn warm_up(factories: &[&str]) {

@@ -27,7 +27,10 @@ pub async fn call(
     let checked = tokio::task::spawn_blocking(move || links.check(&token)).await;
     match checked {
         Ok(Ok(link)) if wants_manifest => manifest::manifest(uri.path(), Some(&link.label), lang),
-        Ok(Ok(_)) => call_page(&headers),
+        Ok(Ok(_)) => {
+            state.device.page_opened();
+            call_page(&headers)
+        }
         Ok(Err(CheckError::Refused(_))) if wants_manifest => manifest::none(),
         Ok(Err(CheckError::Refused(Refusal::Unknown))) => {
             message(StatusCode::NOT_FOUND, lang, Text::InvalidLink)

@@ -111,6 +111,15 @@ impl TestBox {
             .expect("VmRSS")
     }
 
+    /// Whether the box has a library whose file name starts with `name` mapped.
+    pub fn has_loaded(&self, name: &str) -> bool {
+        let maps = std::fs::read_to_string(format!("/proc/{}/maps", self.pid()))
+            .expect("the box's /proc maps");
+        maps.lines()
+            .filter_map(|l| l.rsplit('/').next())
+            .any(|file| file.starts_with(name))
+    }
+
     /// The box's open file descriptors.
     pub fn open_files(&self) -> usize {
         std::fs::read_dir(format!("/proc/{}/fd", self.pid()))

@@ -1,0 +1,42 @@
+//! What the real binary holds while it waits: the DTLS certificate made at
+//! start, and what only a call needs (webrtcbin, libnice, the decoder)
+//! loaded once a relative opens a link, not before (`bench/cpu` gives the
+//! resident memory each way).
+
+mod support;
+
+use std::time::Duration;
+
+use support::TestBox;
+
+#[test]
+fn what_a_call_needs_loads_when_a_links_page_is_opened() {
+    let mut b = TestBox::start("");
+    // The start-up warm-up (the certificate) has run once the DTLS plugin is mapped.
+    b.wait_until(Duration::from_secs(15), "the DTLS certificate", |b| {
+        b.has_loaded("libgstdtls")
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    for library in ["libgstwebrtc.so", "libnice", "libgstlibav"] {
+        assert!(!b.has_loaded(library), "{library} loaded while waiting");
+    }
+    let url = b.create_link("Anna");
+    let (code, _) = b
+        .get(&url[url.find("/r/").expect("link path")..])
+        .expect("answers");
+    assert_eq!(code, 200);
+    b.wait_until(Duration::from_secs(15), "a call's libraries", |b| {
+        ["libgstwebrtc.so", "libnice", "libgstlibav"]
+            .iter()
+            .all(|l| b.has_loaded(l))
+    });
+    // A page that is no link's loads nothing: checked on a fresh box.
+    let fresh = TestBox::start("");
+    let (code, _) = fresh.get("/r/not-a-link").expect("answers");
+    assert_eq!(code, 404);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !fresh.has_loaded("libnice"),
+        "an invalid link loaded libnice"
+    );
+}
