@@ -15,6 +15,7 @@ mod recent;
 #[cfg(test)]
 mod recording;
 mod roster;
+mod sdp;
 pub mod state;
 mod tv_words;
 

@@ -824,21 +824,24 @@ fn offer_prepared(
         try_number: call.tries,
     });
     match prepared.offer {
+        // The candidates found meanwhile go in the offer (`sdp::with_candidates`).
         Some(sdp) => {
             call.ice = IceTally::for_offer(&sdp);
             effects.push(Effect::SendOffer {
                 session: session.clone(),
-                sdp,
+                sdp: super::sdp::with_candidates(&sdp, &prepared.candidates),
             });
         }
         // Counted from the offer when it comes (`Event::OfferReady`).
-        None => call.ice = IceTally::default(),
-    }
-    for candidate in prepared.candidates {
-        effects.push(Effect::SendCandidate {
-            session: session.clone(),
-            candidate,
-        });
+        None => {
+            call.ice = IceTally::default();
+            for candidate in prepared.candidates {
+                effects.push(Effect::SendCandidate {
+                    session: session.clone(),
+                    candidate,
+                });
+            }
+        }
     }
 }
 

@@ -212,7 +212,8 @@ fn held(state: &State, event: Event) -> State {
 }
 
 /// What the answer of page `id` sends when its first try's offer and one
-/// candidate were made ahead: the deadline starts, then both in order.
+/// candidate were made ahead: the deadline starts, then the offer with the
+/// candidate written in its first media section.
 fn held_ones_sent(id: &str) -> Vec<Effect> {
     vec![
         Effect::AwaitConnect {
@@ -221,11 +222,10 @@ fn held_ones_sent(id: &str) -> Vec<Effect> {
         },
         Effect::SendOffer {
             session: s(id),
-            sdp: OFFER.into(),
-        },
-        Effect::SendCandidate {
-            session: s(id),
-            candidate: cand(),
+            sdp: "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n\
+                  a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host\r\n\
+                  m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+                .into(),
         },
     ]
 }
