@@ -63,7 +63,7 @@ def packets(path):
                 yield sec * 1e3 + frac / scale, "udp" if proto == 17 else "tcp", sport, dport, payload
 
 
-def websocket_text(payload):
+def websocket_text(payload, limit=120):
     """The start of a WebSocket text frame's message (unmasked), else None."""
     if len(payload) < 2 or payload[0] != 0x81:
         return None
@@ -74,10 +74,19 @@ def websocket_text(payload):
         at = 10
     if payload[1] & 0x80:
         mask, at = payload[at : at + 4], at + 4
-        body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload[at : at + 120]))
+        body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload[at : at + limit]))
     else:
-        body = payload[at : at + 120]
+        body = payload[at : at + limit]
     return body.decode("utf-8", "replace")
+
+
+def udp_port(text):
+    """The port of the first UDP candidate in `text`, else None:
+    "candidate:1 1 UDP <priority> <address> <port> typ host"."""
+    if " UDP " not in text:
+        return None
+    fields = text.split(" UDP ", 1)[1].split()
+    return int(fields[2]) if len(fields) > 2 and fields[2].isdigit() else None
 
 
 def stun(payload):
@@ -110,13 +119,13 @@ def timeline(run, capture):
                 seen.setdefault("ready", ms)
             elif '"type":"offer"' in text:
                 seen.setdefault("offer", ms)
+                # A try built ahead carries its candidates in its offer.
+                if box_udp is None:
+                    box_udp = udp_port(websocket_text(payload, len(payload)).replace("\\r\\n", "\n"))
             elif '"type":"answer"' in text:
                 seen.setdefault("answer", ms)
-            elif '"type":"ice"' in text and " UDP " in text and box_udp is None:
-                # The box's own UDP candidate: "candidate:1 1 UDP <prio> <ip> <port> typ host"
-                fields = text.split(" UDP ", 1)[1].split()
-                if len(fields) > 2 and fields[2].isdigit():
-                    box_udp = int(fields[2])
+            elif '"type":"ice"' in text and box_udp is None:
+                box_udp = udp_port(text)
             continue
         message = stun(payload)
         if message:
