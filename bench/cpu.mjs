@@ -16,7 +16,8 @@
 // stdout: waiting_cpu_pct, waiting_rss_mb, call1_cpu_pct, call1_rss_mb,
 // bare_cpu_pct, call1_ratio (call1/bare), call3_cpu_pct, call3_ratio
 // (call3/call1), after_cpu_pct and after_rss_mb (waiting again after the
-// calls).
+// calls), with after_rss_file_mb and after_rss_anon_mb (its mapped files and
+// its own memory).
 
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -48,9 +49,9 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / TICKS;
 }
 
-function rssMb(pid) {
+function rssMb(pid, field = 'VmRSS') {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024;
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)[1]) / 1024;
 }
 
 /** utime+stime of each of `pid`'s threads, by thread id: [name, seconds]. */
@@ -183,6 +184,10 @@ try {
   const after = await measure(pid);
   figures.after_cpu_pct = after.cpu.toFixed(2);
   figures.after_rss_mb = after.rss.toFixed(1);
+  // Of which mapped files (libraries: clean, given back under memory
+  // pressure) and the process's own memory (the heap, stacks).
+  figures.after_rss_file_mb = rssMb(pid, 'RssFile').toFixed(1);
+  figures.after_rss_anon_mb = rssMb(pid, 'RssAnon').toFixed(1);
 } catch (err) {
   console.error(`bench failed: ${err.message}`);
   console.error(await box.describe(60));
