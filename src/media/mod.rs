@@ -656,8 +656,8 @@ const WARM_AT_START: [&str; 1] = ["dtlsdec"];
 /// libavformat and everything they link (x265, librsvg, flite's voices…),
 /// 28 MB more. Once loaded a library stays loaded. A link's page comes a
 /// round trip or more before its socket's hello, which builds the first
-/// branch: the loads (20–40 ms here) are over by then, and never hold
-/// GStreamer's plugin-loading lock against the branch's own loads.
+/// branch: the loads (20–40 ms here) are mostly over by then; where they
+/// are not, the branch waits for what it would have loaded itself.
 const WARM_FOR_CALLS: [&str; 9] = [
     "webrtcbin",
     "opusenc",
