@@ -68,6 +68,12 @@ impl Track {
     /// Adds `samples` (48 kHz) whose first one is at `at`.
     fn add(&mut self, at: Duration, samples: impl IntoIterator<Item = i16>) {
         let start = (at.as_nanos() * u128::from(RATE) / 1_000_000_000) as u64;
+        // After a silence longer than what is kept (the microphone off
+        // between calls, for hours: the running time goes on), the track
+        // starts afresh rather than filling the gap with zeros.
+        if start / DECIMATION > self.end() + HISTORY as u64 {
+            self.samples.clear();
+        }
         for (i, s) in samples.into_iter().enumerate() {
             let n = (start + i as u64) / DECIMATION;
             if self.samples.is_empty() {

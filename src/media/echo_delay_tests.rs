@@ -200,3 +200,45 @@ fn a_room_that_changes_is_followed() {
         "second room estimated at {found} ms"
     );
 }
+
+#[test]
+fn a_call_hours_after_the_last_keeps_only_its_history() {
+    // Between calls the microphone is off while the running time goes on:
+    // its next sound comes ten hours on, and must not fill the gap.
+    let mut track = Track::default();
+    let period = vec![1000i16; PERIOD];
+    track.add(Duration::from_secs(1), period.iter().copied());
+    track.add(Duration::from_secs(10 * 3600), period.iter().copied());
+    // Held, and ever allocated: ten hours of zeros would be 576 MB.
+    assert!(
+        track.samples.capacity() <= 2 * HISTORY,
+        "room for {} samples",
+        track.samples.capacity()
+    );
+    assert_eq!(track.end(), (10 * 3600 * RATE + PERIOD as u64) / DECIMATION);
+}
+
+#[test]
+fn the_delay_is_found_again_in_a_call_hours_later() {
+    // The TV was swapped in between: 60 ms, then 150 ms five hours on.
+    let far = talk(3.0, 120.0, 14);
+    let mut echo = EchoDelay::default();
+    for (hours, delay) in [(0u64, 60i64), (5, 150)] {
+        let heard = room(&far, delay as usize, &vec![0; far.len()]);
+        let at = |k: usize| {
+            Duration::from_secs(hours * 3600) + Duration::from_millis(200 + 10 * k as u64)
+        };
+        for k in 0..far.len() / PERIOD {
+            echo.played(at(k), far[k * PERIOD..(k + 1) * PERIOD].iter().copied());
+            let due = echo.heard(at(k), heard[k * PERIOD..(k + 1) * PERIOD].iter().copied());
+            if let Some(comparison) = due {
+                echo.conclude(comparison.run());
+            }
+        }
+        let found = ms(echo.delay()).expect("an estimate");
+        assert!(
+            (found - delay).abs() <= 2,
+            "after {hours} h: {found} ms, not {delay}"
+        );
+    }
+}
