@@ -1075,10 +1075,16 @@ fn call_script(session: &'static str) -> impl Strategy<Value = Vec<Event>> {
                     session: session.clone(),
                     sdp: offer,
                 };
+                // What the box's try finds while the person reads the page.
+                let found_ahead = early.first().map(|(c, _)| Event::LocalCandidate {
+                    session: session.clone(),
+                    candidate: c.clone(),
+                });
                 let mut events = vec![arrival.clone()];
                 if matches!(arrival, Event::CallerArrived { ready: false, .. }) {
                     if ahead {
                         events.push(offer.clone());
+                        events.extend(found_ahead);
                     }
                     events.push(Event::CallerReady {
                         session: session.clone(),

@@ -1,6 +1,6 @@
 //! What the real binary holds while it waits: the DTLS certificate made at
-//! start, and what only a call needs loaded once a relative opens a link,
-//! not before (`bench/cpu` gives the resident memory each way). Checked by
+//! start, and what only a call needs loaded once a relative opens a link
+//! (or a call page its socket), not before (`bench/cpu` gives the resident memory each way). Checked by
 //! webrtcbin's plugin and libnice, which every build of the box has (the
 //! H.264 decoder, loaded with them, is gst-libav: not in the aarch64 test
 //! sysroot).
@@ -16,8 +16,12 @@ const CALL_LIBRARIES: [&str; 2] = ["libgstwebrtc.so", "libnice"];
 
 #[test]
 fn what_a_call_needs_loads_when_a_links_page_is_opened() {
+    // GStreamer's plugin registry brought up to date here first: a box
+    // that had to scan the plugins itself (the aarch64 run scans in
+    // process, GST_REGISTRY_FORK=no) would have loaded them all.
+    gst::init().expect("GStreamer");
     let mut b = TestBox::start("");
-    // The start-up warm-up (the certificate) has run once the DTLS plugin is mapped.
+    // The start-up warm-up (the certificate) has begun once the DTLS plugin is mapped.
     b.wait_until(Duration::from_secs(60), "the DTLS certificate", |b| {
         b.has_loaded("libgstdtls")
     });

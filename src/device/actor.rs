@@ -111,7 +111,7 @@ pub struct Arrival {
 }
 
 enum Command {
-    /// A relative opened a link's page: its call may come.
+    /// A call page is starting: its call may come.
     PageOpened,
     Arrive(Arrival),
     /// A timer the actor set went off.
@@ -226,9 +226,10 @@ impl DeviceHandle {
         })
     }
 
-    /// A relative opened a valid link's page: what a call needs is loaded
-    /// while the page loads. Never waits: with the actor's inbox full, the
-    /// first capture loads it instead.
+    /// A call page is starting (a valid link's page was fetched, or a page
+    /// opened its socket): what a call needs is loaded while the page
+    /// loads. Never waits: with the actor's inbox full, the first capture
+    /// loads it instead.
     pub fn page_opened(&self) {
         let _ = self.inbox.try_send(Command::PageOpened);
     }

@@ -78,7 +78,8 @@ pub struct Call {
 /// A media try started for a page still asking, so that its offer is made
 /// while the person reads the page: the offer and the box's candidates wait
 /// here and go out the moment the call is answered, the candidates written
-/// into the offer (`sdp::with_candidates`). The caller can answer nothing
+/// into the offer (`sdp::with_candidates`; after it, if it was still being
+/// made). The caller can answer nothing
 /// it has not been sent, and no media flows before its answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Prepared {

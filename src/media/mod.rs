@@ -349,7 +349,7 @@ impl MediaEngine {
         )
     }
 
-    /// A call may come soon (a relative opened a link): loads what a call
+    /// A call may come soon (a call page is starting): loads what a call
     /// needs ([`WARM_FOR_CALLS`]) and registers the congestion controller,
     /// once per process, on threads of their own.
     pub fn prepare_for_calls(&self) {
@@ -367,6 +367,8 @@ impl MediaEngine {
     /// Starts the camera, microphone and encoder (no-op when running), as
     /// configured except where `choice` says otherwise.
     pub fn start_capture(&self, choice: CaptureChoice) -> Result<(), MediaError> {
+        // Loaded as the call page started, unless no page was seen first.
+        self.prepare_for_calls();
         let mut capture = lock(&self.capture);
         if capture.is_none() {
             // The last capture may still be coming down.
@@ -404,8 +406,6 @@ impl MediaEngine {
                 }
             }
             *capture = Some(started);
-            // Loaded at the link's page already, unless no page came first.
-            self.prepare_for_calls();
             self.adapter.reset(adapt::Limits {
                 max_kbps: settings.video_bitrate_kbps,
                 max_fps: settings.framerate,
@@ -644,28 +644,36 @@ fn output_pipeline(
 /// elements share one certificate per process, made when the first one is
 /// created (an RSA key: a few hundred milliseconds, more on a Pi). Only
 /// that: each plugin's library loads when its first element is made, and
-/// what a call needs besides is loaded when a relative opens a link
+/// what a call needs besides is loaded when a call page starts
 /// ([`WARM_FOR_CALLS`]).
 const WARM_AT_START: [&str; 1] = ["dtlsdec"];
 
-/// What a call needs, loaded when a call may come (a relative opened a
-/// link, or the first capture starts), not while the box waits: webrtcbin
-/// with libnice (and what libnice links: UPnP, HTTP, Kerberos, ICU…), the
-/// codecs and payloaders, 8.7 MB of the waiting box's 38 MB resident
-/// (`bench/cpu`). gst-libav's H.264 decoder maps libavcodec, libavfilter,
-/// libavformat and everything they link (x265, librsvg, flite's voices…),
-/// 28 MB more. Once loaded a library stays loaded. A link's page comes a
-/// round trip or more before its socket's hello, which builds the first
-/// branch: the loads (20–40 ms here) are mostly over by then; where they
-/// are not, the branch waits for what it would have loaded itself.
-const WARM_FOR_CALLS: [&str; 9] = [
+/// What a call needs, loaded when a call may come (a call page is
+/// starting, or the first capture starts), not while the box waits:
+/// webrtcbin with libnice (and what libnice links: UPnP, HTTP, Kerberos,
+/// ICU…), the codecs, payloaders and RTP elements, 8.7 MB of the waiting
+/// box's 38 MB resident (`bench/cpu`). Then gst-libav's H.264 decoder, which
+/// maps libavcodec, libavfilter, libavformat and everything they link
+/// (x265, librsvg, flite's voices…), 28 MB more. Once loaded a library
+/// stays loaded. GStreamer loads one plugin at a time: a branch built
+/// meanwhile waits for the plugin being loaded. So what a branch makes
+/// comes first, in the order it makes it, and the decoder, needed only
+/// once media flows (after ICE and DTLS), last. A direct link's page comes
+/// a round trip or more before its hello builds the first branch; a
+/// relayed one's socket, before its hello.
+const WARM_FOR_CALLS: [&str; 14] = [
     "webrtcbin",
+    "nicesrc",
+    "nicesink",
+    "rtpbin",
+    "srtpenc",
+    "srtpdec",
     "opusenc",
-    "opusdec",
+    "rtpopuspay",
     "rtph264pay",
     "rtpvp8pay",
-    "rtpopuspay",
     "h264parse",
+    "opusdec",
     "decodebin",
     "avdec_h264",
 ];

@@ -254,6 +254,9 @@ where
     Rx: Stream<Item = Result<Message, E>> + Unpin,
     E: std::fmt::Display,
 {
+    // A call page opens its socket as it starts: a box paired with a relay
+    // hears of its page no sooner (the relay serves it).
+    state.device.page_opened();
     let first = async {
         loop {
             match next_incoming(&mut rx).await {
