@@ -90,6 +90,17 @@ fn arrive(state: &State, id: &str) -> (State, Vec<Effect>) {
 /// An offer as webrtcbin makes it, reduced to its two m-lines.
 const OFFER: &str = "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
 
+/// What a press gives when the TV announces caller `id` for 3 s first.
+fn announced(id: &str) -> Vec<Effect> {
+    vec![
+        Effect::Placed { session: s(id) },
+        Effect::Announce {
+            session: s(id),
+            seconds: 3,
+        },
+    ]
+}
+
 fn offered(state: &State, id: &str) -> State {
     step(
         state,

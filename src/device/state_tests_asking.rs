@@ -39,16 +39,7 @@ fn a_page_asking_its_person_is_admitted_quietly_and_rings_when_ready() {
     );
     assert_eq!(state.summary(), Summary::Waiting);
     let (state, effects) = step(&state, Event::CallerReady { session: s("a") });
-    assert_eq!(
-        effects,
-        vec![
-            Effect::Placed { session: s("a") },
-            Effect::Announce {
-                session: s("a"),
-                seconds: 3
-            },
-        ]
-    );
+    assert_eq!(effects, announced("a"));
     assert_eq!(state.summary(), Summary::Ringing);
     assert_illegal(&state, Event::CallerReady { session: s("a") });
 }
@@ -361,13 +352,7 @@ fn with_a_countdown_the_offer_made_ahead_goes_out_when_it_ends() {
     let (state, effects) = step(&state, Event::CallerReady { session: s("a") });
     assert_eq!(
         effects,
-        vec![
-            Effect::Placed { session: s("a") },
-            Effect::Announce {
-                session: s("a"),
-                seconds: 3
-            },
-        ],
+        announced("a"),
         "the TV announces; the caller gets nothing yet"
     );
     // A candidate found while the TV rings waits as well.
