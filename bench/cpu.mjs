@@ -11,7 +11,8 @@
 // at the page's cap, and Opus), in real time.
 //
 // env: HOMECALL_BIN (the box binary), WINDOW_SECONDS (default 10, after 3 s
-// to settle).
+// to settle), PERF_DATA (a file: `perf record` the box over the one-caller
+// window into it, to read with `perf report -i <file>`).
 //
 // stdout: waiting_cpu_pct, waiting_rss_mb, call1_cpu_pct, call1_rss_mb,
 // bare_cpu_pct, call1_ratio (call1/bare), call3_cpu_pct, call3_ratio
@@ -74,8 +75,11 @@ function threadSeconds(pid) {
  * % of one core used by `pid` over the window, its RSS at the end, and the
  * busiest threads (by name, summed; to stderr: where the time goes).
  */
-async function measure(pid) {
+async function measure(pid, { perfData } = {}) {
   await sleep(SETTLE_MS);
+  const perf = perfData
+    ? spawn('perf', ['record', '-q', '-F', '499', '-g', '-p', String(pid), '-o', perfData], { stdio: 'ignore' })
+    : null;
   const c0 = cpuSeconds(pid);
   const th0 = threadSeconds(pid);
   const t0 = performance.now();
@@ -83,6 +87,10 @@ async function measure(pid) {
   const c1 = cpuSeconds(pid);
   const th1 = threadSeconds(pid);
   const t1 = performance.now();
+  if (perf) {
+    perf.kill('SIGINT');
+    await new Promise((resolve) => perf.once('exit', resolve));
+  }
   const seconds = (t1 - t0) / 1000;
   const byName = new Map();
   for (const [tid, [name, s1]] of th1) {
@@ -164,7 +172,7 @@ try {
     pages.push(await openCall(browser, link, { label }));
   };
   await call('caller1');
-  const call1 = await measure(pid);
+  const call1 = await measure(pid, { perfData: process.env.PERF_DATA });
   figures.call1_cpu_pct = call1.cpu.toFixed(1);
   figures.call1_rss_mb = call1.rss.toFixed(1);
   console.error(`call1 threads (% of a core): ${call1.threads}`);
