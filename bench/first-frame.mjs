@@ -58,7 +58,7 @@ import { killOnExit } from '../tests/e2e/lib/children.mjs';
 import { startCoturn } from '../tests/e2e/lib/coturn.mjs';
 import { launchBrowser, describePage } from '../tests/e2e/lib/browser.mjs';
 import { FINAL_PAGE_STATES, hangUp, waitBoxState } from '../tests/e2e/lib/call.mjs';
-import { fatal, waitUntil, withTimeout } from '../tests/e2e/lib/wait.mjs';
+import { withTimeout } from '../tests/e2e/lib/wait.mjs';
 import { median, percentile } from '../tests/e2e/lib/figures.mjs';
 
 const RUNS = Number.parseInt(process.env.RUNS ?? '12', 10);
@@ -100,10 +100,24 @@ const STAGES = [
 
 // Runs in the page before its scripts. Records each stage once, in ms since
 // navigation, into window.__stages; presses Call the moment the page shows it.
-function timeStages(pressAfterMs) {
+// window.__firstFrame resolves to the stages once the first frame is shown
+// and decoded, and rejects when the page reaches one of `finalStates` first:
+// the bench waits on it with one call into the page, where polling the page
+// (a DevTools command each time, run on the page's main thread) would slow
+// the very work being timed.
+function timeStages({ pressAfterMs, finalStates }) {
   const stages = (window.__stages = {});
+  let done;
+  window.__firstFrame = new Promise((resolve, reject) => {
+    done = { resolve, reject };
+  });
   const mark = (name) => {
     if (!(name in stages)) stages[name] = performance.now();
+    if ('first_frame' in stages && 'first_decoded' in stages) done.resolve(stages);
+  };
+  const watchState = () => {
+    const state = document.body.dataset.state;
+    if (finalStates.includes(state)) done.reject(new Error(`the page state became ${state} before the first frame`));
   };
   addEventListener('DOMContentLoaded', () => queueMicrotask(() => mark('page_loaded')));
 
@@ -203,8 +217,9 @@ function timeStages(pressAfterMs) {
     }
   };
   addEventListener('DOMContentLoaded', () => {
-    new MutationObserver(pressWhenShown).observe(document.body, { attributes: true, subtree: true });
-    pressWhenShown();
+    const observe = () => (pressWhenShown(), watchState());
+    new MutationObserver(observe).observe(document.body, { attributes: true, subtree: true });
+    observe();
   });
 }
 
@@ -223,21 +238,16 @@ async function oneCall(fixtures, url, { label, afterFrame }) {
       };
     });
   }
-  await browser.context.addInitScript(timeStages, PRESS_AFTER_MS);
+  await browser.context.addInitScript(timeStages, { pressAfterMs: PRESS_AFTER_MS, finalStates: FINAL_PAGE_STATES });
   const page = await browser.newPage(label);
   const tracing = TRACE_DIR ? await page.context().newCDPSession(page) : null;
   await tracing?.send('Tracing.start', { transferMode: 'ReturnAsStream', traceConfig: { includedCategories: TRACE_CATEGORIES } });
   try {
     await page.goto(url, { timeout: 10_000, waitUntil: 'domcontentloaded' });
-    const stages = await waitUntil(
+    const stages = await withTimeout(
       `${label}: the first remote frame`,
-      async () => {
-        const r = await page.evaluate(() => ({ state: document.body.dataset.state, stages: window.__stages }));
-        if (FINAL_PAGE_STATES.includes(r.state)) throw fatal(`the page state became ${r.state} before the first frame`);
-        return r.stages;
-      },
-      (s) => s && 'first_frame' in s && 'first_decoded' in s,
-      { timeoutMs: 20_000, intervalMs: 20 },
+      page.evaluate(() => window.__firstFrame),
+      20_000,
     );
     if (WIRE_DIR) timeOrigins.set(label, await page.evaluate(() => performance.timeOrigin));
     if (tracing) await writeTrace(tracing, path.join(TRACE_DIR, `${label}.trace.json`), stages);
