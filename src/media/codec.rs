@@ -84,6 +84,7 @@ impl VideoCodec {
                 pay.set_property("pt", self.payload_type());
                 pay.set_property("config-interval", -1i32);
                 pay.set_property_from_str("aggregate-mode", "zero-latency");
+                super::h264_marker::fix_markers(&super::pad_of(&pay, "src")?);
                 Ok(vec![parse, avc, pay])
             }
             Self::Vp8 => {

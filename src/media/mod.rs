@@ -38,6 +38,7 @@ pub mod encoder;
 mod encodes;
 mod fallback;
 mod glass_stamp;
+mod h264_marker;
 mod health;
 mod ice_agent;
 mod peer;
