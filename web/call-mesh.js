@@ -5,8 +5,15 @@
 // between browsers (`toPeer` / `fromPeer`); the media goes browser to
 // browser. Of two browsers, the one with the smaller participant id offers.
 // The other, when it has no connection to a browser it should (it reloaded,
-// or the connection failed), asks with `restart`. Owns the tiles in
-// #others too: a video and the other's label for each.
+// or the connection failed, or no offer came in time), asks with `restart`.
+// Owns the tiles in #others too: a video and the other's label for each.
+//
+// A `restart` may cross the offer it asks for (a slow camera delays an
+// offer past ASK_AFTER_MS). A new connection then would get the answer to
+// the first offer, which fits no connection of the other side: the two
+// would stay "connecting" until ICE gives up. So an offer still waiting
+// for its answer is sent again as it is, and an offer answered already is
+// answered again with the same answer.
 
 import * as proto from './protocol.js';
 
@@ -93,6 +100,8 @@ class Peer {
     this.pc = null;
     this.early = [];
     this.askTimer = 0;
+    /** The last offer this side answered, and its answer. */
+    this.answered = null;
     this.tile = document.createElement('figure');
     this.tile.className = 'other';
     this.video = document.createElement('video');
@@ -131,6 +140,7 @@ class Peer {
   async connect() {
     if (this.pc) this.pc.close();
     this.early = [];
+    this.answered = null;
     const pc = new RTCPeerConnection({ iceServers: this.mesh.env.iceServers(), bundlePolicy: 'max-bundle' });
     this.pc = pc;
     pc.onicecandidate = ({ candidate }) => {
@@ -169,11 +179,17 @@ class Peer {
     switch (signal.kind) {
       case proto.PeerSignalKind.offer: {
         clearTimeout(this.askTimer);
+        if (this.answered && this.answered.offer === signal.sdp && this.pc && this.pc.connectionState !== 'failed') {
+          this.send({ kind: proto.PeerSignalKind.answer, sdp: this.answered.answer });
+          return;
+        }
         const pc = await this.connect();
         await pc.setRemoteDescription({ type: 'offer', sdp: signal.sdp });
         for (const init of this.early.splice(0)) await this.add(init);
         await pc.setLocalDescription(await pc.createAnswer());
-        if (pc === this.pc) this.send({ kind: proto.PeerSignalKind.answer, sdp: pc.localDescription.sdp });
+        if (pc !== this.pc) return;
+        this.answered = { offer: signal.sdp, answer: pc.localDescription.sdp };
+        this.send({ kind: proto.PeerSignalKind.answer, sdp: pc.localDescription.sdp });
         return;
       }
       case proto.PeerSignalKind.answer:
@@ -189,7 +205,12 @@ class Peer {
         return;
       }
       case proto.PeerSignalKind.restart:
-        if (this.offers) await this.offer();
+        if (!this.offers) return;
+        if (this.pc && this.pc.signalingState === 'have-local-offer' && this.pc.localDescription) {
+          this.send({ kind: proto.PeerSignalKind.offer, sdp: this.pc.localDescription.sdp });
+          return;
+        }
+        await this.offer();
         return;
     }
   }

@@ -1,0 +1,72 @@
+// Two browsers in a group call whose offers to each other are slow: each
+// offer reaches the other browser only after it gave up waiting and asked
+// for one (`restart`), so the ask and the offer cross. Both must still see
+// and hear each other (web/call-mesh.js).
+
+import { test, before, after } from 'node:test';
+import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
+import { startBox } from '../lib/box.mjs';
+import { launchBrowser } from '../lib/browser.mjs';
+import { openCall, pressHangUp, waitBoxState, waitBrowserMedia } from '../lib/call.mjs';
+import { waitUntil } from '../lib/wait.mjs';
+import { seesEachOther } from '../lib/others.mjs';
+
+const PEOPLE = [
+  { label: 'Dora', rgb: [200, 40, 40], toneHz: 600 },
+  { label: 'Emil', rgb: [40, 90, 200], toneHz: 1000 },
+];
+// Longer than the page waits for an offer before it asks (ASK_AFTER_MS, 2 s).
+const OFFER_DELAY_MS = 3000;
+
+let box;
+const people = [];
+
+/** Holds every offer this page sends to another browser for `delayMs`. */
+function delayOffersToPeers(delayMs) {
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function delayed(data) {
+    try {
+      const message = JSON.parse(data);
+      if (message.type === 'toPeer' && message.signal && message.signal.kind === 'offer') {
+        setTimeout(() => send.call(this, data), delayMs);
+        return;
+      }
+    } catch {
+      // Not JSON: not ours to hold.
+    }
+    send.call(this, data);
+  };
+}
+
+before(async () => {
+  box = await startBox({ calls: { max_participants: 3, countdown_secs: 0 } });
+  for (const person of PEOPLE) {
+    const fixtures = makeFixtures(undefined, person);
+    const browser = await launchBrowser(fixtures);
+    await browser.context.addInitScript(delayOffersToPeers, OFFER_DELAY_MS);
+    people.push({ ...person, fixtures, browser, link: await box.createLink(person.label), page: null });
+  }
+});
+
+after(async () => {
+  for (const p of people) {
+    await p.browser.close().catch(() => {});
+    removeFixtures(p.fixtures);
+  }
+  if (box?.running) await box.stop();
+  if (box) console.log(`box log: ${box.logPath}`);
+});
+
+test('an offer slower than the ask for it: the two browsers still see and hear each other', { timeout: 120_000 }, async () => {
+  for (const person of people) {
+    person.page = await openCall(person.browser, person.link, { label: person.label });
+  }
+  await waitUntil('the box in a call with two', () => box.status(), (s) => s.state === 'inCall' && s.calls.length === 2, { timeoutMs: 20_000 });
+  for (const person of people) {
+    await waitBrowserMedia(person.page, { minFrames: 10 });
+    const seen = await seesEachOther(person, people.filter((p) => p !== person));
+    console.log(`${person.label} sees: ${JSON.stringify(seen)}`);
+  }
+  for (const person of people) await pressHangUp(person.page);
+  await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
+});
