@@ -10,11 +10,18 @@ use crate::protocol::IceCandidate;
 /// soon as it has answered, not after one `addIceCandidate` each (a
 /// blocking call on the page's main thread, 1–5 ms apiece on a phone). No
 /// `a=end-of-candidates`: a candidate found later still trickles. One that
-/// names no media section of the offer is left out.
+/// names no media section of the offer is left out. The lines written end
+/// as the offer's own do (CRLF, as SDP says and webrtcbin writes, unless
+/// the offer uses bare LF throughout).
 pub fn with_candidates(offer: &str, candidates: &[IceCandidate]) -> String {
     if candidates.is_empty() {
         return offer.to_owned();
     }
+    let eol = if offer.contains('\n') && !offer.contains("\r\n") {
+        "\n"
+    } else {
+        "\r\n"
+    };
     let mut out = String::with_capacity(offer.len() + candidates.len() * 96);
     let mut section: Option<u32> = None;
     let write_candidates = |out: &mut String, section: Option<u32>| {
@@ -22,7 +29,7 @@ pub fn with_candidates(offer: &str, candidates: &[IceCandidate]) -> String {
         for c in candidates.iter().filter(|c| c.sdp_m_line_index == section) {
             out.push_str("a=");
             out.push_str(&c.candidate);
-            out.push_str("\r\n");
+            out.push_str(eol);
         }
     };
     for line in offer.split_inclusive('\n') {
@@ -32,7 +39,7 @@ pub fn with_candidates(offer: &str, candidates: &[IceCandidate]) -> String {
         }
         out.push_str(line);
         if !line.ends_with('\n') {
-            out.push_str("\r\n");
+            out.push_str(eol);
         }
     }
     write_candidates(&mut out, section);
@@ -89,6 +96,23 @@ mod tests {
             ),
             OFFER
         );
+    }
+
+    #[test]
+    fn an_offer_with_bare_line_feeds_gets_its_candidates_with_bare_line_feeds() {
+        let offer = OFFER.replace("\r\n", "\n");
+        let sdp = with_candidates(
+            &offer,
+            &[candidate(
+                1,
+                "candidate:2 1 UDP 2015363327 127.0.0.1 46262 typ host",
+            )],
+        );
+        assert_eq!(
+            sdp,
+            format!("{offer}a=candidate:2 1 UDP 2015363327 127.0.0.1 46262 typ host\n")
+        );
+        assert!(!sdp.contains('\r'), "one kind of line end: {sdp:?}");
     }
 
     #[test]
