@@ -72,14 +72,37 @@ function threadSeconds(pid) {
 }
 
 /**
+ * `perf record` of `pid` into `file` until stop(); a perf that could not
+ * start or ended early (not installed, not permitted) is said on stderr and
+ * the figures go on without it.
+ */
+function startPerf(pid, file) {
+  const child = spawn('perf', ['record', '-q', '-F', '499', '-g', '-p', String(pid), '-o', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const ended = new Promise((resolve) => {
+    child.once('error', (err) => {
+      console.error(`perf did not start: ${err.message}`);
+      resolve();
+    });
+    child.once('exit', (code, signal) => {
+      if (signal !== 'SIGINT' && code !== 0) console.error(`perf ended early (code ${code})`);
+      resolve();
+    });
+  });
+  return {
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      await ended;
+    },
+  };
+}
+
+/**
  * % of one core used by `pid` over the window, its RSS at the end, and the
  * busiest threads (by name, summed; to stderr: where the time goes).
  */
 async function measure(pid, { perfData } = {}) {
   await sleep(SETTLE_MS);
-  const perf = perfData
-    ? spawn('perf', ['record', '-q', '-F', '499', '-g', '-p', String(pid), '-o', perfData], { stdio: 'ignore' })
-    : null;
+  const perf = perfData ? startPerf(pid, perfData) : null;
   const c0 = cpuSeconds(pid);
   const th0 = threadSeconds(pid);
   const t0 = performance.now();
@@ -87,10 +110,7 @@ async function measure(pid, { perfData } = {}) {
   const c1 = cpuSeconds(pid);
   const th1 = threadSeconds(pid);
   const t1 = performance.now();
-  if (perf) {
-    perf.kill('SIGINT');
-    await new Promise((resolve) => perf.once('exit', resolve));
-  }
+  if (perf) await perf.stop();
   const seconds = (t1 - t0) / 1000;
   const byName = new Map();
   for (const [tid, [name, s1]] of th1) {

@@ -8,17 +8,30 @@
 // or the connection failed, or no offer came in time), asks with `restart`.
 // Owns the tiles in #others too: a video and the other's label for each.
 //
-// A `restart` may cross the offer it asks for (a slow camera delays an
-// offer past ASK_AFTER_MS). A new connection then would get the answer to
-// the first offer, which fits no connection of the other side: the two
-// would stay "connecting" until ICE gives up. So an offer still waiting
-// for its answer is sent again as it is, and an offer answered already is
-// answered again with the same answer.
+// A `restart` may cross the offer it asks for (a slow network or box
+// delays the offer past ASK_AFTER_MS). A new connection then would get the
+// answer to the first offer, which fits no connection of the other side:
+// the two would stay "connecting" until ICE gives up. So an ask is let be
+// while an offer is being made, an offer still waiting for its answer is
+// sent again (with the candidates gathered since), and an offer answered
+// already is answered again with the same answer.
 
 import * as proto from './protocol.js';
 
 /** How long the answering side waits for an offer before it asks for one. */
 const ASK_AFTER_MS = 2000;
+
+/**
+ * What one offer's copies share: its origin line (session id and version)
+ * and its ICE username fragment. A copy sent again later also carries the
+ * candidates gathered meanwhile, so the text itself differs.
+ * @param {string} sdp
+ */
+function offerKey(sdp) {
+  const lines = sdp.split(/\r?\n/);
+  const line = (prefix) => lines.find((l) => l.startsWith(prefix)) ?? '';
+  return `${line('o=')}|${line('a=ice-ufrag:')}`;
+}
 
 export class Mesh {
   /**
@@ -100,8 +113,10 @@ class Peer {
     this.pc = null;
     this.early = [];
     this.askTimer = 0;
-    /** The last offer this side answered, and its answer. */
+    /** The last offer this side answered (its offerKey), and its answer. */
     this.answered = null;
+    /** An offer is being made (offer() has not sent it yet). */
+    this.building = false;
     this.tile = document.createElement('figure');
     this.tile.className = 'other';
     this.video = document.createElement('video');
@@ -119,6 +134,7 @@ class Peer {
   }
 
   send(signal) {
+    this.mesh.env.log('to', this.label, signal.kind);
     this.mesh.env.send(proto.toPeer(this.id, signal));
   }
 
@@ -168,18 +184,26 @@ class Peer {
   }
 
   async offer() {
-    const pc = await this.connect();
-    if (pc !== this.pc) return;
-    await pc.setLocalDescription(await pc.createOffer());
-    this.send({ kind: proto.PeerSignalKind.offer, sdp: pc.localDescription.sdp });
+    this.building = true;
+    let pc = null;
+    try {
+      pc = await this.connect();
+      if (pc !== this.pc) return;
+      await pc.setLocalDescription(await pc.createOffer());
+      this.send({ kind: proto.PeerSignalKind.offer, sdp: pc.localDescription.sdp });
+    } finally {
+      // A newer offer() that replaced this one's connection says when it is done.
+      if (!pc || pc === this.pc) this.building = false;
+    }
   }
 
   /** @param {import('./protocol.js').PeerSignal} signal */
   async receive(signal) {
+    this.mesh.env.log('from', this.label, signal.kind, this.pc ? this.pc.signalingState : 'no connection');
     switch (signal.kind) {
       case proto.PeerSignalKind.offer: {
         clearTimeout(this.askTimer);
-        if (this.answered && this.answered.offer === signal.sdp && this.pc && this.pc.connectionState !== 'failed') {
+        if (this.answered && this.answered.key === offerKey(signal.sdp) && this.pc && this.pc.connectionState !== 'failed') {
           this.send({ kind: proto.PeerSignalKind.answer, sdp: this.answered.answer });
           return;
         }
@@ -188,7 +212,7 @@ class Peer {
         for (const init of this.early.splice(0)) await this.add(init);
         await pc.setLocalDescription(await pc.createAnswer());
         if (pc !== this.pc) return;
-        this.answered = { offer: signal.sdp, answer: pc.localDescription.sdp };
+        this.answered = { key: offerKey(signal.sdp), answer: pc.localDescription.sdp };
         this.send({ kind: proto.PeerSignalKind.answer, sdp: pc.localDescription.sdp });
         return;
       }
@@ -205,7 +229,7 @@ class Peer {
         return;
       }
       case proto.PeerSignalKind.restart:
-        if (!this.offers) return;
+        if (!this.offers || this.building) return;
         if (this.pc && this.pc.signalingState === 'have-local-offer' && this.pc.localDescription) {
           this.send({ kind: proto.PeerSignalKind.offer, sdp: this.pc.localDescription.sdp });
           return;

@@ -1,15 +1,17 @@
-//! The RTP marker bit of the H.264 packets the box sends: set on the last
-//! packet of a picture only (RFC 6184, section 5.1).
+//! The RTP marker bit of the H.264 packets the box sends, which RFC 6184
+//! (section 5.1) sets on the last packet of a picture only: cleared where
+//! GStreamer's payloader sets it on a packet that ends no picture.
 //!
 //! `rtph264pay` (GStreamer 1.22, `aggregate-mode=zero-latency`,
-//! `config-interval=-1`) sends the SPS and PPS it inserts before each
-//! keyframe as a packet of their own with the marker bit set, then the
-//! keyframe's slices under the same timestamp. A receiver that ends a
-//! picture at the marker sees a "picture" with no slice, then slices with no
-//! start: Chrome copes, a stricter depacketizer may drop or delay the
-//! keyframe a call starts with. The fix is here rather than in the
-//! payloader: the marker is cleared on a packet that carries only parameter
-//! sets (an SPS, a PPS, or a STAP-A of them), which can never end a picture.
+//! `config-interval=-1`) sends the SPS and PPS it inserts before an asked
+//! keyframe (the one a caller joining asks for: all headers) as a packet of
+//! their own with the marker bit set, then the keyframe's slices under the
+//! same timestamp. A receiver that ends a picture at the marker sees a
+//! "picture" with no slice, then slices with no start: Chrome copes, a
+//! stricter depacketizer may drop or delay the keyframe a call starts with.
+//! The fix is here rather than in the payloader: the marker is cleared on a
+//! packet that carries only parameter sets (an SPS, a PPS, or a STAP-A of
+//! them), which can never end a picture. The bit is only ever cleared.
 
 use gst::prelude::*;
 
@@ -39,10 +41,26 @@ pub(super) fn fix_markers(pad: &gst::Pad) {
     );
 }
 
+/// The longest packet read whole: parameter sets take tens of bytes, a
+/// packet longer than this carries more than them.
+const PARAMETER_SETS_AT_MOST: usize = 512;
+
+/// Whether `buffer` is a marked packet of parameter sets only. Read by
+/// copying, never by mapping: a payloader's packet is a header and a
+/// payload in two memories, which a map would merge (an allocation and a
+/// copy of every packet); only a short marked one is copied whole.
 fn needs_fix(buffer: &gst::BufferRef) -> bool {
-    buffer
-        .map_readable()
-        .is_ok_and(|map| marked_without_picture_end(&map))
+    let mut head = [0u8; 2];
+    if buffer.copy_to_slice(0, &mut head).is_err() || head[1] & 0x80 == 0 {
+        return false;
+    }
+    let size = buffer.size();
+    if size > PARAMETER_SETS_AT_MOST {
+        return false;
+    }
+    let mut packet = [0u8; PARAMETER_SETS_AT_MOST];
+    buffer.copy_to_slice(0, &mut packet[..size]).is_ok()
+        && marked_without_picture_end(&packet[..size])
 }
 
 fn fix_buffer(buffer: &mut gst::Buffer) {

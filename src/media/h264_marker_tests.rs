@@ -166,3 +166,22 @@ fn the_payloaders_packets_mark_each_pictures_last_packet_only() {
         assert_eq!(marks, expected, "picture {n}: the marker of each packet");
     }
 }
+
+#[test]
+fn a_packet_in_two_memories_is_read_and_fixed() {
+    gst::init().expect("gstreamer");
+    // As a payloader makes it: the RTP header, then the payload appended.
+    let whole = packet(true, &stap_a(&[&SPS_UNIT, &PPS_UNIT]));
+    let mut buffer = gst::Buffer::from_slice(whole[..12].to_vec());
+    buffer
+        .make_mut()
+        .append_memory(gst::Memory::from_slice(whole[12..].to_vec()));
+    assert!(needs_fix(&buffer));
+    fix_buffer(&mut buffer);
+    let fixed = buffer.map_readable().expect("readable").to_vec();
+    assert_eq!(fixed[1], 96, "marker cleared, payload type kept");
+    assert_eq!(fixed[2..], whole[2..], "nothing else changed");
+    // A marked packet longer than parameter sets can be is not read.
+    let long = packet(true, &[&SPS_UNIT[..], &[0; 600]].concat());
+    assert!(!needs_fix(&gst::Buffer::from_slice(long)));
+}

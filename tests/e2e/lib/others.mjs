@@ -1,6 +1,7 @@
 // What a call page shows of the other browsers in a group call (the mesh of
 // web/call-mesh.js), for the group tests.
 
+import { describePage } from './browser.mjs';
 import { waitUntil } from './wait.mjs';
 
 const RGB_TOLERANCE = 30;
@@ -43,17 +44,26 @@ export async function others(page) {
 
 const close = (a, b) => a && a.every((v, i) => Math.abs(v - b[i]) <= RGB_TOLERANCE);
 
-/** Waits until `person`'s page sees each of `expected` (people) connected, in their colour, heard. */
+/**
+ * Waits until `person`'s page sees each of `expected` (people) connected, in
+ * their colour, heard. A timeout tells what the page logged (its signalling
+ * with the others among it).
+ */
 export async function seesEachOther(person, expected) {
-  return waitUntil(
-    `${person.label} to see and hear ${expected.map((p) => p.label).join(' and ')}`,
-    () => others(person.page),
-    (list) =>
-      list.length === expected.length &&
-      expected.every((e) => {
-        const o = list.find((x) => x.label === e.label);
-        return o && o.state === 'connected' && o.frames > 10 && close(o.rgb, e.fixtures.expectedRgb) && o.audioLevel > 0.01;
-      }),
-    { timeoutMs: 30_000, intervalMs: 200 },
-  );
+  try {
+    return await waitUntil(
+      `${person.label} to see and hear ${expected.map((p) => p.label).join(' and ')}`,
+      () => others(person.page),
+      (list) =>
+        list.length === expected.length &&
+        expected.every((e) => {
+          const o = list.find((x) => x.label === e.label);
+          return o && o.state === 'connected' && o.frames > 10 && close(o.rgb, e.fixtures.expectedRgb) && o.audioLevel > 0.01;
+        }),
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+  } catch (err) {
+    err.message += `\n${await describePage(person.browser, person.page, 60)}`;
+    throw err;
+  }
 }

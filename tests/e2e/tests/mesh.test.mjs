@@ -1,7 +1,8 @@
-// Two browsers in a group call whose offers to each other are slow: each
+// Two browsers in a group call whose messages to each other are slow: each
 // offer reaches the other browser only after it gave up waiting and asked
-// for one (`restart`), so the ask and the offer cross. Both must still see
-// and hear each other (web/call-mesh.js).
+// for one (`restart`), so the ask and the offer cross, and the offer is
+// then sent a second time. Both must see and hear each other, and go on
+// doing so once the second copy has landed (web/call-mesh.js).
 
 import { test, before, after } from 'node:test';
 import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
@@ -9,25 +10,30 @@ import { startBox } from '../lib/box.mjs';
 import { launchBrowser } from '../lib/browser.mjs';
 import { openCall, pressHangUp, waitBoxState, waitBrowserMedia } from '../lib/call.mjs';
 import { waitUntil } from '../lib/wait.mjs';
-import { seesEachOther } from '../lib/others.mjs';
+import { others, seesEachOther } from '../lib/others.mjs';
 
 const PEOPLE = [
   { label: 'Dora', rgb: [200, 40, 40], toneHz: 600 },
   { label: 'Emil', rgb: [40, 90, 200], toneHz: 1000 },
 ];
 // Longer than the page waits for an offer before it asks (ASK_AFTER_MS, 2 s).
-const OFFER_DELAY_MS = 3000;
+const PEER_DELAY_MS = 3000;
 
 let box;
 const people = [];
 
-/** Holds every offer this page sends to another browser for `delayMs`. */
-function delayOffersToPeers(delayMs) {
+/**
+ * Holds every message this page sends to another browser for `delayMs`,
+ * in order (a slow path between the two), and counts the offers it sends.
+ */
+function delayMessagesToPeers(delayMs) {
+  window.__offersSent = 0;
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function delayed(data) {
     try {
       const message = JSON.parse(data);
-      if (message.type === 'toPeer' && message.signal && message.signal.kind === 'offer') {
+      if (message.type === 'toPeer') {
+        if (message.signal && message.signal.kind === 'offer') window.__offersSent += 1;
         setTimeout(() => send.call(this, data), delayMs);
         return;
       }
@@ -43,7 +49,7 @@ before(async () => {
   for (const person of PEOPLE) {
     const fixtures = makeFixtures(undefined, person);
     const browser = await launchBrowser(fixtures);
-    await browser.context.addInitScript(delayOffersToPeers, OFFER_DELAY_MS);
+    await browser.context.addInitScript(delayMessagesToPeers, PEER_DELAY_MS);
     people.push({ ...person, fixtures, browser, link: await box.createLink(person.label), page: null });
   }
 });
@@ -57,7 +63,7 @@ after(async () => {
   if (box) console.log(`box log: ${box.logPath}`);
 });
 
-test('an offer slower than the ask for it: the two browsers still see and hear each other', { timeout: 120_000 }, async () => {
+test('an ask for an offer crossing the offer: the two browsers see and hear each other, and keep on', { timeout: 120_000 }, async () => {
   for (const person of people) {
     person.page = await openCall(person.browser, person.link, { label: person.label });
   }
@@ -66,6 +72,16 @@ test('an offer slower than the ask for it: the two browsers still see and hear e
     await waitBrowserMedia(person.page, { minFrames: 10 });
     const seen = await seesEachOther(person, people.filter((p) => p !== person));
     console.log(`${person.label} sees: ${JSON.stringify(seen)}`);
+  }
+  // The ask crossed the offer: the offering page sent its offer twice.
+  const offers = await Promise.all(people.map((p) => p.page.evaluate(() => window.__offersSent)));
+  if (offers.reduce((a, b) => a + b, 0) < 2) throw new Error(`the ask did not cross the offer (offers sent: ${offers})`);
+  // Until the second copy, its answer and that answer's copy have landed.
+  await new Promise((resolve) => setTimeout(resolve, 3 * PEER_DELAY_MS));
+  for (const person of people) {
+    const [other] = await others(person.page);
+    await seesEachOther(person, people.filter((p) => p !== person));
+    await waitUntil(`${person.label} to keep decoding the other`, () => others(person.page), (l) => l[0] && l[0].frames > other.frames + 20, { timeoutMs: 10_000, intervalMs: 200 });
   }
   for (const person of people) await pressHangUp(person.page);
   await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
