@@ -6,43 +6,30 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
-import { startBox } from '../lib/box.mjs';
-import { launchBrowser, remoteStats } from '../lib/browser.mjs';
-import { FINAL_PAGE_STATES, openCall, pressHangUp, waitBoxState, waitBrowserMedia, waitPageState } from '../lib/call.mjs';
+import { remoteStats } from '../lib/browser.mjs';
+import { FINAL_PAGE_STATES, pressHangUp, waitBoxState, waitBrowserMedia, waitPageState } from '../lib/call.mjs';
 import { waitUntil } from '../lib/wait.mjs';
-import { others, seesEachOther } from '../lib/others.mjs';
+import { openAll, others, seesEachOther, startGroup, stopGroup } from '../lib/group.mjs';
 
 const PEOPLE = [
   { label: 'Anna', rgb: [200, 40, 40], toneHz: 600 },
   { label: 'Ben', rgb: [40, 180, 60], toneHz: 800 },
   { label: 'Cleo', rgb: [40, 90, 200], toneHz: 1000 },
 ];
+let group;
 let box;
-const people = [];
+let people = [];
 
 before(async () => {
-  box = await startBox({ calls: { max_participants: 4, countdown_secs: 0 } });
-  for (const person of PEOPLE) {
-    const fixtures = makeFixtures(undefined, person);
-    const browser = await launchBrowser(fixtures);
-    people.push({ ...person, fixtures, browser, link: await box.createLink(person.label), page: null });
-  }
+  // The box counts itself: three callers need four places.
+  group = await startGroup(PEOPLE, { maxParticipants: 4 });
+  ({ box, people } = group);
 });
 
-after(async () => {
-  for (const p of people) {
-    await p.browser.close().catch(() => {});
-    removeFixtures(p.fixtures);
-  }
-  if (box?.running) await box.stop();
-  if (box) console.log(`box log: ${box.logPath}`);
-});
+after(() => stopGroup(group));
 
 test('three browsers and the box: everyone sees and hears everyone, one leaving ends no other call', { timeout: 180_000 }, async () => {
-  for (const person of people) {
-    person.page = await openCall(person.browser, person.link, { label: person.label });
-  }
+  await openAll(people);
   await waitUntil('the box in a call with three', () => box.status(), (s) => s.state === 'inCall' && s.calls.length === 3 && s.calls.every((c) => c.phase === 'inCall'), { timeoutMs: 20_000 });
   for (const person of people) {
     await waitBrowserMedia(person.page, { minFrames: 10 });

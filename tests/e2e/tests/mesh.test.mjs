@@ -5,12 +5,9 @@
 // doing so once the second copy has landed (web/call-mesh.js).
 
 import { test, before, after } from 'node:test';
-import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
-import { startBox } from '../lib/box.mjs';
-import { launchBrowser } from '../lib/browser.mjs';
-import { openCall, pressHangUp, waitBoxState, waitBrowserMedia } from '../lib/call.mjs';
+import { pressHangUp, waitBoxState, waitBrowserMedia } from '../lib/call.mjs';
 import { waitUntil } from '../lib/wait.mjs';
-import { others, seesEachOther } from '../lib/others.mjs';
+import { openAll, others, seesEachOther, startGroup, stopGroup } from '../lib/group.mjs';
 
 const PEOPLE = [
   { label: 'Dora', rgb: [200, 40, 40], toneHz: 600 },
@@ -18,9 +15,6 @@ const PEOPLE = [
 ];
 // Longer than the page waits for an offer before it asks (ASK_AFTER_MS, 2 s).
 const PEER_DELAY_MS = 3000;
-
-let box;
-const people = [];
 
 /**
  * Holds every message this page sends to another browser for `delayMs`,
@@ -44,29 +38,19 @@ function delayMessagesToPeers(delayMs) {
   };
 }
 
+let group;
+let box;
+let people = [];
+
 before(async () => {
-  box = await startBox({ calls: { max_participants: 3, countdown_secs: 0 } });
-  for (const person of PEOPLE) {
-    const fixtures = makeFixtures(undefined, person);
-    const browser = await launchBrowser(fixtures);
-    await browser.context.addInitScript(delayMessagesToPeers, PEER_DELAY_MS);
-    people.push({ ...person, fixtures, browser, link: await box.createLink(person.label), page: null });
-  }
+  group = await startGroup(PEOPLE, { maxParticipants: 3, initScript: delayMessagesToPeers, initArg: PEER_DELAY_MS });
+  ({ box, people } = group);
 });
 
-after(async () => {
-  for (const p of people) {
-    await p.browser.close().catch(() => {});
-    removeFixtures(p.fixtures);
-  }
-  if (box?.running) await box.stop();
-  if (box) console.log(`box log: ${box.logPath}`);
-});
+after(() => stopGroup(group));
 
 test('an ask for an offer crossing the offer: the two browsers see and hear each other, and keep on', { timeout: 120_000 }, async () => {
-  for (const person of people) {
-    person.page = await openCall(person.browser, person.link, { label: person.label });
-  }
+  await openAll(people);
   await waitUntil('the box in a call with two', () => box.status(), (s) => s.state === 'inCall' && s.calls.length === 2, { timeoutMs: 20_000 });
   for (const person of people) {
     await waitBrowserMedia(person.page, { minFrames: 10 });

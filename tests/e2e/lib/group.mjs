@@ -1,8 +1,46 @@
-// What a call page shows of the other browsers in a group call (the mesh of
-// web/call-mesh.js), for the group tests.
+// A group call for the tests: a box, and for each person a browser with a
+// camera and microphone of their own colour and tone, and a link; what a
+// call page shows of the other browsers (the mesh of web/call-mesh.js).
 
-import { describePage } from './browser.mjs';
+import { makeFixtures, removeFixtures } from './fixtures.mjs';
+import { startBox } from './box.mjs';
+import { describePage, launchBrowser } from './browser.mjs';
+import { openCall } from './call.mjs';
 import { waitUntil } from './wait.mjs';
+
+/**
+ * A box taking `maxParticipants` (itself counted) and, for each of
+ * `persons` ({ label, rgb, toneHz }), a browser (with `initScript(arg)` in
+ * every page, when given) and a link of their own.
+ */
+export async function startGroup(persons, { maxParticipants, initScript = null, initArg } = {}) {
+  const box = await startBox({ calls: { max_participants: maxParticipants, countdown_secs: 0 } });
+  const people = [];
+  for (const person of persons) {
+    const fixtures = makeFixtures(undefined, person);
+    const browser = await launchBrowser(fixtures);
+    if (initScript) await browser.context.addInitScript(initScript, initArg);
+    people.push({ ...person, fixtures, browser, link: await box.createLink(person.label), page: null });
+  }
+  return { box, people };
+}
+
+/** Each person opens their link and presses Call. */
+export async function openAll(people) {
+  for (const person of people) {
+    person.page = await openCall(person.browser, person.link, { label: person.label });
+  }
+}
+
+/** Closes what startGroup made (whatever part of it there is). */
+export async function stopGroup(group) {
+  for (const p of group?.people ?? []) {
+    await p.browser.close().catch(() => {});
+    removeFixtures(p.fixtures);
+  }
+  if (group?.box?.running) await group.box.stop();
+  if (group?.box) console.log(`box log: ${group.box.logPath}`);
+}
 
 const RGB_TOLERANCE = 30;
 
