@@ -102,6 +102,8 @@ let heldCandidates = [];
 let answered = false;
 /** What the box sent, handled strictly in order (an `ice` waits for the offer before it). */
 let inbox = Promise.resolve();
+/** Offers from the box so far, counted as they arrive (before the inbox handles them). */
+let offersArrived = 0;
 /** Reconnections since the call last worked; sets the backoff. */
 let retries = 0;
 /** Socket opens that failed in a row, and since when the box has been out of reach. */
@@ -150,7 +152,10 @@ function connect() {
       welcomeTimer = setTimeout(() => dropSocket(socket), WELCOME_TIMEOUT_MS);
     },
     onMessage(message) {
-      receive(socket, () => handle(socket, message));
+      // Which offer this is, as it arrives: one still being answered when a
+      // newer one has come belongs to a media try the box has replaced.
+      const offerNumber = message.type === proto.ServerType.offer ? ++offersArrived : 0;
+      receive(socket, () => handle(socket, message, offerNumber));
     },
     onClose(opened) {
       receive(socket, () => socketLost(socket, opened));
@@ -170,14 +175,14 @@ function receive(socket, step) {
 }
 
 /** @param {import('./protocol.js').ServerMessage} message */
-async function handle(socket, message) {
+async function handle(socket, message, offerNumber) {
   switch (message.type) {
     case proto.ServerType.ringing:
       return show('ringing');
     case proto.ServerType.welcome:
       return welcome(socket, message);
     case proto.ServerType.offer:
-      return offer(socket, message.sdp);
+      return offer(socket, message.sdp, offerNumber);
     case proto.ServerType.ice:
       if (media) await media.addRemote({ candidate: message.candidate, sdpMLineIndex: message.sdpMLineIndex });
       return undefined;
@@ -219,8 +224,16 @@ function welcome(socket, message) {
   return undefined;
 }
 
-/** The box's offer: a new media connection (the box rebuilt its side if there was one). */
-async function offer(socket, sdp) {
+/**
+ * The box's offer: a new media connection (the box rebuilt its side if
+ * there was one). `offerNumber` counts it among the offers arrived: one a
+ * newer offer has overtaken (the box gave up on it and tried again while
+ * this page was slow) is not answered, as its answer would reach the newer
+ * try and the right answer would then be refused.
+ */
+async function offer(socket, sdp, offerNumber) {
+  const overtaken = () => offerNumber !== offersArrived;
+  if (overtaken()) return undefined;
   if (media) media.close();
   answered = false;
   heldCandidates = [];
@@ -233,7 +246,9 @@ async function offer(socket, sdp) {
     onCandidate(candidate, sdpMLineIndex) {
       if (link !== media) return;
       const out = proto.ice(candidate, sdpMLineIndex);
-      if (answered) signal && signal.send(out);
+      // Only on the socket the offer came on: after a new socket the box
+      // makes a new try, to which this connection's candidates do not belong.
+      if (answered) socket === signal && socket.send(out);
       else heldCandidates.push(out);
     },
     onRemoteStream(stream) {
@@ -255,7 +270,7 @@ async function offer(socket, sdp) {
     socket.send(proto.cannotCall());
     return stop('error', { title: t('incompatible'), detail: t('incompatibleHelp') });
   }
-  if (answer === null || link !== media) return undefined;
+  if (answer === null || link !== media || overtaken()) return undefined;
   socket.send(proto.answer(answer));
   answered = true;
   for (const candidate of heldCandidates.splice(0)) socket.send(candidate);

@@ -182,3 +182,34 @@ test('media that never connects ends after three tries with a sentence, the came
   assert.equal(logCount(box, /reason=ConnectionFailed/), 1);
   await page.close();
 });
+
+test('a page slower than the box: the offer the box gave up on goes unanswered, the newer one connects', { timeout: 90_000 }, async () => {
+  const box = await boxFor({ countdown_secs: 0, connect_timeout_secs: 3 });
+  const link = await box.createLink('Anna');
+  const page = await file.browser.newPage('slow-answer');
+  // The page takes 4 s over the box's first offer (a tab the phone froze):
+  // the box gives that try up after 3 s and offers anew meanwhile.
+  await page.addInitScript(() => {
+    const native = RTCPeerConnection.prototype.setRemoteDescription;
+    let held = false;
+    RTCPeerConnection.prototype.setRemoteDescription = async function slowFirstOffer(description, ...rest) {
+      if (!held && description && description.type === 'offer') {
+        held = true;
+        await new Promise((resolve) => setTimeout(resolve, 4000));
+      }
+      return native.call(this, description, ...rest);
+    };
+  });
+  await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await pressCall(page);
+  await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });
+  await waitBrowserMedia(page, { minFrames: 10 });
+  await waitBoxMedia(box, { expectedRgb: file.fixtures.expectedRgb, toneHz: file.fixtures.toneHz });
+  assert.equal(logCount(box, /call admitted/), 1, 'one call');
+  assert.equal(logCount(box, /call ended/), 0, 'not ended and started again');
+  assert.equal(logCount(box, /sending video session="[0-9a-f]+-1"/), 0, 'the first try got no answer');
+  assert.equal(logCount(box, /sending video session="[0-9a-f]+-2"/), 1, 'the second try got its own');
+  await pressHangUp(page);
+  await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
+  await page.close();
+});
