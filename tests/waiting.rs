@@ -1,9 +1,9 @@
 //! What the real binary holds while it waits: the DTLS certificate made at
 //! start, and what only a call needs loaded once a relative opens a link
-//! (or a call page its socket), not before (`bench/cpu` gives the resident memory each way). Checked by
-//! webrtcbin's plugin and libnice, which every build of the box has (the
-//! H.264 decoder, loaded with them, is gst-libav: not in the aarch64 test
-//! sysroot).
+//! (or a call page opens its socket), not before (`bench/cpu` gives the
+//! resident memory each way). Checked by webrtcbin's plugin and libnice,
+//! which every build of the box has (the H.264 decoder, loaded with them,
+//! is gst-libav: not in the aarch64 test sysroot).
 
 mod support;
 

@@ -5,6 +5,7 @@
 // doing so once the second copy has landed (web/call-mesh.js).
 
 import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { pressHangUp, waitBoxState, waitBrowserMedia } from '../lib/call.mjs';
 import { waitUntil } from '../lib/wait.mjs';
 import { openAll, others, seesEachOther, startGroup, stopGroup } from '../lib/group.mjs';
@@ -59,7 +60,7 @@ test('an ask for an offer crossing the offer: the two browsers see and hear each
   }
   // The ask crossed the offer: the offering page sent its offer twice.
   const offers = await Promise.all(people.map((p) => p.page.evaluate(() => window.__offersSent)));
-  if (offers.reduce((a, b) => a + b, 0) < 2) throw new Error(`the ask did not cross the offer (offers sent: ${offers})`);
+  assert.ok(offers[0] + offers[1] >= 2, `the ask did not cross the offer (offers sent: ${offers})`);
   // Until the second copy, its answer and that answer's copy have landed.
   await new Promise((resolve) => setTimeout(resolve, 3 * PEER_DELAY_MS));
   for (const person of people) {
