@@ -20,12 +20,14 @@
 //   answer_sent     the page's answer went out
 //   ice_connected   iceConnectionState connected
 //   connected       connectionState connected (DTLS done)
-//   first_rtp       inbound video packetsReceived > 0 (getStats every 5 ms
-//                   from DTLS done: no media comes before, and polling the
-//                   browser's WebRTC threads earlier slows the handshakes
-//                   being timed)
-//   first_decoded   inbound video framesDecoded > 0 (same polling)
-//   first_frame     requestVideoFrameCallback on the box's video
+//   picture_in      the first picture's packets all arrived (the receiveTime
+//                   requestVideoFrameCallback gives with that picture)
+//   picture_decoded that picture decoded (receiveTime + processingDuration);
+//                   both read after the fact, as polling getStats during
+//                   the call's start took 10-25 ms of the main thread that
+//                   the first frame waited on
+//   first_frame     requestVideoFrameCallback on the box's video (the
+//                   figure)
 //   media_granted   the page's getUserMedia resolved (its own camera and
 //                   microphone; not on the box's picture's path, but it runs
 //                   beside the stages above in the same browser)
@@ -77,7 +79,7 @@ const timeOrigins = new Map();
 /** What WIRE_DIR's runs.json gets: { label, warm_up, origin, stages } per call. */
 const wireRuns = [];
 /** What a trace records: every default category (the blocking calls inside a task are named only there) and the timeline's details. */
-const TRACE_CATEGORIES = ['*', 'disabled-by-default-devtools.timeline'];
+const TRACE_CATEGORIES = ['*', 'disabled-by-default-devtools.timeline', ...(process.env.TRACE_JS ? ['disabled-by-default-v8.cpu_profiler'] : [])];
 
 const STAGES = [
   'page_loaded',
@@ -92,8 +94,8 @@ const STAGES = [
   'answer_sent',
   'ice_connected',
   'connected',
-  'first_rtp',
-  'first_decoded',
+  'picture_in',
+  'picture_decoded',
   'first_frame',
   'media_granted',
 ];
@@ -113,7 +115,7 @@ function timeStages({ pressAfterMs, finalStates }) {
   });
   const mark = (name) => {
     if (!(name in stages)) stages[name] = performance.now();
-    if ('first_frame' in stages && 'first_decoded' in stages) done.resolve(stages);
+    if ('first_frame' in stages) done.resolve(stages);
   };
   const watchState = () => {
     const state = document.body.dataset.state;
@@ -161,9 +163,14 @@ function timeStages({ pressAfterMs, finalStates }) {
     return Boolean(stream && stream.getVideoTracks && stream.getVideoTracks().some((t) => remoteTracks.has(t)));
   };
   const watchFrames = (video) => {
-    const onFrame = () => {
-      if (isRemote(video)) mark('first_frame');
-      else video.requestVideoFrameCallback(onFrame);
+    const onFrame = (now, picture) => {
+      if (!isRemote(video)) return video.requestVideoFrameCallback(onFrame);
+      // Before first_frame, which hands the stages over.
+      if (picture.receiveTime > 0 && !('picture_in' in stages)) {
+        stages.picture_in = picture.receiveTime;
+        if (picture.processingDuration >= 0) stages.picture_decoded = picture.receiveTime + picture.processingDuration * 1000;
+      }
+      return mark('first_frame');
     };
     video.requestVideoFrameCallback(onFrame);
   };
@@ -181,7 +188,6 @@ function timeStages({ pressAfterMs, finalStates }) {
       this.addEventListener('connectionstatechange', () => {
         if (this.connectionState !== 'connected' || 'connected' in stages) return;
         mark('connected');
-        poll();
       });
       for (const [method, stage] of [
         ['setRemoteDescription', 'remote_set'],
@@ -191,16 +197,6 @@ function timeStages({ pressAfterMs, finalStates }) {
         const native = this[method].bind(this);
         this[method] = (...args) => native(...args).then((r) => (mark(stage), r));
       }
-      const poll = async () => {
-        if (this.signalingState === 'closed' || 'first_decoded' in stages) return;
-        const report = await this.getStats().catch(() => null);
-        report?.forEach((r) => {
-          if (r.type !== 'inbound-rtp' || r.kind !== 'video') return;
-          if (r.packetsReceived > 0) mark('first_rtp');
-          if (r.framesDecoded > 0) mark('first_decoded');
-        });
-        setTimeout(poll, 5);
-      };
     }
   };
 

@@ -9,16 +9,21 @@
 //! page                                   box
 //!  │── hello {version, token, resume?} ──►│  link checked, caller admitted
 //!  │◄── welcome {session, iceServers} ────│
-//!  │◄── offer {sdp} ──────────────────────│  the box offers what it sends
-//!  │── answer {sdp} ─────────────────────►│
-//!  │◄─► ice {candidate, sdpMLineIndex} ◄─►│  trickled both ways
+//!  │◄── offer {sdp, mediaTry} ────────────│  the box offers what it sends
+//!  │── answer {sdp, mediaTry} ───────────►│
+//!  │◄─► ice {candidate, sdpMLineIndex} ◄─►│  trickled both ways (the page's
+//!  │                                      │  name their mediaTry too)
 //!  │── hangUp ───────────────────────────►│  or ◄── ended {reason}
 //! ```
 //! A call outlives its socket: a page whose socket drops (a reload, a
 //! network loss) says `hello` again with `resume` and is welcomed back to
 //! the same call (`resumed`), with a fresh offer unless `keepsMedia` (its
 //! media connection still works). Any later `offer` replaces the media
-//! connection: the box rebuilt its side. `leaving` (the page is closing or
+//! connection: the box rebuilt its side, and numbers it (`mediaTry`, rising
+//! within a call). The page's answer and candidates name the try they
+//! belong to, so that one still on its way when the box moved on to the
+//! next try is dropped, not taken for the new one's (a page naming none
+//! speaks of the current try). `leaving` (the page is closing or
 //! reloading) shortens how long the box holds the call for it.
 //! A refusal is one `error {code}` and the socket closes; the page turns the
 //! code into a sentence in the caller's language.
@@ -54,10 +59,21 @@ pub enum ClientMessage {
     /// What this page sends now: its camera (on, turned off, or none at
     /// all) and whether its microphone is on. The TV says so.
     Sending { camera: Camera, microphone: bool },
-    /// The page's SDP answer to the box's offer.
-    Answer { sdp: String },
-    /// One ICE candidate gathered by the page.
-    Ice(IceCandidate),
+    /// The page's SDP answer to the box's offer of media try `mediaTry`.
+    #[serde(rename_all = "camelCase")]
+    Answer {
+        sdp: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        media_try: Option<u32>,
+    },
+    /// One ICE candidate gathered by the page for media try `mediaTry`.
+    #[serde(rename_all = "camelCase")]
+    Ice {
+        candidate: String,
+        sdp_m_line_index: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        media_try: Option<u32>,
+    },
     /// The caller hung up.
     HangUp,
     /// The page is being closed or reloaded (`pagehide`): it may not come back.
@@ -89,8 +105,9 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         box_name: Option<String>,
     },
-    /// The box's SDP offer.
-    Offer { sdp: String },
+    /// The box's SDP offer for the call's media try number `mediaTry`.
+    #[serde(rename_all = "camelCase")]
+    Offer { sdp: String, media_try: u32 },
     /// Who else is in the call (group calls): this caller's participant id
     /// and the other browsers', with their links' labels. Sent whenever it
     /// changes; a browser connects to each other browser directly (mesh):
@@ -269,15 +286,36 @@ mod tests {
     #[test]
     fn answer_ice_hangup_json() {
         client(
-            json!({"type": "answer", "sdp": "v=0"}),
-            ClientMessage::Answer { sdp: "v=0".into() },
+            json!({"type": "answer", "sdp": "v=0", "mediaTry": 2}),
+            ClientMessage::Answer {
+                sdp: "v=0".into(),
+                media_try: Some(2),
+            },
         );
         client(
-            json!({"type": "ice", "candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMLineIndex": 1}),
-            ClientMessage::Ice(IceCandidate {
+            json!({"type": "ice", "candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMLineIndex": 1, "mediaTry": 2}),
+            ClientMessage::Ice {
                 candidate: "candidate:1 1 udp 1 127.0.0.1 9 typ host".into(),
                 sdp_m_line_index: 1,
-            }),
+                media_try: Some(2),
+            },
+        );
+        // A page that names no try (one loaded before this field) speaks
+        // of the current one.
+        client(
+            json!({"type": "answer", "sdp": "v=0"}),
+            ClientMessage::Answer {
+                sdp: "v=0".into(),
+                media_try: None,
+            },
+        );
+        client(
+            json!({"type": "ice", "candidate": "c", "sdpMLineIndex": 0}),
+            ClientMessage::Ice {
+                candidate: "c".into(),
+                sdp_m_line_index: 0,
+                media_try: None,
+            },
         );
         client(json!({"type": "hangUp"}), ClientMessage::HangUp);
         client(json!({"type": "leaving"}), ClientMessage::Leaving);
@@ -404,8 +442,16 @@ mod tests {
     #[test]
     fn offer_ice_ended_error_json() {
         server(
-            json!({"type": "offer", "sdp": "v=0"}),
-            ServerMessage::Offer { sdp: "v=0".into() },
+            json!({"type": "offer", "sdp": "v=0", "mediaTry": 1}),
+            ServerMessage::Offer {
+                sdp: "v=0".into(),
+                media_try: 1,
+            },
+        );
+        // Every offer names its try.
+        assert!(
+            serde_json::from_value::<ServerMessage>(json!({"type": "offer", "sdp": "v=0"}))
+                .is_err()
         );
         server(
             json!({"type": "ice", "candidate": "c", "sdpMLineIndex": 0}),

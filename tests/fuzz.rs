@@ -107,6 +107,10 @@ fn message_of_json(value: &Value) -> Option<ClientMessage> {
         Some(Value::String(s)) => Some(Some(s.clone())),
         Some(_) => None,
     };
+    let media_try = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => Some(None),
+        Some(v) => number(v).map(Some),
+    };
     let flag = |v: Option<&Value>, default: bool| match v {
         None => Some(default),
         Some(Value::Bool(b)) => Some(*b),
@@ -138,14 +142,16 @@ fn message_of_json(value: &Value) -> Option<ClientMessage> {
                     camera: camera(map.get("camera")?)?,
                     microphone: map.get("microphone")?.as_bool()?,
                 }),
-                "answer" if only(&["sdp"]) => Some(ClientMessage::Answer {
+                "answer" if only(&["sdp", "mediaTry"]) => Some(ClientMessage::Answer {
                     sdp: string(map.get("sdp")?)?,
+                    media_try: media_try(map.get("mediaTry"))?,
                 }),
-                "ice" if only(&["candidate", "sdpMLineIndex"]) => {
-                    Some(ClientMessage::Ice(IceCandidate {
+                "ice" if only(&["candidate", "sdpMLineIndex", "mediaTry"]) => {
+                    Some(ClientMessage::Ice {
                         candidate: string(map.get("candidate")?)?,
                         sdp_m_line_index: number(map.get("sdpMLineIndex")?)?,
-                    }))
+                        media_try: media_try(map.get("mediaTry"))?,
+                    })
                 }
                 "toPeer" if only(&["to", "signal"]) => Some(ClientMessage::ToPeer {
                     to: string(map.get("to")?)?,
@@ -170,11 +176,17 @@ fn message_of_json(value: &Value) -> Option<ClientMessage> {
                     camera: camera(cam)?,
                     microphone: mic.as_bool()?,
                 }),
-                ("answer", [sdp]) => Some(ClientMessage::Answer { sdp: string(sdp)? }),
-                ("ice", [candidate, index]) => Some(ClientMessage::Ice(IceCandidate {
-                    candidate: string(candidate)?,
-                    sdp_m_line_index: number(index)?,
-                })),
+                ("answer", [sdp, rest @ ..]) if rest.len() <= 1 => Some(ClientMessage::Answer {
+                    sdp: string(sdp)?,
+                    media_try: media_try(rest.first())?,
+                }),
+                ("ice", [candidate, index, rest @ ..]) if rest.len() <= 1 => {
+                    Some(ClientMessage::Ice {
+                        candidate: string(candidate)?,
+                        sdp_m_line_index: number(index)?,
+                        media_try: media_try(rest.first())?,
+                    })
+                }
                 ("toPeer", [to, signal]) => Some(ClientMessage::ToPeer {
                     to: string(to)?,
                     signal: peer_signal(signal)?,
@@ -495,13 +507,17 @@ fn client_message() -> impl Strategy<Value = ClientMessage> {
             any::<bool>()
         )
             .prop_map(|(camera, microphone)| ClientMessage::Sending { camera, microphone }),
-        field_text().prop_map(|sdp| ClientMessage::Answer { sdp }),
-        (field_text(), field_u32()).prop_map(|(candidate, sdp_m_line_index)| {
-            ClientMessage::Ice(IceCandidate {
-                candidate,
-                sdp_m_line_index,
-            })
-        }),
+        (field_text(), proptest::option::of(field_u32()))
+            .prop_map(|(sdp, media_try)| ClientMessage::Answer { sdp, media_try }),
+        (field_text(), field_u32(), proptest::option::of(field_u32())).prop_map(
+            |(candidate, sdp_m_line_index, media_try)| {
+                ClientMessage::Ice {
+                    candidate,
+                    sdp_m_line_index,
+                    media_try,
+                }
+            }
+        ),
         Just(ClientMessage::HangUp),
         Just(ClientMessage::Leaving),
         Just(ClientMessage::CannotCall),
@@ -569,12 +585,28 @@ fn fields_of(message: &ClientMessage, escape: bool) -> Vec<Field> {
             field("camera", json_str(camera_name(*camera), escape)),
             field("microphone", json_bool(*microphone)),
         ],
-        ClientMessage::Answer { sdp } => vec![tag("answer"), field("sdp", json_str(sdp, escape))],
-        ClientMessage::Ice(c) => vec![
-            tag("ice"),
-            field("candidate", json_str(&c.candidate, escape)),
-            field("sdpMLineIndex", json_u32(c.sdp_m_line_index)),
-        ],
+        ClientMessage::Answer { sdp, media_try } => {
+            let mut fields = vec![tag("answer"), field("sdp", json_str(sdp, escape))];
+            if let Some(n) = media_try {
+                fields.push(field("mediaTry", json_u32(*n)));
+            }
+            fields
+        }
+        ClientMessage::Ice {
+            candidate,
+            sdp_m_line_index,
+            media_try,
+        } => {
+            let mut fields = vec![
+                tag("ice"),
+                field("candidate", json_str(candidate, escape)),
+                field("sdpMLineIndex", json_u32(*sdp_m_line_index)),
+            ];
+            if let Some(n) = media_try {
+                fields.push(field("mediaTry", json_u32(*n)));
+            }
+            fields
+        }
         ClientMessage::HangUp => vec![tag("hangUp")],
         ClientMessage::Leaving => vec![tag("leaving")],
         ClientMessage::CannotCall => vec![tag("cannotCall")],
@@ -694,8 +726,8 @@ fn expected(fields: &[Field]) -> Expect {
     let allowed: &[&str] = match tag.as_str() {
         "hello" => &["version", "token", "resume", "keepsMedia", "ready"],
         "sending" => &["camera", "microphone"],
-        "answer" => &["sdp"],
-        "ice" => &["candidate", "sdpMLineIndex"],
+        "answer" => &["sdp", "mediaTry"],
+        "ice" => &["candidate", "sdpMLineIndex", "mediaTry"],
         "toPeer" => &["to", "signal"],
         _ => return Expect::Refuse,
     };
@@ -718,6 +750,12 @@ fn expected(fields: &[Field]) -> Expect {
     let number = |key: &str| match get(key) {
         Some(Meaning::U32(n)) => Some(*n),
         _ => None,
+    };
+    // Optional: absent or null is `None`.
+    let media_try = || match get("mediaTry") {
+        None | Some(Meaning::Null) => Some(None),
+        Some(Meaning::U32(n)) => Some(Some(*n)),
+        Some(_) => None,
     };
     let message = match tag.as_str() {
         "hello" => (|| {
@@ -754,7 +792,12 @@ fn expected(fields: &[Field]) -> Expect {
             };
             Some(ClientMessage::Sending { camera, microphone })
         })(),
-        "answer" => string("sdp").map(|sdp| ClientMessage::Answer { sdp }),
+        "answer" => (|| {
+            Some(ClientMessage::Answer {
+                sdp: string("sdp")?,
+                media_try: media_try()?,
+            })
+        })(),
         "toPeer" => {
             // The nested signal as the page writes it is taken; anything else
             // is refused, except what serde's enum reading lets through (a
@@ -779,10 +822,11 @@ fn expected(fields: &[Field]) -> Expect {
             };
         }
         _ => (|| {
-            Some(ClientMessage::Ice(IceCandidate {
+            Some(ClientMessage::Ice {
                 candidate: string("candidate")?,
                 sdp_m_line_index: number("sdpMLineIndex")?,
-            }))
+                media_try: media_try()?,
+            })
         })(),
     };
     message.map_or(Expect::Refuse, Expect::Accept)
@@ -937,6 +981,12 @@ fn candidate_line() -> impl Strategy<Value = String> {
     ]
 }
 
+/// The media try a caller's answer or candidate names: mostly none (a page
+/// of before the field) or the first, sometimes a later or impossible one.
+fn named_try() -> impl Strategy<Value = Option<u32>> {
+    prop_oneof![4 => Just(None), 4 => Just(Some(1)), 2 => (0u32..4).prop_map(Some), 1 => any::<u32>().prop_map(Some)]
+}
+
 fn ice_candidate() -> impl Strategy<Value = IceCandidate> {
     (
         candidate_line(),
@@ -958,10 +1008,12 @@ fn device_event() -> impl Strategy<Value = Event> {
         3 => (session(), sdp_text()).prop_map(|(session, sdp)| Event::OfferReady { session, sdp }),
         1 => (session(), ice_candidate())
             .prop_map(|(session, candidate)| Event::LocalCandidate { session, candidate }),
-        2 => (session(), sdp_text())
-            .prop_map(|(session, sdp)| Event::AnswerReceived { session, sdp }),
-        8 => (session(), ice_candidate())
-            .prop_map(|(session, candidate)| Event::RemoteCandidate { session, candidate }),
+        2 => (session(), sdp_text(), named_try()).prop_map(|(session, sdp, media_try)| {
+            Event::AnswerReceived { session, sdp, media_try }
+        }),
+        8 => (session(), ice_candidate(), named_try()).prop_map(
+            |(session, candidate, media_try)| Event::RemoteCandidate { session, candidate, media_try }
+        ),
         1 => session().prop_map(|session| Event::MediaConnected { session }),
         1 => session().prop_map(|session| Event::MediaFailed { session }),
         1 => session().prop_map(|session| Event::CallerHungUp { session }),
@@ -1069,6 +1121,7 @@ fn call_script(session: &'static str) -> impl Strategy<Value = Vec<Event>> {
                     Event::RemoteCandidate {
                         session: session.clone(),
                         candidate,
+                        media_try: Some(1),
                     }
                 };
                 let offer = Event::OfferReady {
@@ -1102,6 +1155,7 @@ fn call_script(session: &'static str) -> impl Strategy<Value = Vec<Event>> {
                 events.push(Event::AnswerReceived {
                     session: session.clone(),
                     sdp: answer,
+                    media_try: Some(1),
                 });
                 events.extend(late.into_iter().map(candidate));
                 if connects {
@@ -1202,16 +1256,37 @@ fn mlines(sdp: &str) -> usize {
     sdp.split('\n').filter(|l| l.starts_with("m=")).count()
 }
 
-/// The model's view of one live call: the box's offer, and what the caller
-/// has had applied of its candidates.
+/// The model's view of one live call: its media try, the box's offer, and
+/// what the caller has had applied of its candidates.
 #[derive(Debug, Default)]
 struct CallModel {
+    media_try: u32,
     offered_mlines: Option<usize>,
     per_mline: HashMap<u32, u32>,
     total: u32,
 }
 
+/// What a caller's answer or candidate naming a media try is to a call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Named {
+    /// Its current try (a page naming none means that one).
+    Current,
+    /// An earlier try of the call: dropped, the call goes on.
+    Replaced,
+    /// A try the box never made: the caller is expelled.
+    Unknown,
+}
+
 impl CallModel {
+    fn named(&self, named: Option<u32>) -> Named {
+        match named {
+            None => Named::Current,
+            Some(n) if n == self.media_try => Named::Current,
+            Some(n) if n >= 1 && n < self.media_try => Named::Replaced,
+            Some(_) => Named::Unknown,
+        }
+    }
+
     /// Whether the limits let `c` through now.
     fn admits(&self, c: &IceCandidate, limits: &CandidateLimits) -> bool {
         self.offered_mlines
@@ -1281,11 +1356,28 @@ fn check_device(
                 .find(|c| &c.session == s)
                 .map(|c| c.phase)
         });
+        // What the answer or candidate names, to a live call.
+        let named = match event {
+            Event::AnswerReceived {
+                session, media_try, ..
+            }
+            | Event::RemoteCandidate {
+                session, media_try, ..
+            } => live.get(session).map(|m| m.named(*media_try)),
+            _ => None,
+        };
         let outcome = transition(&state, event.clone());
         let effects = match outcome {
             Err(illegal) => {
                 tally.illegal += 1;
                 prop_assert_eq!(&*illegal.event, event);
+                // Only one for a replaced try is let go without a word.
+                prop_assert!(
+                    matches!(named, None | Some(Named::Replaced)),
+                    "{:?} ignored, naming a try that is {:?}",
+                    event,
+                    named
+                );
                 continue;
             }
             Ok((next, effects)) => {
@@ -1303,7 +1395,16 @@ fn check_device(
             let expelled = effects.iter().any(|e| {
                 matches!(e, Effect::Expel { session: s, code: ErrorCode::BadMessage, .. } if s == session)
             });
+            prop_assert!(
+                named != Some(Named::Replaced),
+                "{:?} for a replaced try gave {:?}",
+                event,
+                effects
+            );
             match event {
+                _ if named == Some(Named::Unknown) => {
+                    prop_assert!(expelled, "{:?} gave {:?}, not an expulsion", event, effects);
+                }
                 Event::RemoteCandidate { candidate, .. } => {
                     let model = live.get(session).ok_or_else(|| fail("no model"))?;
                     if model.admits(candidate, &limits) {
@@ -1379,11 +1480,16 @@ fn check_device(
                     prop_assert!(capture, "capture stopped twice");
                     capture = false;
                 }
-                Effect::SendOffer { session, sdp } => {
+                Effect::SendOffer {
+                    session,
+                    sdp,
+                    media_try,
+                } => {
                     answered(&state, session, effect)?;
                     let call = live
                         .get_mut(session)
                         .ok_or_else(|| fail(format!("{effect:?} after the call")))?;
+                    prop_assert_eq!(*media_try, call.media_try, "the offer names its try");
                     call.offered_mlines = Some(mlines(sdp));
                 }
                 Effect::ApplyCandidate { session, candidate } => {
@@ -1407,11 +1513,23 @@ fn check_device(
                     prop_assert!(call.total <= limits.per_call, "{} in the call", call.total);
                 }
                 // A new media try: the caller's candidates count afresh.
-                Effect::StartPeer { session, .. } => {
+                Effect::StartPeer {
+                    session,
+                    try_number,
+                } => {
                     let call = live
                         .get_mut(session)
                         .ok_or_else(|| fail(format!("{effect:?} after the call")))?;
-                    *call = CallModel::default();
+                    prop_assert!(
+                        *try_number > call.media_try,
+                        "{:?} after try {}",
+                        effect,
+                        call.media_try
+                    );
+                    *call = CallModel {
+                        media_try: *try_number,
+                        ..CallModel::default()
+                    };
                 }
                 Effect::Announce { session, .. }
                 | Effect::Placed { session }

@@ -182,7 +182,7 @@ async function handle(socket, message, offerNumber) {
     case proto.ServerType.welcome:
       return welcome(socket, message);
     case proto.ServerType.offer:
-      return offer(socket, message.sdp, offerNumber);
+      return offer(socket, message, offerNumber);
     case proto.ServerType.ice:
       if (media) await media.addRemote({ candidate: message.candidate, sdpMLineIndex: message.sdpMLineIndex });
       return undefined;
@@ -226,12 +226,16 @@ function welcome(socket, message) {
 
 /**
  * The box's offer: a new media connection (the box rebuilt its side if
- * there was one). `offerNumber` counts it among the offers arrived: one a
- * newer offer has overtaken (the box gave up on it and tried again while
- * this page was slow) is not answered, as its answer would reach the newer
- * try and the right answer would then be refused.
+ * there was one) for its media try `mediaTry`, which the answer and this
+ * connection's candidates name: the box drops them if it has moved on to
+ * another try meanwhile. `offerNumber` counts the offer among those arrived:
+ * one a newer offer has overtaken (the box gave up on it and tried again
+ * while this page was slow) is not answered at all.
+ * @param {Signal} socket
+ * @param {import('./protocol.js').OfferMessage} message
+ * @param {number} offerNumber
  */
-async function offer(socket, sdp, offerNumber) {
+async function offer(socket, { sdp, mediaTry }, offerNumber) {
   const overtaken = () => offerNumber !== offersArrived;
   if (overtaken()) return undefined;
   if (media) media.close();
@@ -245,11 +249,12 @@ async function offer(socket, sdp, offerNumber) {
   const link = new MediaLink(iceServers, localMediaReady, {
     onCandidate(candidate, sdpMLineIndex) {
       if (link !== media) return;
-      const out = proto.ice(candidate, sdpMLineIndex);
-      // Only on the socket the offer came on: after a new socket the box
-      // makes a new try, to which this connection's candidates do not belong.
-      if (answered) socket === signal && socket.send(out);
-      else heldCandidates.push(out);
+      const out = proto.ice(candidate, sdpMLineIndex, mediaTry);
+      // On the page's socket of now, once the box knows it: a socket that
+      // took the call up with its media kept goes on with this try, and
+      // the box drops what belongs to a try it has replaced.
+      if (!answered) heldCandidates.push(out);
+      else if (signal && signal.welcomed) signal.send(out);
     },
     onRemoteStream(stream) {
       if (link !== media) return;
@@ -271,7 +276,7 @@ async function offer(socket, sdp, offerNumber) {
     return stop('error', { title: t('incompatible'), detail: t('incompatibleHelp') });
   }
   if (answer === null || link !== media || overtaken()) return undefined;
-  socket.send(proto.answer(answer));
+  socket.send(proto.answer(answer, mediaTry));
   answered = true;
   for (const candidate of heldCandidates.splice(0)) socket.send(candidate);
   // After the box's candidates queued meanwhile have been added (they are

@@ -107,18 +107,21 @@ export const EndReason = Object.freeze({
  */
 
 /**
- * The page's SDP answer to the box's offer.
+ * The page's SDP answer to the box's offer of media try `mediaTry`.
  * @typedef {object} AnswerMessage
  * @property {'answer'} type
  * @property {string} sdp
+ * @property {number} mediaTry
  */
 
 /**
- * One ICE candidate, in either direction (`IceCandidate`).
+ * One ICE candidate, in either direction (`IceCandidate`); the page's name
+ * the media try they belong to.
  * @typedef {object} IceMessage
  * @property {'ice'} type
  * @property {string} candidate
  * @property {number} sdpMLineIndex
+ * @property {number} [mediaTry]
  */
 
 /**
@@ -159,10 +162,13 @@ export const EndReason = Object.freeze({
  */
 
 /**
- * The box's SDP offer.
+ * The box's SDP offer for the call's media try number `mediaTry` (rising
+ * within a call: the page's answer and candidates name it, and the box
+ * drops those of a try it has replaced).
  * @typedef {object} OfferMessage
  * @property {'offer'} type
  * @property {string} sdp
+ * @property {number} mediaTry
  */
 
 /**
@@ -259,19 +265,21 @@ export function sending(camera, microphone) {
 
 /**
  * @param {string} sdp
+ * @param {number} mediaTry the offer's
  * @returns {AnswerMessage}
  */
-export function answer(sdp) {
-  return { type: ClientType.answer, sdp };
+export function answer(sdp, mediaTry) {
+  return { type: ClientType.answer, sdp, mediaTry };
 }
 
 /**
  * @param {string} candidate
  * @param {number} sdpMLineIndex
+ * @param {number} mediaTry the offer's this connection answered
  * @returns {IceMessage}
  */
-export function ice(candidate, sdpMLineIndex) {
-  return { type: ClientType.ice, candidate, sdpMLineIndex };
+export function ice(candidate, sdpMLineIndex, mediaTry) {
+  return { type: ClientType.ice, candidate, sdpMLineIndex, mediaTry };
 }
 
 /** @returns {HangUpMessage} */
@@ -336,7 +344,7 @@ export function parseServerMessage(text) {
     case ServerType.welcome:
       return isString(message.session) && Array.isArray(message.iceServers) ? message : null;
     case ServerType.offer:
-      return isString(message.sdp) ? message : null;
+      return isString(message.sdp) && Number.isInteger(message.mediaTry) && message.mediaTry >= 1 ? message : null;
     case ServerType.participants:
       return isString(message.you) &&
         Array.isArray(message.others) &&

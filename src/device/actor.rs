@@ -696,9 +696,13 @@ impl<M: CallMedia + MediaReport> Actor<M> {
                     }
                 }
             }
-            Effect::SendOffer { session, sdp } => {
-                tracing::debug!(session = %session, "offer sent");
-                self.tell(&session, ServerMessage::Offer { sdp });
+            Effect::SendOffer {
+                session,
+                sdp,
+                media_try,
+            } => {
+                tracing::debug!(session = %session, media_try, "offer sent");
+                self.tell(&session, ServerMessage::Offer { sdp, media_try });
             }
             Effect::SendCandidate { session, candidate } => {
                 self.tell(&session, ServerMessage::Ice(candidate));

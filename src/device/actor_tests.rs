@@ -182,7 +182,10 @@ async fn a_call_reaches_the_engine_and_the_caller_in_order_and_is_recorded_once(
     b.device
         .from_caller(
             SessionId::new("s1"),
-            ClientMessage::Answer { sdp: OFFER.into() },
+            ClientMessage::Answer {
+                sdp: OFFER.into(),
+                media_try: Some(1),
+            },
         )
         .await;
     b.asked("answer s1-1").await;
@@ -397,7 +400,10 @@ async fn an_answer_the_engine_cannot_read_expels_and_one_it_refuses_is_incompati
         b.device
             .from_caller(
                 SessionId::new("s1"),
-                ClientMessage::Answer { sdp: OFFER.into() },
+                ClientMessage::Answer {
+                    sdp: OFFER.into(),
+                    media_try: Some(1),
+                },
             )
             .await;
         b.asked("answer s1-1").await;

@@ -150,7 +150,10 @@ mod tests {
     }
 
     fn offer() -> ServerMessage {
-        ServerMessage::Offer { sdp: "v=0".into() }
+        ServerMessage::Offer {
+            sdp: "v=0".into(),
+            media_try: 1,
+        }
     }
 
     #[test]

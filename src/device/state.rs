@@ -192,14 +192,21 @@ pub enum Event {
         session: SessionId,
         candidate: IceCandidate,
     },
-    /// The caller answered the offer.
-    AnswerReceived { session: SessionId, sdp: String },
+    /// The caller answered the offer of media try `media_try` (`None`: a
+    /// page that names no try, speaking of the current one).
+    AnswerReceived {
+        session: SessionId,
+        sdp: String,
+        media_try: Option<u32>,
+    },
     /// The media engine refused the caller's answer.
     AnswerRefused { session: SessionId },
-    /// The caller sent an ICE candidate.
+    /// The caller sent an ICE candidate for media try `media_try` (as
+    /// with an answer).
     RemoteCandidate {
         session: SessionId,
         candidate: IceCandidate,
+        media_try: Option<u32>,
     },
     /// Media flows both ways.
     MediaConnected { session: SessionId },
@@ -262,8 +269,12 @@ pub enum Effect {
     AwaitConnect { session: SessionId, try_number: u32 },
     /// Tear the call's media branch down (and drop what was queued for it).
     StopPeer { session: SessionId },
-    /// Send the offer to the caller.
-    SendOffer { session: SessionId, sdp: String },
+    /// Send the offer of media try `media_try` to the caller.
+    SendOffer {
+        session: SessionId,
+        sdp: String,
+        media_try: u32,
+    },
     /// Send a local ICE candidate to the caller.
     SendCandidate {
         session: SessionId,
@@ -449,6 +460,7 @@ fn step(
                 effects.push(Effect::SendOffer {
                     session: session.clone(),
                     sdp: sdp.clone(),
+                    media_try: c.tries,
                 });
             }
             Some(c) if c.phase == Phase::InCall => return Err("offer after the call connected"),
@@ -474,11 +486,20 @@ fn step(
                 (None, false) => return Err("candidate before the call was answered"),
             }
         }
-        Event::AnswerReceived { session, sdp } => {
+        Event::AnswerReceived {
+            session,
+            sdp,
+            media_try,
+        } => {
             let Some(call) = state.call(session) else {
                 return Err("no such call");
             };
-            let wrong = match call.phase {
+            let wrong = match is_current_try(call, *media_try) {
+                Err(why) => Some(why),
+                Ok(false) => return Err("answer to a media try the box replaced"),
+                Ok(true) => None,
+            };
+            let wrong = wrong.or(match call.phase {
                 Phase::Connecting if !call.ice.offered() => Some("answer before the box offered"),
                 // An answer has exactly the offer's m-lines (RFC 8829, 5.3.1).
                 Phase::Connecting if !call.ice.matches(sdp) => {
@@ -487,7 +508,7 @@ fn step(
                 Phase::Connecting => None,
                 Phase::InCall => Some("answer after the call connected"),
                 Phase::Asking | Phase::Ringing => Some("answer before the box offered"),
-            };
+            });
             match wrong {
                 Some(why) => expel(next, effects, session, why),
                 None => effects.push(Effect::ApplyAnswer {
@@ -504,11 +525,20 @@ fn step(
             // have no way to talk.
             end_call(next, effects, session, Some(EndReason::Incompatible));
         }
-        Event::RemoteCandidate { session, candidate } => {
+        Event::RemoteCandidate {
+            session,
+            candidate,
+            media_try,
+        } => {
             let Some(call) = next.call_mut(session) else {
                 return Err("no such call");
             };
-            match call.ice.take(candidate, &state.candidates) {
+            let counted = match is_current_try(call, *media_try) {
+                Err(why) => Err(why),
+                Ok(false) => return Err("candidate for a media try the box replaced"),
+                Ok(true) => call.ice.take(candidate, &state.candidates),
+            };
+            match counted {
                 Err(why) => expel(next, effects, session, why),
                 Ok(()) => effects.push(Effect::ApplyCandidate {
                     session: session.clone(),
@@ -830,6 +860,7 @@ fn offer_prepared(
             effects.push(Effect::SendOffer {
                 session: session.clone(),
                 sdp: super::sdp::with_candidates(&sdp, &prepared.candidates),
+                media_try: call.tries,
             });
         }
         // Counted from the offer when it comes (`Event::OfferReady`).
@@ -842,6 +873,20 @@ fn offer_prepared(
                 });
             }
         }
+    }
+}
+
+/// Whether a caller's answer or candidate naming media try `named` is for
+/// the call's current try (`Ok(true)`; a page that names none means that
+/// one) or for a try the box has since replaced (`Ok(false)`: it was on its
+/// way as the box gave up on that try, and is dropped). Naming a try the box
+/// never made is the caller's fault.
+fn is_current_try(call: &Call, named: Option<u32>) -> Result<bool, &'static str> {
+    match named {
+        None => Ok(true),
+        Some(n) if n == call.tries => Ok(true),
+        Some(n) if (1..call.tries).contains(&n) => Ok(false),
+        Some(_) => Err("a media try the box did not make"),
     }
 }
 

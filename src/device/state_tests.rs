@@ -225,7 +225,8 @@ fn offer_answer_and_candidates_flow_while_connecting() {
         effects,
         vec![Effect::SendOffer {
             session: s("a"),
-            sdp: OFFER.into()
+            sdp: OFFER.into(),
+            media_try: 1,
         }]
     );
     let state = offered;
@@ -234,6 +235,7 @@ fn offer_answer_and_candidates_flow_while_connecting() {
         Event::AnswerReceived {
             session: s("a"),
             sdp: OFFER.into(),
+            media_try: Some(1),
         },
     );
     assert_eq!(
@@ -248,6 +250,7 @@ fn offer_answer_and_candidates_flow_while_connecting() {
         Event::AnswerReceived {
             session: s("a"),
             sdp: "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n".into(),
+            media_try: Some(1),
         },
     );
     assert_eq!(effects, expelled("answer does not match the offer", true));
@@ -270,6 +273,7 @@ fn offer_answer_and_candidates_flow_while_connecting() {
         Event::RemoteCandidate {
             session: s("a"),
             candidate: cand(),
+            media_try: Some(1),
         },
     );
     assert_eq!(
@@ -289,6 +293,7 @@ fn candidates_still_flow_in_call() {
         Event::RemoteCandidate {
             session: s("a"),
             candidate: cand(),
+            media_try: Some(1),
         },
     );
     assert_eq!(effects.len(), 1);
@@ -594,10 +599,12 @@ fn events_for_unknown_sessions_are_illegal() {
         Event::AnswerReceived {
             session: x(),
             sdp: "a".into(),
+            media_try: Some(1),
         },
         Event::RemoteCandidate {
             session: x(),
             candidate: cand(),
+            media_try: Some(1),
         },
         Event::MediaConnected { session: x() },
         Event::CountdownElapsed { session: x() },
@@ -660,6 +667,7 @@ fn an_answer_the_box_did_not_ask_for_ends_the_call() {
     let answer = || Event::AnswerReceived {
         session: s("a"),
         sdp: "a".into(),
+        media_try: None,
     };
     let (next, effects) = step(&in_call, answer());
     assert_eq!(next, State::waiting(2));
@@ -680,6 +688,7 @@ fn candidate(mline: u32, line: &str) -> Event {
             candidate: line.into(),
             sdp_m_line_index: mline,
         },
+        media_try: Some(1),
     }
 }
 

@@ -217,6 +217,7 @@ fn held_ones_sent(id: &str) -> Vec<Effect> {
                   a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host\r\n\
                   m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
                 .into(),
+            media_try: 1,
         },
     ]
 }
@@ -253,6 +254,7 @@ fn an_asking_pages_offer_is_made_ahead_and_goes_out_at_the_press() {
         Event::AnswerReceived {
             session: s("a"),
             sdp: OFFER.into(),
+            media_try: Some(1),
         },
     );
     assert!(
@@ -277,6 +279,7 @@ fn an_asking_pages_offer_is_made_ahead_and_goes_out_at_the_press() {
         Event::AnswerReceived {
             session: s("a"),
             sdp: OFFER.into(),
+            media_try: Some(1),
         },
     );
     assert!(
@@ -306,7 +309,8 @@ fn an_offer_still_being_made_at_the_press_goes_out_as_it_comes() {
         effects,
         vec![Effect::SendOffer {
             session: s("a"),
-            sdp: OFFER.into()
+            sdp: OFFER.into(),
+            media_try: 1,
         }]
     );
 }

@@ -191,6 +191,134 @@ fn only_the_latest_tries_deadline_counts() {
     );
 }
 
+/// Try 1 given up on (its deadline), try 2 started and not yet offered.
+fn second_try_started() -> State {
+    let (state, effects) = step(
+        &with_call(Phase::Connecting),
+        Event::ConnectDeadline {
+            session: s("a"),
+            try_number: 1,
+        },
+    );
+    assert_eq!(effects, rebuilt(2));
+    state
+}
+
+#[test]
+fn an_answer_or_candidate_for_a_replaced_try_is_dropped_and_the_call_goes_on() {
+    let state = second_try_started();
+    // On their way when the box gave try 1 up: let go, not taken for try 2's.
+    assert_illegal(
+        &state,
+        Event::AnswerReceived {
+            session: s("a"),
+            sdp: OFFER.into(),
+            media_try: Some(1),
+        },
+    );
+    assert_illegal(
+        &state,
+        Event::RemoteCandidate {
+            session: s("a"),
+            candidate: cand(),
+            media_try: Some(1),
+        },
+    );
+    // Try 2's own answer and candidates are taken once it is offered.
+    let (offered, effects) = step(
+        &state,
+        Event::OfferReady {
+            session: s("a"),
+            sdp: OFFER.into(),
+        },
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::SendOffer {
+            session: s("a"),
+            sdp: OFFER.into(),
+            media_try: 2,
+        }]
+    );
+    assert_illegal(
+        &offered,
+        Event::AnswerReceived {
+            session: s("a"),
+            sdp: OFFER.into(),
+            media_try: Some(1),
+        },
+    );
+    let (_, effects) = step(
+        &offered,
+        Event::AnswerReceived {
+            session: s("a"),
+            sdp: OFFER.into(),
+            media_try: Some(2),
+        },
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::ApplyAnswer {
+            session: s("a"),
+            sdp: OFFER.into(),
+        }]
+    );
+    let (_, effects) = step(
+        &offered,
+        Event::RemoteCandidate {
+            session: s("a"),
+            candidate: cand(),
+            media_try: Some(2),
+        },
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::ApplyCandidate {
+            session: s("a"),
+            candidate: cand(),
+        }]
+    );
+}
+
+#[test]
+fn a_candidate_naming_no_try_before_the_new_offer_still_ends_the_call() {
+    // A page that names no try speaks of the current one, as before the
+    // field: try 2 has offered nothing, so its m-lines are none.
+    let (next, effects) = step(
+        &second_try_started(),
+        Event::RemoteCandidate {
+            session: s("a"),
+            candidate: cand(),
+            media_try: None,
+        },
+    );
+    assert_eq!(next, State::waiting(2));
+    assert_eq!(
+        effects,
+        expelled("candidate for an m-line the box did not offer", true)
+    );
+}
+
+#[test]
+fn naming_a_try_the_box_never_made_ends_the_call() {
+    for named in [0, 3, u32::MAX] {
+        let (next, effects) = step(
+            &second_try_started(),
+            Event::AnswerReceived {
+                session: s("a"),
+                sdp: OFFER.into(),
+                media_try: Some(named),
+            },
+        );
+        assert_eq!(next, State::waiting(2), "try {named}");
+        assert_eq!(
+            effects,
+            expelled("a media try the box did not make", true),
+            "try {named}"
+        );
+    }
+}
+
 #[test]
 fn an_away_callers_failed_media_waits_for_its_page() {
     let (away, _) = step(

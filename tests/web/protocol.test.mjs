@@ -11,11 +11,12 @@ test('the constructors build the pinned JSON, optional fields left out', () => {
   assert.deepEqual(proto.hello('abc'), { type: 'hello', version: 1, token: 'abc' });
   assert.deepEqual(proto.hello('abc', null), { type: 'hello', version: 1, token: 'abc' });
   assert.deepEqual(proto.hello('abc', 's1'), { type: 'hello', version: 1, token: 'abc', resume: 's1' });
-  assert.deepEqual(proto.answer('v=0'), { type: 'answer', sdp: 'v=0' });
-  assert.deepEqual(proto.ice('candidate:1 1 udp 1 127.0.0.1 9 typ host', 1), {
+  assert.deepEqual(proto.answer('v=0', 2), { type: 'answer', sdp: 'v=0', mediaTry: 2 });
+  assert.deepEqual(proto.ice('candidate:1 1 udp 1 127.0.0.1 9 typ host', 1, 2), {
     type: 'ice',
     candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host',
     sdpMLineIndex: 1,
+    mediaTry: 2,
   });
   assert.deepEqual(proto.hello('abc', 's1', true), { type: 'hello', version: 1, token: 'abc', resume: 's1', keepsMedia: true });
   assert.deepEqual(proto.hello('abc', null, true), { type: 'hello', version: 1, token: 'abc' }, 'keepsMedia only with resume');
@@ -51,7 +52,7 @@ const valid = [
     iceServers: [{ urls: ['stun:127.0.0.1:3478'] }, { urls: ['turn:127.0.0.1:3478?transport=udp'], username: '1:x', credential: 'pw' }],
   },
   { type: 'welcome', version: 1, session: '5f2a', iceServers: [], resumed: true },
-  { type: 'offer', sdp: 'v=0\r\n' },
+  { type: 'offer', sdp: 'v=0\r\n', mediaTry: 1 },
   { type: 'participants', you: 'a1', others: [] },
   { type: 'participants', you: 'a1', others: [{ id: 'b7', label: 'Ben' }] },
   { type: 'fromPeer', from: 'b7', signal: { kind: 'offer', sdp: 'v=0' } },
@@ -91,7 +92,11 @@ test('anything malformed is refused with null, never thrown', () => {
     JSON.stringify({ type: 'welcome', version: 1, iceServers: [] }),
     JSON.stringify({ type: 'welcome', version: 1, session: 's', iceServers: {} }),
     JSON.stringify({ type: 'offer' }),
-    JSON.stringify({ type: 'offer', sdp: 1 }),
+    JSON.stringify({ type: 'offer', sdp: 1, mediaTry: 1 }),
+    JSON.stringify({ type: 'offer', sdp: 'v=0' }),
+    JSON.stringify({ type: 'offer', sdp: 'v=0', mediaTry: 0 }),
+    JSON.stringify({ type: 'offer', sdp: 'v=0', mediaTry: 1.5 }),
+    JSON.stringify({ type: 'offer', sdp: 'v=0', mediaTry: '1' }),
     JSON.stringify({ type: 'ice', candidate: 'c', sdpMLineIndex: '0' }),
     JSON.stringify({ type: 'ice', sdpMLineIndex: 0 }),
     JSON.stringify({ type: 'ended' }),

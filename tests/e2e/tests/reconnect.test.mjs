@@ -213,3 +213,42 @@ test('a page slower than the box: the offer the box gave up on goes unanswered, 
   await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
   await page.close();
 });
+
+test('an answer still on its way as the box gives its try up is dropped, and the newer try connects', { timeout: 90_000 }, async () => {
+  const box = await boxFor({ countdown_secs: 0, connect_timeout_secs: 3 });
+  const link = await box.createLink('Anna');
+  const page = await file.browser.newPage('late-answer');
+  // Everything the page sends from its first answer on reaches the box 4 s
+  // later, in order (a network that stalls): the box gives the first try
+  // up after 3 s and offers anew, and only then gets that try's answer and
+  // candidates, ahead of the newer try's.
+  await page.addInitScript(() => {
+    const native = WebSocket.prototype.send;
+    const held = [];
+    let holding = 'not yet';
+    WebSocket.prototype.send = function stallFromTheFirstAnswer(data) {
+      if (holding === 'not yet' && JSON.parse(data).type === 'answer') {
+        holding = 'yes';
+        setTimeout(() => {
+          holding = 'over';
+          for (const [socket, text] of held.splice(0)) if (socket.readyState === WebSocket.OPEN) native.call(socket, text);
+        }, 4000);
+      }
+      if (holding === 'yes') held.push([this, data]);
+      else native.call(this, data);
+    };
+  });
+  await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await pressCall(page);
+  await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });
+  await waitBrowserMedia(page, { minFrames: 10 });
+  await waitBoxMedia(box, { expectedRgb: file.fixtures.expectedRgb, toneHz: file.fixtures.toneHz });
+  assert.equal(logCount(box, /call admitted/), 1, 'one call');
+  assert.equal(logCount(box, /call ended/), 0, 'not ended and started again');
+  assert.equal(logCount(box, /refused the caller's answer/), 0, 'no answer taken for another try');
+  assert.equal(logCount(box, /sending video session="[0-9a-f]+-1"/), 0, "the first try's answer came too late");
+  assert.equal(logCount(box, /sending video session="[0-9a-f]+-2"/), 1, 'the second try got its own');
+  await pressHangUp(page);
+  await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
+  await page.close();
+});
