@@ -40,7 +40,9 @@
 // both the HomeCall box and the browser use relayed candidates only; no
 // reference then), TRACE_DIR (writes a Chrome trace of each call there,
 // <label>.trace.json, with its stages; bench/main-thread.mjs reads one:
-// tracing slows the browser, so figures from a traced run are not figures),
+// tracing slows the browser, so figures from a traced run are not figures;
+// TRACE_JS=1 adds V8's sampling profiler, which bench/main-thread.mjs then
+// sums per function),
 // WIRE_DIR (set by bench/first-frame: writes runs.json there, each call's
 // stages with the page's time origin, beside the loopback capture the
 // script makes; bench/wire.py puts the two on one timeline).

@@ -6,6 +6,7 @@
 // picture is time the relative waits.
 //
 // usage: node bench/main-thread.mjs <dir>/<label>.trace.json [min task ms, default 4]
+// (with TRACE_JS=1 on the bench, also the JavaScript by function, last)
 
 import fs from 'node:fs';
 
@@ -45,3 +46,32 @@ for (const task of mainEvents.filter((e) => TASKS.has(e.name)).sort((a, b) => a.
   lines.push([ms(task.ts), `${(task.dur / 1000).toFixed(1).padStart(6)} ms task: ${names.join('; ')}`]);
 }
 for (const [at, text] of lines.sort((a, b) => a[0] - b[0])) console.log(`${at.toFixed(1).padStart(8)} ${text}`);
+
+// With TRACE_JS=1 the trace has V8's samples: the page's JavaScript by
+// function, own time, from navigation to the first frame.
+const profiles = new Map(
+  events
+    .filter((e) => e.name === 'Profile' && e.pid === navigation.pid)
+    .map((e) => [e.id, { at: e.args.data.startTime, nodes: new Map() }]),
+);
+const selfMs = new Map();
+for (const chunk of events.filter((e) => e.name === 'ProfileChunk' && profiles.has(e.id))) {
+  const profile = profiles.get(chunk.id);
+  const { cpuProfile = {}, timeDeltas = [] } = chunk.args.data;
+  for (const node of cpuProfile.nodes ?? []) profile.nodes.set(node.id, node);
+  (cpuProfile.samples ?? []).forEach((id, i) => {
+    profile.at += timeDeltas[i];
+    const at = ms(profile.at);
+    if (at < 0 || at > (stages.first_frame ?? Infinity)) return;
+    const frame = profile.nodes.get(id)?.callFrame;
+    if (!frame || ['(idle)', '(program)', '(root)'].includes(frame.functionName)) return;
+    const name = `${frame.functionName || '(anonymous)'}${frame.url ? ` ${frame.url.split('/').pop().slice(0, 24)}:${frame.lineNumber}` : ''}`;
+    selfMs.set(name, (selfMs.get(name) ?? 0) + (timeDeltas[i + 1] ?? 0) / 1000);
+  });
+}
+if (selfMs.size) {
+  console.log('JavaScript own time to the first frame (ms):');
+  for (const [name, total] of [...selfMs].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+    console.log(`${total.toFixed(1).padStart(8)} ${name}`);
+  }
+}
