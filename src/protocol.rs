@@ -20,10 +20,12 @@
 //! the same call (`resumed`), with a fresh offer unless `keepsMedia` (its
 //! media connection still works). Any later `offer` replaces the media
 //! connection: the box rebuilt its side, and numbers it (`mediaTry`, rising
-//! within a call). The page's answer and candidates name the try they
-//! belong to, so that one still on its way when the box moved on to the
-//! next try is dropped, not taken for the new one's (a page naming none
-//! speaks of the current try). `leaving` (the page is closing or
+//! while the box keeps the call; a call it restores after a restart counts
+//! from 1 again, on a new socket). The page's answer and candidates name the
+//! try they belong to, and go only on the socket its offer came on, so that
+//! one still on its way when the box moved on to the next try is dropped,
+//! not taken for the new one's (a page naming none speaks of the current
+//! try). `leaving` (the page is closing or
 //! reloading) shortens how long the box holds the call for it.
 //! A refusal is one `error {code}` and the socket closes; the page turns the
 //! code into a sentence in the caller's language.

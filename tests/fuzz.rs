@@ -1079,8 +1079,10 @@ fn sdp_with(n: usize) -> String {
 
 /// One call as a page and the engine play it: the caller arrives, the TV
 /// may ring, the box offers (or has offered already, built ahead while the
-/// person had not pressed Call yet), the caller trickles candidates,
-/// answers, trickles more, media may connect, and the call may end.
+/// person had not pressed Call yet), the caller trickles candidates, the
+/// box may give that try up while its answer is on its way (then it offers
+/// again), the caller answers, trickles more, media may connect, and the
+/// call may end.
 fn call_script(session: &'static str) -> impl Strategy<Value = Vec<Event>> {
     let offer = prop_oneof![3 => (1usize..4).prop_map(sdp_with), 1 => sdp_text()];
     let answer = prop_oneof![3 => Just(None), 1 => sdp_text().prop_map(Some)];
@@ -1092,11 +1094,11 @@ fn call_script(session: &'static str) -> impl Strategy<Value = Vec<Event>> {
         answer,
         vec((ice_candidate(), prop::bool::weighted(0.9)), 0..6),
         vec((ice_candidate(), prop::bool::weighted(0.9)), 0..6),
-        (any::<bool>(), any::<bool>()),
+        (any::<bool>(), any::<bool>(), prop::bool::weighted(0.3)),
         end,
     )
         .prop_map(
-            |((mut arrival, id), offer, answer, early, late, (connects, ahead), end)| {
+            |((mut arrival, id), offer, answer, early, late, (connects, ahead, retried), end)| {
                 let Event::CallerArrived {
                     socket,
                     session,
@@ -1118,10 +1120,11 @@ fn call_script(session: &'static str) -> impl Strategy<Value = Vec<Event>> {
                     if offered_mline && offered > 0 {
                         candidate.sdp_m_line_index %= offered as u32;
                     }
+                    // Naming none: the current try, whichever it is by then.
                     Event::RemoteCandidate {
                         session: session.clone(),
                         candidate,
-                        media_try: Some(1),
+                        media_try: None,
                     }
                 };
                 let offer = Event::OfferReady {
@@ -1149,13 +1152,32 @@ fn call_script(session: &'static str) -> impl Strategy<Value = Vec<Event>> {
                     });
                 }
                 if !ahead || !matches!(arrival, Event::CallerArrived { ready: false, .. }) {
+                    events.push(offer.clone());
+                }
+                if retried {
+                    // The box gives the first try up; its answer and a
+                    // candidate, on their way, come after the next offer.
+                    let stale = early.first().map(|(c, _)| Event::RemoteCandidate {
+                        session: session.clone(),
+                        candidate: c.clone(),
+                        media_try: Some(1),
+                    });
+                    events.push(Event::MediaFailed {
+                        session: session.clone(),
+                    });
                     events.push(offer);
+                    events.push(Event::AnswerReceived {
+                        session: session.clone(),
+                        sdp: answer.clone(),
+                        media_try: Some(1),
+                    });
+                    events.extend(stale);
                 }
                 events.extend(early.into_iter().map(candidate));
                 events.push(Event::AnswerReceived {
                     session: session.clone(),
                     sdp: answer,
-                    media_try: Some(1),
+                    media_try: None,
                 });
                 events.extend(late.into_iter().map(candidate));
                 if connects {
@@ -1332,13 +1354,16 @@ struct Tally {
     applied: u64,
     expelled: u64,
     illegal: u64,
+    /// Answers and candidates dropped as naming a replaced try.
+    replaced: u64,
 }
 
 /// Runs `events` through the state machine and checks every step against
 /// the model: effects only for live calls (none once a call is over),
 /// capture started and stopped in turn, candidates applied only within the
 /// limits and for an m-line of that call's offer, and every candidate or
-/// answer either applied or its caller expelled.
+/// answer either applied or its caller expelled — unless it names a try the
+/// call has replaced, which alone is dropped without a word.
 fn check_device(
     limits: CandidateLimits,
     participants: usize,
@@ -1378,6 +1403,7 @@ fn check_device(
                     event,
                     named
                 );
+                tally.replaced += u64::from(named == Some(Named::Replaced));
                 continue;
             }
             Ok((next, effects)) => {
@@ -1582,7 +1608,8 @@ fn answered(state: &State, session: &SessionId, effect: &Effect) -> Result<(), T
 
 #[test]
 fn candidates_and_answers_in_the_device() {
-    let (events_seen, applied, expelled, illegal) = (
+    let (events_seen, applied, expelled, illegal, replaced) = (
+        Cell::new(0u64),
         Cell::new(0u64),
         Cell::new(0u64),
         Cell::new(0u64),
@@ -1607,15 +1634,17 @@ fn candidates_and_answers_in_the_device() {
             applied.set(applied.get() + tally.applied);
             expelled.set(expelled.get() + tally.expelled);
             illegal.set(illegal.get() + tally.illegal);
+            replaced.set(replaced.get() + tally.replaced);
             Ok(())
         },
     );
     eprintln!(
-        "fuzz target device_candidates: {} events, {} candidates applied, {} callers expelled, {} illegal events",
+        "fuzz target device_candidates: {} events, {} candidates applied, {} callers expelled, {} illegal events ({} for a replaced try)",
         events_seen.get(),
         applied.get(),
         expelled.get(),
-        illegal.get()
+        illegal.get(),
+        replaced.get()
     );
 }
 

@@ -250,11 +250,11 @@ async function offer(socket, { sdp, mediaTry }, offerNumber) {
     onCandidate(candidate, sdpMLineIndex) {
       if (link !== media) return;
       const out = proto.ice(candidate, sdpMLineIndex, mediaTry);
-      // On the page's socket of now, once the box knows it: a socket that
-      // took the call up with its media kept goes on with this try, and
-      // the box drops what belongs to a try it has replaced.
-      if (!answered) heldCandidates.push(out);
-      else if (signal && signal.welcomed) signal.send(out);
+      // Only on the socket the offer came on: behind a new socket may be a
+      // call the box restored after a restart, whose tries count from 1
+      // again, so a number alone does not tell this connection's from its.
+      if (answered) socket === signal && socket.send(out);
+      else heldCandidates.push(out);
     },
     onRemoteStream(stream) {
       if (link !== media) return;

@@ -56,8 +56,10 @@ pub struct Call {
     /// Counts the times the caller went away; names the grace timer of the
     /// latest, so an older timer ends nothing.
     pub absences: u32,
-    /// Counts the media branches built for this call; names the connect
-    /// deadline of the latest.
+    /// Counts the media branches built for this call (one built ahead of
+    /// the press counts, so a page's first offer may be try 2); names the
+    /// connect deadline of the latest, and is the `mediaTry` its offer
+    /// carries and the page's answer and candidates name back.
     pub tries: u32,
     /// Media tries in a row that failed (never connected).
     pub failures: u32,
