@@ -112,11 +112,20 @@ export class MediaLink {
     }
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
-    // The box's candidates that came with its offer, only now: each waits
-    // on the browser's network thread, and the answer must not wait on them.
+    if (this.closed) return null;
+    this.afterAnswer().catch((err) => console.debug('[homecall] after the answer:', err && err.name));
+    return this.pc.localDescription.sdp;
+  }
+
+  /**
+   * What follows the answer without holding it up: the box's candidates
+   * that came before its offer was applied, and the cap on this side's
+   * video. Each waits on the browser's WebRTC threads, while the answer
+   * goes out at once and the box starts its checks.
+   */
+  async afterAnswer() {
     await Promise.all(this.early.splice(0).map((init) => this.add(init)));
-    await capVideo(this.pc);
-    return this.closed ? null : this.pc.localDescription.sdp;
+    if (!this.closed) await capVideo(this.pc);
   }
 
   /** Puts this side's tracks on the answered connection once the browser gives them. */

@@ -61,11 +61,19 @@ test('the page names its link manifest; the screen stays awake in the call; capt
       timeoutMs: 5000,
     });
 
-    const sent = await page.evaluate(() => {
-      const pc = window.homecall.peer;
-      const video = pc.getSenders().find((s) => s.track && s.track.kind === 'video');
-      return { constraints: video.track.getConstraints(), encodings: video.getParameters().encodings };
-    });
+    // The camera joins the call when the browser gives it, which may be
+    // after the call is up (replaceTrack): its sender is read once it has.
+    const sent = await waitUntil(
+      "the page's camera on the call",
+      () =>
+        page.evaluate(() => {
+          const pc = window.homecall.peer;
+          const video = pc && pc.getSenders().find((s) => s.track && s.track.kind === 'video');
+          return video ? { constraints: video.track.getConstraints(), encodings: video.getParameters().encodings } : null;
+        }),
+      (v) => v !== null && v.encodings.length > 0 && v.encodings[0].maxBitrate !== undefined,
+      { timeoutMs: 10_000 },
+    );
     assert.equal(sent.constraints.frameRate.max, 30, JSON.stringify(sent));
     // Chromium reports a bare ideal as the number itself.
     const ideal = (c) => (typeof c === 'object' ? c.ideal : c);
