@@ -463,6 +463,7 @@ impl MediaEngine {
             stats: Arc::default(),
             tv: self.tv.clone(),
             speaker: self.speaker.clone(),
+            building: remote::Building::default(),
         };
         let peer = Peer::start(
             &self.pipeline,

@@ -43,6 +43,8 @@ pub(super) struct Peer {
     events: EventSink,
     /// What this caller's media decoded to.
     decoded: Arc<Mutex<RemoteStats>>,
+    /// Closed before the teardown: no decoding element is added meanwhile.
+    building: remote::Building,
 }
 
 /// How the branch reaches the network.
@@ -140,6 +142,7 @@ impl Peer {
             session: session.to_owned(),
             events: events.clone(),
             decoded: outputs.stats.clone(),
+            building: outputs.building.clone(),
         };
         match peer.join(entries, net.extra_local_ips) {
             Ok(()) => {
@@ -290,6 +293,7 @@ impl Peer {
 
     /// Unlinks the branch from the tees and the TV, stops it and removes it.
     pub fn stop(self, pipeline: &gst::Pipeline) {
+        self.building.close();
         for (tee, pad) in &self.tee_pads {
             if let Some(peer) = pad.peer() {
                 let _ = pad.unlink(&peer);
@@ -297,8 +301,21 @@ impl Peer {
             tee.release_request_pad(pad);
         }
         remote::detach(&self.bin);
-        let _ = self.bin.set_state(gst::State::Null);
-        let _ = pipeline.remove(&self.bin);
+        // Out of the pipeline only once stopped: a bin freed while an
+        // element in it is still PAUSED leaves that element's threads
+        // running in freed memory. One that will not stop stays (unlinked)
+        // until the pipeline itself stops.
+        let stopped = self.bin.set_state(gst::State::Null).is_ok()
+            || self.bin.set_state(gst::State::Null).is_ok();
+        if stopped {
+            let _ = pipeline.remove(&self.bin);
+        } else {
+            tracing::warn!(
+                branch = %self.bin.name(),
+                state = ?self.bin.current_state(),
+                "a caller's branch would not stop; it stays until the pipeline stops"
+            );
+        }
     }
 }
 

@@ -28,13 +28,45 @@ pub(super) struct Outputs {
     pub stats: Arc<Mutex<RemoteStats>>,
     pub tv: Tv,
     pub speaker: SpeakerOutput,
+    pub building: Building,
+}
+
+/// Whether a caller's branch still takes new decoding elements. They are
+/// built on GStreamer's streaming threads, as the caller's streams come; the
+/// branch's teardown closes this first, so nothing is added to its bin (or
+/// linked from it into the TV or the speaker) while it goes to NULL: an
+/// element added then would stay PAUSED, its threads running on in a bin
+/// being freed.
+#[derive(Clone, Default)]
+pub(super) struct Building(Arc<Mutex<bool>>);
+
+impl Building {
+    /// Runs `build` unless the branch is closing; [`Building::close`] waits
+    /// for it meanwhile.
+    fn run(&self, build: impl FnOnce() -> Result<(), MediaError>) -> Result<(), MediaError> {
+        let closed = lock(&self.0);
+        if *closed {
+            return Ok(());
+        }
+        build()
+    }
+
+    /// No more building, once any under way has finished.
+    pub fn close(&self) {
+        *lock(&self.0) = true;
+    }
 }
 
 /// Measure every n-th frame's colour: the mean is cheap but not free.
 const COLOUR_EVERY: u64 = 10;
 
-/// Decodes `pad` (a webrtcbin source pad inside `bin`).
+/// Decodes `pad` (a webrtcbin source pad inside `bin`), unless the branch
+/// is closing.
 pub(super) fn decode(bin: &gst::Bin, pad: &gst::Pad, out: &Outputs) -> Result<(), MediaError> {
+    out.building.run(|| decode_into(bin, pad, out))
+}
+
+fn decode_into(bin: &gst::Bin, pad: &gst::Pad, out: &Outputs) -> Result<(), MediaError> {
     let decodebin = make("decodebin")?;
     if let Some(decodebin) = decodebin.downcast_ref::<gst::Bin>() {
         decodebin.connect_element_added(|_, element| {
@@ -59,13 +91,15 @@ pub(super) fn decode(bin: &gst::Bin, pad: &gst::Pad, out: &Outputs) -> Result<()
             .current_caps()
             .and_then(|c| c.structure(0).map(|s| s.name().to_string()))
             .unwrap_or_default();
-        let result = if kind.starts_with("video/") {
-            video_branch(&bin, decoded, &out)
-        } else if kind.starts_with("audio/") {
-            audio_branch(&bin, decoded, &out)
-        } else {
-            Ok(())
-        };
+        let result = out.building.run(|| {
+            if kind.starts_with("video/") {
+                video_branch(&bin, decoded, &out)
+            } else if kind.starts_with("audio/") {
+                audio_branch(&bin, decoded, &out)
+            } else {
+                Ok(())
+            }
+        });
         if let Err(e) = result {
             tracing::error!(error = %e, kind, "cannot play the caller's stream");
         }
