@@ -183,13 +183,35 @@ test('media that never connects ends after three tries with a sentence, the came
   await page.close();
 });
 
-test('a page slower than the box: the offer the box gave up on goes unanswered, the newer one connects', { timeout: 90_000 }, async () => {
+/**
+ * A call whose first media try the page is kept from completing in time by
+ * `slowDown` (an init script): a box that gives a try 3 s must connect on
+ * its second try, in the same call, with nothing of the first taken for it.
+ */
+async function secondTryConnects(label, slowDown) {
   const box = await boxFor({ countdown_secs: 0, connect_timeout_secs: 3 });
   const link = await box.createLink('Anna');
-  const page = await file.browser.newPage('slow-answer');
+  const page = await file.browser.newPage(label);
+  await page.addInitScript(slowDown);
+  await page.goto(link, { waitUntil: 'domcontentloaded' });
+  await pressCall(page);
+  await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });
+  await waitBrowserMedia(page, { minFrames: 10 });
+  await waitBoxMedia(box, { expectedRgb: file.fixtures.expectedRgb, toneHz: file.fixtures.toneHz });
+  assert.equal(logCount(box, /call admitted/), 1, 'one call');
+  assert.equal(logCount(box, /call ended/), 0, 'not ended and started again');
+  assert.equal(logCount(box, /refused the caller's answer/), 0, 'no answer taken for another try');
+  assert.equal(logCount(box, /sending video session="[0-9a-f]+-1"/), 0, 'the first try got no answer in time');
+  assert.equal(logCount(box, /sending video session="[0-9a-f]+-2"/), 1, 'the second try got its own');
+  await pressHangUp(page);
+  await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
+  await page.close();
+}
+
+test('a page slower than the box: the offer the box gave up on goes unanswered, the newer one connects', { timeout: 90_000 }, () =>
   // The page takes 4 s over the box's first offer (a tab the phone froze):
   // the box gives that try up after 3 s and offers anew meanwhile.
-  await page.addInitScript(() => {
+  secondTryConnects('slow-answer', () => {
     const native = RTCPeerConnection.prototype.setRemoteDescription;
     let held = false;
     RTCPeerConnection.prototype.setRemoteDescription = async function slowFirstOffer(description, ...rest) {
@@ -199,30 +221,15 @@ test('a page slower than the box: the offer the box gave up on goes unanswered, 
       }
       return native.call(this, description, ...rest);
     };
-  });
-  await page.goto(link, { waitUntil: 'domcontentloaded' });
-  await pressCall(page);
-  await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });
-  await waitBrowserMedia(page, { minFrames: 10 });
-  await waitBoxMedia(box, { expectedRgb: file.fixtures.expectedRgb, toneHz: file.fixtures.toneHz });
-  assert.equal(logCount(box, /call admitted/), 1, 'one call');
-  assert.equal(logCount(box, /call ended/), 0, 'not ended and started again');
-  assert.equal(logCount(box, /sending video session="[0-9a-f]+-1"/), 0, 'the first try got no answer');
-  assert.equal(logCount(box, /sending video session="[0-9a-f]+-2"/), 1, 'the second try got its own');
-  await pressHangUp(page);
-  await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
-  await page.close();
-});
+  }),
+);
 
-test('an answer still on its way as the box gives its try up is dropped, and the newer try connects', { timeout: 90_000 }, async () => {
-  const box = await boxFor({ countdown_secs: 0, connect_timeout_secs: 3 });
-  const link = await box.createLink('Anna');
-  const page = await file.browser.newPage('late-answer');
+test('an answer still on its way as the box gives its try up is dropped, and the newer try connects', { timeout: 90_000 }, () =>
   // Everything the page sends from its first answer on reaches the box 4 s
   // later, in order (a network that stalls): the box gives the first try
   // up after 3 s and offers anew, and only then gets that try's answer and
   // candidates, ahead of the newer try's.
-  await page.addInitScript(() => {
+  secondTryConnects('late-answer', () => {
     const native = WebSocket.prototype.send;
     const held = [];
     let holding = 'not yet';
@@ -237,18 +244,5 @@ test('an answer still on its way as the box gives its try up is dropped, and the
       if (holding === 'yes') held.push([this, data]);
       else native.call(this, data);
     };
-  });
-  await page.goto(link, { waitUntil: 'domcontentloaded' });
-  await pressCall(page);
-  await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });
-  await waitBrowserMedia(page, { minFrames: 10 });
-  await waitBoxMedia(box, { expectedRgb: file.fixtures.expectedRgb, toneHz: file.fixtures.toneHz });
-  assert.equal(logCount(box, /call admitted/), 1, 'one call');
-  assert.equal(logCount(box, /call ended/), 0, 'not ended and started again');
-  assert.equal(logCount(box, /refused the caller's answer/), 0, 'no answer taken for another try');
-  assert.equal(logCount(box, /sending video session="[0-9a-f]+-1"/), 0, "the first try's answer came too late");
-  assert.equal(logCount(box, /sending video session="[0-9a-f]+-2"/), 1, 'the second try got its own');
-  await pressHangUp(page);
-  await waitBoxState(box, 'waiting', { timeoutMs: 10_000 });
-  await page.close();
-});
+  }),
+);
