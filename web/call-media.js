@@ -98,7 +98,9 @@ export class MediaLink {
     // the box's picture comes first, and the tracks follow by replaceTrack.
     const stream = await Promise.race([this.localMedia, STILL_ASKING]);
     if (this.closed) return null;
-    if (stream === STILL_ASKING) this.sendWhenGiven();
+    if (stream === STILL_ASKING) {
+      this.sendWhenGiven().catch((err) => console.debug('[homecall] camera not added:', err && err.name));
+    }
     else if (stream) {
       const sending = this.pc.getSenders().map((sender) => sender.track);
       for (const track of stream.getTracks()) {

@@ -611,10 +611,22 @@ impl Drop for MediaEngine {
         for warming in lock(&self.warming).drain(..) {
             let _ = warming.join();
         }
+        // Every caller's branch stopped as in a call's end (no decoding
+        // element added meanwhile), before the capture and the pipeline.
+        let peers: Vec<Peer> = lock(&self.peers).drain().map(|(_, peer)| peer).collect();
+        for peer in peers {
+            let pipeline = self.pipeline.clone();
+            self.reaper
+                .reap("caller branch", move || peer.stop(&pipeline));
+        }
         self.stop_capture();
         self.reaper.flush();
         self.speaker.close();
-        let _ = self.pipeline.set_state(gst::State::Null);
+        if self.pipeline.set_state(gst::State::Null).is_err() {
+            // Freed while an element still runs, it would crash the exit.
+            tracing::warn!("the pipeline would not stop; it is left to the process's end");
+            std::mem::forget(self.pipeline.clone());
+        }
         self.bus_task.abort();
     }
 }

@@ -301,20 +301,20 @@ impl Peer {
             tee.release_request_pad(pad);
         }
         remote::detach(&self.bin);
-        // Out of the pipeline only once stopped: a bin freed while an
-        // element in it is still PAUSED leaves that element's threads
-        // running in freed memory. One that will not stop stays (unlinked)
-        // until the pipeline itself stops.
         let stopped = self.bin.set_state(gst::State::Null).is_ok()
             || self.bin.set_state(gst::State::Null).is_ok();
-        if stopped {
-            let _ = pipeline.remove(&self.bin);
-        } else {
+        let _ = pipeline.remove(&self.bin);
+        if !stopped {
+            // A bin freed while an element in it is still PAUSED leaves that
+            // element's threads running in freed memory; left in the
+            // pipeline, it would fail the pipeline's own stop the same way.
+            // Out of the pipeline and never freed: one branch leaked.
             tracing::warn!(
                 branch = %self.bin.name(),
                 state = ?self.bin.current_state(),
-                "a caller's branch would not stop; it stays until the pipeline stops"
+                "a caller's branch would not stop; it is left to run out, never freed"
             );
+            std::mem::forget(self.bin.clone());
         }
     }
 }
