@@ -237,3 +237,45 @@ fn leaky_queue() -> Result<gst::Element, MediaError> {
     queue.set_property("max-size-time", 0u64);
     Ok(queue)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_branch_builds_nothing_and_close_waits_for_a_build_under_way() {
+        let building = Building::default();
+        let built = Arc::new(Mutex::new(Vec::new()));
+        let log = built.clone();
+        let push = |log: &Arc<Mutex<Vec<&'static str>>>, what| {
+            lock(log).push(what);
+            Ok(())
+        };
+        assert!(building.run(|| push(&log, "open")).is_ok());
+        // A build under way on another thread holds close() off until it ends.
+        let (started, wait_started) = std::sync::mpsc::channel();
+        let (finish, wait_finish) = std::sync::mpsc::channel::<()>();
+        let (b, log) = (building.clone(), built.clone());
+        let builder = std::thread::spawn(move || {
+            b.run(|| {
+                started.send(()).expect("the test waits");
+                wait_finish.recv().expect("the test says when");
+                lock(&log).push("under way");
+                Ok(())
+            })
+        });
+        wait_started.recv().expect("the build started");
+        let (b, closed_at) = (building.clone(), built.clone());
+        let closer = std::thread::spawn(move || {
+            b.close();
+            lock(&closed_at).push("closed");
+        });
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        finish.send(()).expect("the build waits");
+        builder.join().expect("no panic").expect("built");
+        closer.join().expect("no panic");
+        let log = built.clone();
+        assert!(building.run(|| push(&log, "after")).is_ok());
+        assert_eq!(*lock(&built), ["open", "under way", "closed"]);
+    }
+}
