@@ -7,8 +7,13 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::*;
+use crate::device::handle::{CallerLink, DeviceHandle};
 use crate::device::recording::RecordingMedia;
+use crate::device::state::LinkRef;
+use crate::history::CallHistory;
+use crate::limits::CandidateLimits;
 use crate::protocol::{ErrorCode, ServerMessage};
+use crate::settings::SettingsStore;
 use crate::settings::{AutoAnswer, Settings};
 
 const OFFER: &str = "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use tokio::sync::mpsc;
 
-use super::actor::ToCaller;
+use super::handle::ToCaller;
 use super::state::SessionId;
 use crate::protocol::ServerMessage;
 
