@@ -100,8 +100,7 @@ export class MediaLink {
     if (this.closed) return null;
     if (stream === STILL_ASKING) {
       this.sendWhenGiven().catch((err) => console.debug('[homecall] camera not added:', err && err.name));
-    }
-    else if (stream) {
+    } else if (stream) {
       const sending = this.pc.getSenders().map((sender) => sender.track);
       for (const track of stream.getTracks()) {
         if (!sending.includes(track)) this.pc.addTrack(track, stream);

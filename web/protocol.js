@@ -163,8 +163,8 @@ export const EndReason = Object.freeze({
 
 /**
  * The box's SDP offer for the call's media try number `mediaTry` (rising
- * within a call: the page's answer and candidates name it, and the box
- * drops those of a try it has replaced).
+ * while the box keeps the call: the page's answer and candidates name it,
+ * and the box drops those of a try it has replaced).
  * @typedef {object} OfferMessage
  * @property {'offer'} type
  * @property {string} sdp

@@ -494,21 +494,20 @@ fn step(
             let Some(call) = state.call(session) else {
                 return Err("no such call");
             };
-            let wrong = match is_current_try(call, *media_try) {
-                Err(why) => Some(why),
-                Ok(false) => return Err("answer to a media try the box replaced"),
-                Ok(true) => None,
-            };
-            let wrong = wrong.or(match call.phase {
-                Phase::Connecting if !call.ice.offered() => Some("answer before the box offered"),
+            let wrong = match (is_current_try(call, *media_try), call.phase) {
+                (Err(why), _) => Some(why),
+                (Ok(false), _) => return Err("answer to a media try the box replaced"),
+                (Ok(true), Phase::Connecting) if !call.ice.offered() => {
+                    Some("answer before the box offered")
+                }
                 // An answer has exactly the offer's m-lines (RFC 8829, 5.3.1).
-                Phase::Connecting if !call.ice.matches(sdp) => {
+                (Ok(true), Phase::Connecting) if !call.ice.matches(sdp) => {
                     Some("answer does not match the offer")
                 }
-                Phase::Connecting => None,
-                Phase::InCall => Some("answer after the call connected"),
-                Phase::Asking | Phase::Ringing => Some("answer before the box offered"),
-            });
+                (Ok(true), Phase::Connecting) => None,
+                (Ok(true), Phase::InCall) => Some("answer after the call connected"),
+                (Ok(true), Phase::Asking | Phase::Ringing) => Some("answer before the box offered"),
+            };
             match wrong {
                 Some(why) => expel(next, effects, session, why),
                 None => effects.push(Effect::ApplyAnswer {
