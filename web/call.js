@@ -202,7 +202,7 @@ async function handle(socket, message, offerNumber) {
 function welcome(socket, message) {
   clearTimeout(welcomeTimer);
   socket.welcomed = true;
-  // While the box makes its offer (or the person reads the page), not in the offer's way.
+  // Done already once the page showed, unless it has not shown (a tab in the background).
   setTimeout(warmUp, 0);
   session = message.session;
   if (pressed) rememberSession(message.session);
@@ -873,6 +873,10 @@ function start() {
   // The socket opens at once: the box says now if it would refuse (busy,
   // resting), and stays quiet until the person presses Call.
   connect();
+  // While the person reads the first screen, once it shows: neither its
+  // first paint nor the box's offer waits for it then (a fresh Chrome's
+  // main thread is idle there; after the welcome it stood in the offer's way).
+  requestAnimationFrame(() => setTimeout(warmUp, 0));
 }
 
 start();
