@@ -177,9 +177,12 @@ async fn a_call_reaches_the_engine_and_the_caller_in_order_and_is_recorded_once(
     assert!(
         matches!(message(&mut rx).await, ServerMessage::Welcome { ref session, resumed: false, .. } if session == "s1")
     );
-    b.asked("start_branch s1-1").await;
-    assert_eq!(b.media.calls(), vec!["start_capture", "start_branch s1-1"]);
-    b.offers("s1-1");
+    b.asked("start_branch s1-1-0").await;
+    assert_eq!(
+        b.media.calls(),
+        vec!["start_capture", "start_branch s1-1-0"]
+    );
+    b.offers("s1-1-0");
     assert!(matches!(
         message(&mut rx).await,
         ServerMessage::Offer { .. }
@@ -193,9 +196,9 @@ async fn a_call_reaches_the_engine_and_the_caller_in_order_and_is_recorded_once(
             },
         )
         .await;
-    b.asked("answer s1-1").await;
-    b.connects("s1-1");
-    b.asked("keyframe s1-1").await;
+    b.asked("answer s1-1-0").await;
+    b.connects("s1-1-0");
+    b.asked("keyframe s1-1-0").await;
     // A reload: the same call, a new media try, nothing announced.
     let mut again = b
         .arrive("s2", Some("s1"), false, &link("L1", false), 16)
@@ -209,7 +212,7 @@ async fn a_call_reaches_the_engine_and_the_caller_in_order_and_is_recorded_once(
             reason: EndReason::TakenOver
         }
     ));
-    b.asked("start_branch s1-2").await;
+    b.asked("start_branch s1-2-1").await;
     b.device
         .from_caller(SessionId::new("s2"), ClientMessage::HangUp)
         .await;
@@ -218,12 +221,12 @@ async fn a_call_reaches_the_engine_and_the_caller_in_order_and_is_recorded_once(
         b.media.calls(),
         vec![
             "start_capture",
-            "start_branch s1-1",
-            "answer s1-1",
-            "keyframe s1-1",
-            "stop_branch s1-1",
-            "start_branch s1-2",
-            "stop_branch s1-2",
+            "start_branch s1-1-0",
+            "answer s1-1-0",
+            "keyframe s1-1-0",
+            "stop_branch s1-1-0",
+            "start_branch s1-2-1",
+            "stop_branch s1-2-1",
             "stop_capture",
         ]
     );
@@ -269,8 +272,8 @@ async fn two_pages_of_a_one_time_link_get_one_call() {
 async fn a_caller_not_reading_is_let_go_and_its_call_waits_for_it() {
     let b = Harness::new(2, RecordingMedia::default());
     let mut rx = b.arrive("s1", None, false, &link("L1", false), 1).await;
-    b.asked("start_branch s1-1").await;
-    b.offers("s1-1");
+    b.asked("start_branch s1-1-0").await;
+    b.offers("s1-1-0");
     b.settle().await;
     // The welcome filled its outbox; the offer found it full: the socket is let go.
     assert!(matches!(
@@ -293,23 +296,23 @@ async fn a_caller_not_reading_is_let_go_and_its_call_waits_for_it() {
 async fn a_torn_down_tries_late_events_change_nothing() {
     let b = Harness::new(2, RecordingMedia::default());
     let _rx = b.arrive("s1", None, false, &link("L1", false), 16).await;
-    b.asked("start_branch s1-1").await;
+    b.asked("start_branch s1-1-0").await;
     let _rx2 = b
         .arrive("s2", Some("s1"), false, &link("L1", false), 16)
         .await;
-    b.asked("start_branch s1-2").await;
+    b.asked("start_branch s1-2-1").await;
     b.media_event(MediaEvent::Failed {
-        session: "s1-1".into(),
+        session: "s1-1-0".into(),
     });
-    b.connects("s1-1");
+    b.connects("s1-1-0");
     b.settle().await;
     assert_eq!(
         b.media.calls(),
         vec![
             "start_capture",
-            "start_branch s1-1",
-            "stop_branch s1-1",
-            "start_branch s1-2"
+            "start_branch s1-1-0",
+            "stop_branch s1-1-0",
+            "start_branch s1-2-1"
         ]
     );
     let status = b.device.status().await.expect("status");
@@ -320,10 +323,10 @@ async fn a_torn_down_tries_late_events_change_nothing() {
 async fn what_an_away_caller_is_told_waits_for_its_return() {
     let b = Harness::new(2, RecordingMedia::default());
     let mut rx = b.arrive("s1", None, false, &link("L1", false), 16).await;
-    b.asked("start_branch s1-1").await;
-    b.offers("s1-1");
-    b.connects("s1-1");
-    b.asked("keyframe s1-1").await;
+    b.asked("start_branch s1-1-0").await;
+    b.offers("s1-1-0");
+    b.connects("s1-1-0");
+    b.asked("keyframe s1-1-0").await;
     assert!(matches!(
         message(&mut rx).await,
         ServerMessage::Welcome { .. }
@@ -335,7 +338,7 @@ async fn what_an_away_caller_is_told_waits_for_its_return() {
     drop(rx);
     b.device.gone(SessionId::new("s1")).await;
     b.media_event(MediaEvent::Candidate {
-        session: "s1-1".into(),
+        session: "s1-1-0".into(),
         mline: 0,
         candidate: "candidate:late".into(),
     });
@@ -352,7 +355,7 @@ async fn what_an_away_caller_is_told_waits_for_its_return() {
         "the candidate queued while it was away"
     );
     assert!(
-        !b.media.calls().contains(&"start_branch s1-2".to_owned()),
+        !b.media.calls().contains(&"start_branch s1-2-1".to_owned()),
         "media kept"
     );
 }
@@ -361,7 +364,7 @@ async fn what_an_away_caller_is_told_waits_for_its_return() {
 async fn an_away_caller_that_does_not_come_back_ends_after_the_grace_period() {
     let b = Harness::new(2, RecordingMedia::default());
     let rx = b.arrive("s1", None, false, &link("L1", false), 16).await;
-    b.asked("start_branch s1-1").await;
+    b.asked("start_branch s1-1-0").await;
     drop(rx);
     b.device.gone(SessionId::new("s1")).await;
     b.settle().await;
@@ -399,8 +402,8 @@ async fn an_answer_the_engine_cannot_read_expels_and_one_it_refuses_is_incompati
         };
         let b = Harness::new(2, media);
         let mut rx = b.arrive("s1", None, false, &link("L1", false), 16).await;
-        b.asked("start_branch s1-1").await;
-        b.offers("s1-1");
+        b.asked("start_branch s1-1-0").await;
+        b.offers("s1-1-0");
         b.settle().await;
         b.device
             .from_caller(
@@ -411,11 +414,11 @@ async fn an_answer_the_engine_cannot_read_expels_and_one_it_refuses_is_incompati
                 },
             )
             .await;
-        b.asked("answer s1-1").await;
+        b.asked("answer s1-1-0").await;
         if refused_later {
             // webrtcbin reads it, then finds nothing in common.
             b.media_event(MediaEvent::AnswerRefused {
-                session: "s1-1".into(),
+                session: "s1-1-0".into(),
             });
         }
         b.asked("stop_capture").await;
@@ -445,8 +448,8 @@ async fn the_camera_runs_ahead_while_a_page_asks_and_stops_if_nobody_presses_cal
         b.media.calls(),
         vec![
             "start_capture",
-            "start_branch idle-1",
-            "stop_branch idle-1",
+            "start_branch idle-1-0",
+            "stop_branch idle-1-0",
             "stop_capture"
         ]
     );
@@ -455,13 +458,16 @@ async fn the_camera_runs_ahead_while_a_page_asks_and_stops_if_nobody_presses_cal
     // call's media built already.
     let b = Harness::new(2, RecordingMedia::default());
     let _rx = b.ask("s1").await;
-    b.asked("start_branch s1-1").await;
+    b.asked("start_branch s1-1-0").await;
     b.device
         .from_caller(SessionId::new("s1"), ClientMessage::Ready)
         .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     b.settle().await;
-    assert_eq!(b.media.calls(), vec!["start_capture", "start_branch s1-1"]);
+    assert_eq!(
+        b.media.calls(),
+        vec!["start_capture", "start_branch s1-1-0"]
+    );
 }
 
 #[tokio::test]

@@ -3,7 +3,9 @@
 //! A call may have several media tries in its life (rebuilt after a reload
 //! or a failure); each try's branch gets a name of its own, so the late
 //! events of a branch being torn down (a candidate, a failure) are not taken
-//! for the new one's.
+//! for the new one's. Names never repeat while the box runs: a call the box
+//! restores (the page came back after the grace period) counts its tries
+//! from 1 again, under the same session.
 
 use std::collections::HashMap;
 
@@ -13,12 +15,16 @@ use super::state::SessionId;
 pub(super) struct Branches {
     name_of: HashMap<SessionId, String>,
     call_of: HashMap<String, SessionId>,
+    /// Branches started so far: the last part of each name.
+    started: u64,
 }
 
 impl Branches {
-    /// The name of try `try_number` of `call`, now its current one.
+    /// The name of try `try_number` of `call`, now its current one:
+    /// `<call>-<try>-<branches started before>`.
     pub fn start(&mut self, call: &SessionId, try_number: u32) -> String {
-        let name = format!("{call}-{try_number}");
+        let name = format!("{call}-{try_number}-{}", self.started);
+        self.started += 1;
         self.stop(call);
         self.name_of.insert(call.clone(), name.clone());
         self.call_of.insert(name.clone(), call.clone());
@@ -59,5 +65,17 @@ mod tests {
         assert_eq!(branches.stop(&call), Some(second.clone()));
         assert_eq!(branches.call(&second), None);
         assert_eq!(branches.name(&call), None);
+    }
+
+    #[test]
+    fn a_restored_call_counting_its_tries_again_gets_new_names() {
+        let mut branches = Branches::default();
+        let call = SessionId::new("c");
+        let before = branches.start(&call, 1);
+        branches.stop(&call);
+        let restored = branches.start(&call, 1);
+        assert_ne!(before, restored);
+        assert_eq!(branches.call(&before), None, "the old branch's late events");
+        assert_eq!(branches.call(&restored), Some(&call));
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use super::engine::{BranchNet, CallMedia, MediaReport};
 use crate::media::{CallStats, CaptureChoice, MediaError, RemoteStats, TvShow, TvSnapshots};
 
-/// Every call made, in order, as short lines ("start_branch s1-1").
+/// Every call made, in order, as short lines ("start_branch s1-1-0").
 #[derive(Clone, Default)]
 pub struct RecordingMedia {
     log: Arc<Mutex<Vec<String>>>,
