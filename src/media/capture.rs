@@ -205,7 +205,7 @@ impl Capture {
             Ok(()) => Ok(capture),
             Err(e) => {
                 // Leave nothing half-started behind.
-                capture.stop(pipeline);
+                capture.stop();
                 Err(e)
             }
         }
@@ -235,8 +235,8 @@ impl Capture {
         self.video.as_ref().map_or(0, VideoEncodes::running)
     }
 
-    /// Stops the branch and takes it out of `pipeline`.
-    pub fn stop(mut self, pipeline: &gst::Pipeline) {
+    /// Stops the branch and takes it out of the pipeline.
+    pub fn stop(mut self) {
         for input in &mut self.inputs {
             input.stop();
         }
@@ -253,14 +253,7 @@ impl Capture {
             .chain(&self.elements)
             .cloned()
             .collect();
-        for e in &all {
-            let _ = e.set_state(gst::State::Null);
-        }
-        for e in &all {
-            if e.parent().is_some() {
-                let _ = pipeline.remove(e);
-            }
-        }
+        super::reaper::retire(&all);
     }
 }
 

@@ -132,7 +132,7 @@ impl VideoEncodes {
 
 impl Retired {
     /// Unlinks the encode from the raw picture, stops it and removes it.
-    pub fn stop(self, pipeline: &gst::Pipeline) {
+    pub fn stop(self) {
         let Encode {
             codec,
             elements,
@@ -145,14 +145,7 @@ impl Retired {
             }
             tee.release_request_pad(&raw_pad);
         }
-        for e in &elements {
-            let _ = e.set_state(gst::State::Null);
-        }
-        for e in &elements {
-            if e.parent().is_some() {
-                let _ = pipeline.remove(e);
-            }
-        }
+        super::reaper::retire(&elements);
         tracing::info!(codec = codec.name(), "video encode stopped");
     }
 }
@@ -223,10 +216,7 @@ impl Encode {
                 })
             }
             Err(e) => {
-                for el in &elements {
-                    let _ = el.set_state(gst::State::Null);
-                    let _ = pipeline.remove(el);
-                }
+                super::reaper::retire(&elements);
                 Err(e)
             }
         }
@@ -393,7 +383,7 @@ mod tests {
         let retired = encodes
             .release(VideoCodec::Vp8)
             .expect("the last VP8 caller went");
-        retired.stop(&pipeline);
+        retired.stop();
         assert_eq!(encodes.running(), 1);
         assert_eq!(
             pipeline.iterate_recurse().into_iter().count(),

@@ -307,12 +307,9 @@ impl Supervisor {
         };
         self.selector
             .set_property("active-pad", &self.placeholder_pad);
-        let _ = live.bin.set_state(gst::State::Null);
-        if let Some(src) = live.bin.static_pad("src") {
-            let _ = src.unlink(&live.sink);
-        }
+        // Stopped before it leaves (which unlinks it from the selector).
+        super::reaper::retire(&[live.bin.clone().upcast()]);
         self.selector.release_request_pad(&live.sink);
-        let _ = self.pipeline.remove(&live.bin);
     }
 }
 

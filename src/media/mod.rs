@@ -431,13 +431,12 @@ impl MediaEngine {
     pub fn stop_capture(&self) {
         if let Some(capture) = lock(&self.capture).take() {
             self.adapter.idle();
-            let pipeline = self.pipeline.clone();
             let self_view = lock(&self.self_view).take();
             self.reaper.reap("capture", move || {
                 if let Some(view) = self_view {
-                    view.stop(&pipeline);
+                    view.stop();
                 }
-                capture.stop(&pipeline);
+                capture.stop();
                 tracing::info!("camera and microphone off");
                 // The encoders', decoders' and branches' buffers are freed
                 // now, but glibc keeps them unless asked.
@@ -490,15 +489,11 @@ impl MediaEngine {
         let peer = lock(&self.peers).remove(session)?;
         let decoded = peer.decoded();
         let codec = peer.video_codec();
-        let pipeline = self.pipeline.clone();
-        self.reaper
-            .reap("caller branch", move || peer.stop(&pipeline));
+        self.reaper.reap("caller branch", move || peer.stop());
         // After the branch has left the encode's tee (the reaper keeps order).
         let retired = codec.and_then(|c| lock(&self.capture).as_mut()?.release_video(c));
         if let Some(retired) = retired {
-            let pipeline = self.pipeline.clone();
-            self.reaper
-                .reap("video encode", move || retired.stop(&pipeline));
+            self.reaper.reap("video encode", move || retired.stop());
         }
         Some(decoded)
     }
@@ -532,7 +527,7 @@ impl MediaEngine {
         let tee = capture.video_for(&self.pipeline, codec)?;
         if let Err(e) = peer.send_video(codec, &tee) {
             if let Some(retired) = capture.release_video(codec) {
-                retired.stop(&self.pipeline);
+                retired.stop();
             }
             return Err(e);
         }
@@ -615,9 +610,7 @@ impl Drop for MediaEngine {
         // element added meanwhile), before the capture and the pipeline.
         let peers: Vec<Peer> = lock(&self.peers).drain().map(|(_, peer)| peer).collect();
         for peer in peers {
-            let pipeline = self.pipeline.clone();
-            self.reaper
-                .reap("caller branch", move || peer.stop(&pipeline));
+            self.reaper.reap("caller branch", move || peer.stop());
         }
         self.stop_capture();
         self.reaper.flush();

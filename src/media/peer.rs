@@ -157,7 +157,7 @@ impl Peer {
             }
             Err(e) => {
                 // Leave nothing half-started in the shared pipeline.
-                peer.stop(pipeline);
+                peer.stop();
                 Err(e)
             }
         }
@@ -292,7 +292,7 @@ impl Peer {
     }
 
     /// Unlinks the branch from the tees and the TV, stops it and removes it.
-    pub fn stop(self, pipeline: &gst::Pipeline) {
+    pub fn stop(self) {
         self.building.close();
         for (tee, pad) in &self.tee_pads {
             if let Some(peer) = pad.peer() {
@@ -301,21 +301,7 @@ impl Peer {
             tee.release_request_pad(pad);
         }
         remote::detach(&self.bin);
-        let stopped = self.bin.set_state(gst::State::Null).is_ok()
-            || self.bin.set_state(gst::State::Null).is_ok();
-        let _ = pipeline.remove(&self.bin);
-        if !stopped {
-            // A bin freed while an element in it is still PAUSED leaves that
-            // element's threads running in freed memory; left in the
-            // pipeline, it would fail the pipeline's own stop the same way.
-            // Out of the pipeline and never freed: one branch leaked.
-            tracing::warn!(
-                branch = %self.bin.name(),
-                state = ?self.bin.current_state(),
-                "a caller's branch would not stop; it is left to run out, never freed"
-            );
-            std::mem::forget(self.bin.clone());
-        }
+        super::reaper::retire(&[self.bin.clone().upcast()]);
     }
 }
 

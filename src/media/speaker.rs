@@ -225,17 +225,16 @@ impl SpeakerOutput {
             .current_running_time()
             .unwrap_or(gst::ClockTime::ZERO);
         ghost.set_offset((now + CHIME_MARGIN).nseconds() as i64);
-        let (weak_bin, weak_pipeline) = (bin.downgrade(), pipeline.downgrade());
+        let weak_bin = bin.downgrade();
         ghost.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, move |_, info| {
             if let Some(gst::PadProbeData::Event(event)) = &info.data {
                 if event.type_() == gst::EventType::Eos {
                     // Not on the streaming thread that carries the EOS.
-                    let (bin, pipeline) = (weak_bin.clone(), weak_pipeline.clone());
+                    let bin = weak_bin.clone();
                     std::thread::spawn(move || {
-                        if let (Some(bin), Some(pipeline)) = (bin.upgrade(), pipeline.upgrade()) {
+                        if let Some(bin) = bin.upgrade() {
                             super::remote::detach(&bin);
-                            let _ = bin.set_state(gst::State::Null);
-                            let _ = pipeline.remove(&bin);
+                            super::reaper::retire(&[bin.upcast()]);
                         }
                     });
                 }
@@ -276,8 +275,7 @@ impl SpeakerOutput {
             };
             let mut current = lock(&inner.sink);
             let old = std::mem::replace(&mut *current, new);
-            let _ = old.1.set_state(gst::State::Null);
-            let _ = inner.pipeline.remove(&old.1);
+            super::reaper::retire(&[old.1]);
             // It rests or plays with the rest of the mix.
             let playing = !inner.mixer.is_locked_state();
             current.1.set_locked_state(!playing);

@@ -82,24 +82,21 @@ impl SelfView {
         match linked {
             Ok(()) => Ok(view),
             Err(e) => {
-                view.stop(pipeline);
+                view.stop();
                 Err(e)
             }
         }
     }
 
-    /// Takes the branch out of `pipeline` (before the capture goes).
-    pub fn stop(self, pipeline: &gst::Pipeline) {
+    /// Takes the branch out of the pipeline (before the capture goes).
+    pub fn stop(self) {
         if let Some(peer) = self.tee_pad.peer() {
             let _ = self.tee_pad.unlink(&peer);
         }
         if let Some(tee) = self.tee_pad.parent_element() {
             tee.release_request_pad(&self.tee_pad);
         }
-        for e in &self.elements {
-            let _ = e.set_state(gst::State::Null);
-            let _ = pipeline.remove(e);
-        }
+        super::reaper::retire(&self.elements);
         if let Some(compositor) = self.compositor_pad.parent_element() {
             compositor.release_request_pad(&self.compositor_pad);
         }
