@@ -41,11 +41,21 @@ pub(super) struct Outputs {
 pub(super) struct Building(Arc<Mutex<bool>>);
 
 impl Building {
-    /// Runs `build` unless the branch is closing; [`Building::close`] waits
-    /// for it meanwhile.
-    fn run(&self, build: impl FnOnce() -> Result<(), MediaError>) -> Result<(), MediaError> {
+    /// Runs `build` (for the stream coming out of `pad`) unless the branch
+    /// is closing; [`Building::close`] waits for it meanwhile. Closing, `pad`
+    /// stays unlinked and drops what comes: data pushed into nothing would
+    /// end its stream with a "not-linked" error in the box's log.
+    fn run(
+        &self,
+        pad: &gst::Pad,
+        build: impl FnOnce() -> Result<(), MediaError>,
+    ) -> Result<(), MediaError> {
         let closed = lock(&self.0);
         if *closed {
+            pad.add_probe(
+                gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
+                |_, _| gst::PadProbeReturn::Drop,
+            );
             return Ok(());
         }
         build()
@@ -63,7 +73,7 @@ const COLOUR_EVERY: u64 = 10;
 /// Decodes `pad` (a webrtcbin source pad inside `bin`), unless the branch
 /// is closing.
 pub(super) fn decode(bin: &gst::Bin, pad: &gst::Pad, out: &Outputs) -> Result<(), MediaError> {
-    out.building.run(|| decode_into(bin, pad, out))
+    out.building.run(pad, || decode_into(bin, pad, out))
 }
 
 fn decode_into(bin: &gst::Bin, pad: &gst::Pad, out: &Outputs) -> Result<(), MediaError> {
@@ -91,7 +101,7 @@ fn decode_into(bin: &gst::Bin, pad: &gst::Pad, out: &Outputs) -> Result<(), Medi
             .current_caps()
             .and_then(|c| c.structure(0).map(|s| s.name().to_string()))
             .unwrap_or_default();
-        let result = out.building.run(|| {
+        let result = out.building.run(decoded, || {
             if kind.starts_with("video/") {
                 video_branch(&bin, decoded, &out)
             } else if kind.starts_with("audio/") {
@@ -242,8 +252,17 @@ fn leaky_queue() -> Result<gst::Element, MediaError> {
 mod tests {
     use super::*;
 
+    /// A source pad as webrtcbin's or decodebin's, active and unlinked.
+    fn stream_pad() -> gst::Pad {
+        crate::media::init().expect("GStreamer");
+        let pad = gst::Pad::builder(gst::PadDirection::Src).build();
+        pad.set_active(true).expect("active");
+        pad
+    }
+
     #[test]
     fn a_closed_branch_builds_nothing_and_close_waits_for_a_build_under_way() {
+        let pad = stream_pad();
         let building = Building::default();
         let built = Arc::new(Mutex::new(Vec::new()));
         let log = built.clone();
@@ -251,13 +270,13 @@ mod tests {
             lock(log).push(what);
             Ok(())
         };
-        assert!(building.run(|| push(&log, "open")).is_ok());
+        assert!(building.run(&pad, || push(&log, "open")).is_ok());
         // A build under way on another thread holds close() off until it ends.
         let (started, wait_started) = std::sync::mpsc::channel();
         let (finish, wait_finish) = std::sync::mpsc::channel::<()>();
-        let (b, log) = (building.clone(), built.clone());
+        let (b, log, p) = (building.clone(), built.clone(), pad.clone());
         let builder = std::thread::spawn(move || {
-            b.run(|| {
+            b.run(&p, || {
                 started.send(()).expect("the test waits");
                 wait_finish.recv().expect("the test says when");
                 lock(&log).push("under way");
@@ -275,7 +294,17 @@ mod tests {
         builder.join().expect("no panic").expect("built");
         closer.join().expect("no panic");
         let log = built.clone();
-        assert!(building.run(|| push(&log, "after")).is_ok());
+        assert!(building.run(&pad, || push(&log, "after")).is_ok());
         assert_eq!(*lock(&built), ["open", "under way", "closed"]);
+    }
+
+    #[test]
+    fn a_stream_that_comes_while_closing_is_dropped_not_pushed_into_nothing() {
+        let pad = stream_pad();
+        assert_eq!(pad.push(gst::Buffer::new()), Err(gst::FlowError::NotLinked));
+        let building = Building::default();
+        building.close();
+        assert!(building.run(&pad, || unreachable!("closed")).is_ok());
+        assert_eq!(pad.push(gst::Buffer::new()), Ok(gst::FlowSuccess::Ok));
     }
 }
