@@ -11,6 +11,8 @@ For each call to a HomeCall box (the homecall and baseline runs; the aiortc
 reference signals over HTTP and is left out) it prints when these crossed
 the wire, then the median of each step:
 
+  hello     the page's hello left (its first message)
+  welcome   the box's welcome left
   ready     the page's `ready` (or a hello that carries it) reached the box
   offer     the box's offer left
   answer    the page's answer left
@@ -115,6 +117,10 @@ def timeline(run, capture):
         ms = at - origin
         if proto == "tcp":
             text = websocket_text(payload) or ""
+            if '"type":"hello"' in text:
+                seen.setdefault("hello", ms)
+            if '"type":"welcome"' in text:
+                seen.setdefault("welcome", ms)
             if '"type":"ready"' in text or ('"type":"hello"' in text and '"ready":true' in text):
                 seen.setdefault("ready", ms)
             elif '"type":"offer"' in text:
@@ -153,8 +159,9 @@ def timeline(run, capture):
     return seen
 
 
-STEPS = ["ready", "offer", "answer", "check", "nominated", "dtls", "keyframe", "frame"]
+STEPS = ["hello", "welcome", "ready", "offer", "answer", "check", "nominated", "dtls", "keyframe", "frame"]
 SPANS = [
+    ("hello", "welcome", "box admits the page"),
     ("ready", "offer", "box makes its offer"),
     ("offer", "answer", "page answers"),
     ("answer", "check", "browser starts checking"),
