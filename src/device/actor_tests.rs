@@ -354,10 +354,13 @@ async fn what_an_away_caller_is_told_waits_for_its_return() {
         matches!(message(&mut back).await, ServerMessage::Ice(ref c) if c.candidate == "candidate:late"),
         "the candidate queued while it was away"
     );
-    assert!(
-        !b.media.calls().contains(&"start_branch s1-2-1".to_owned()),
-        "media kept"
-    );
+    let branches_started = b
+        .media
+        .calls()
+        .iter()
+        .filter(|call| call.starts_with("start_branch"))
+        .count();
+    assert_eq!(branches_started, 1, "media kept");
 }
 
 #[tokio::test(flavor = "current_thread")]

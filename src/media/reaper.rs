@@ -113,7 +113,7 @@ mod tests {
     }
 
     #[test]
-    fn retired_elements_stop_and_leave_the_pipeline_which_runs_on() {
+    fn retired_elements_stop_leave_their_bin_and_are_freed() {
         let (pipeline, elements) = playing_pair();
         assert!(retire(&elements));
         for element in &elements {

@@ -225,14 +225,15 @@ impl SpeakerOutput {
             .current_running_time()
             .unwrap_or(gst::ClockTime::ZERO);
         ghost.set_offset((now + CHIME_MARGIN).nseconds() as i64);
-        let weak_bin = bin.downgrade();
+        let (weak_bin, weak_pipeline) = (bin.downgrade(), pipeline.downgrade());
         ghost.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, move |_, info| {
             if let Some(gst::PadProbeData::Event(event)) = &info.data {
                 if event.type_() == gst::EventType::Eos {
                     // Not on the streaming thread that carries the EOS.
-                    let bin = weak_bin.clone();
+                    let (bin, pipeline) = (weak_bin.clone(), weak_pipeline.clone());
                     std::thread::spawn(move || {
-                        if let Some(bin) = bin.upgrade() {
+                        // Not while the pipeline itself is being freed.
+                        if let (Some(bin), Some(_pipeline)) = (bin.upgrade(), pipeline.upgrade()) {
                             super::remote::detach(&bin);
                             super::reaper::retire(&[bin.upcast()]);
                         }
