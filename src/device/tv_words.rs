@@ -52,6 +52,7 @@ pub fn tv_show(language: TvLanguage, calls: &[Call], waiting: Waiting<'_>) -> Tv
                 }
                 .to_owned(),
             }),
+            self_view: true,
             ..TvShow::default()
         };
     }
@@ -71,6 +72,7 @@ pub fn tv_show(language: TvLanguage, calls: &[Call], waiting: Waiting<'_>) -> Tv
         return TvShow {
             title: call.link.label.clone(),
             subtitle: line.to_owned(),
+            self_view: true,
             ..TvShow::default()
         };
     }
@@ -102,6 +104,7 @@ pub fn tv_show(language: TvLanguage, calls: &[Call], waiting: Waiting<'_>) -> Tv
             Some(name) => format!("{name} · {reach}"),
             None => reach.to_owned(),
         },
+        self_view: false,
     }
 }
 
@@ -164,6 +167,19 @@ mod tests {
             "Waiting for a call",
             "a page still asking is not announced"
         );
+    }
+
+    #[test]
+    fn the_box_sees_itself_in_the_corner_only_once_a_call_rings() {
+        let seen = |phase| tv_show(TvLanguage::En, &[call(phase, Camera::On)], HOME).self_view;
+        assert!(!tv_show(TvLanguage::En, &[], HOME).self_view, "waiting");
+        assert!(
+            !seen(Phase::Asking),
+            "a page that only asks: its camera warms unseen"
+        );
+        assert!(seen(Phase::Ringing));
+        assert!(seen(Phase::Connecting));
+        assert!(seen(Phase::InCall));
     }
 
     #[test]

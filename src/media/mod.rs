@@ -256,7 +256,7 @@ pub struct MediaEngine {
     settings: MediaSettings,
     capture: Mutex<Option<Capture>>,
     /// The box's own camera on the TV, while the capture runs.
-    self_view: Mutex<Option<tv_self_view::SelfView>>,
+    self_view: Mutex<tv_self_view::Corner>,
     /// How the camera and microphone are doing (written by the capture).
     health: CaptureHealth,
     peers: Mutex<HashMap<String, Peer>>,
@@ -315,7 +315,7 @@ impl MediaEngine {
             pipeline,
             settings,
             capture: Mutex::new(None),
-            self_view: Mutex::new(None),
+            self_view: Mutex::new(tv_self_view::Corner::default()),
             health,
             peers: Mutex::new(HashMap::new()),
             events,
@@ -397,11 +397,14 @@ impl MediaEngine {
             // missing camera's placeholder does not.
             if settings.video != CaptureSource::Missing {
                 let camera = tv_layout::Size::new(settings.width, settings.height);
-                match self
-                    .tv
-                    .show_self(&self.pipeline, &started.raw_video_tee, camera)
-                {
-                    Some(Ok(view)) => *lock(&self.self_view) = Some(view),
+                let mut corner = lock(&self.self_view);
+                match self.tv.show_self(
+                    &self.pipeline,
+                    &started.raw_video_tee,
+                    camera,
+                    corner.visible,
+                ) {
+                    Some(Ok(view)) => corner.view = Some(view),
                     Some(Err(e)) => tracing::warn!(error = %e, "no self view on the TV"),
                     None => {}
                 }
@@ -431,7 +434,7 @@ impl MediaEngine {
     pub fn stop_capture(&self) {
         if let Some(capture) = lock(&self.capture).take() {
             self.adapter.idle();
-            let self_view = lock(&self.self_view).take();
+            let self_view = lock(&self.self_view).view.take();
             self.reaper.reap("capture", move || {
                 if let Some(view) = self_view {
                     view.stop();
@@ -556,6 +559,7 @@ impl MediaEngine {
 
     /// Changes what the TV shows.
     pub fn show_on_tv(&self, show: &TvShow) {
+        lock(&self.self_view).set_visible(show.self_view);
         self.tv.show(show);
     }
 

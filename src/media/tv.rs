@@ -142,16 +142,19 @@ impl Tv {
         Ok(())
     }
 
-    /// Shows the box's own camera (the raw pictures of `tee`, `camera`
-    /// sized) small in a corner; `None` when headless.
+    /// Draws the box's own camera (the raw pictures of `tee`, `camera`
+    /// sized) small in a corner, seen if `visible`; `None` when headless.
     pub fn show_self(
         &self,
         pipeline: &gst::Pipeline,
         tee: &gst::Element,
         camera: Size,
+        visible: bool,
     ) -> Option<Result<SelfView, MediaError>> {
         let (compositor, output) = self.pictures.as_ref()?.compositor();
-        Some(SelfView::start(pipeline, tee, compositor, output, camera))
+        Some(SelfView::start(
+            pipeline, tee, compositor, output, camera, visible,
+        ))
     }
 }
 

@@ -34,6 +34,11 @@ pub struct TvShow {
     pub clock: Option<TvLanguage>,
     /// The bottom line: the box's name and whether calls can reach it.
     pub footer: String,
+    /// The box's own camera small in the corner: while a call rings or is
+    /// on. Not while a page only asks (its camera warms up unseen: the
+    /// grandparent's face must not appear on the waiting screen because
+    /// someone opened a link).
+    pub self_view: bool,
 }
 
 /// A countdown on the TV.

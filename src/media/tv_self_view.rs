@@ -1,7 +1,9 @@
 //! The box's own camera, small in the TV's corner during a call, so the
 //! grandparent sees what the callers see. A cheap branch off the capture's
 //! raw pictures (before the encoder: no extra decode), at a few frames a
-//! second, scaled down before it reaches the compositor.
+//! second, scaled down before it reaches the compositor. It runs with the
+//! capture but is seen only when the TV's words say so (`TvShow::self_view`:
+//! a call rings or is on), never for a page that has only opened the link.
 //!
 //! ```text
 //! capture raw tee ─ queue(leaky) ─ videorate ─ videoscale ─ I420 w×h @10 ─► compositor (above the callers)
@@ -15,6 +17,23 @@ use super::{make, pad_of, MediaError};
 /// The self view's frame rate: enough to see oneself, little to draw.
 const SELF_VIEW_FPS: i32 = 10;
 
+/// The TV's corner: the self view while the capture runs, and whether the
+/// TV's words want it seen (`TvShow::self_view`), kept for the next capture.
+#[derive(Default)]
+pub(super) struct Corner {
+    pub view: Option<SelfView>,
+    pub visible: bool,
+}
+
+impl Corner {
+    pub fn set_visible(&mut self, visible: bool) {
+        self.visible = visible;
+        if let Some(view) = &self.view {
+            view.set_visible(visible);
+        }
+    }
+}
+
 /// The running branch; stopped with the capture.
 pub(super) struct SelfView {
     elements: Vec<gst::Element>,
@@ -23,14 +42,15 @@ pub(super) struct SelfView {
 }
 
 impl SelfView {
-    /// Shows the pictures of `tee` (raw, `camera`-sized) in the corner of
-    /// `compositor`'s `output`.
+    /// Draws the pictures of `tee` (raw, `camera`-sized) in the corner of
+    /// `compositor`'s `output`, seen if `visible` (see [`Self::set_visible`]).
     pub fn start(
         pipeline: &gst::Pipeline,
         tee: &gst::Element,
         compositor: &gst::Element,
         output: Size,
         camera: Size,
+        visible: bool,
     ) -> Result<Self, MediaError> {
         let place = self_view(output, camera);
         let queue = make("queue")?;
@@ -71,6 +91,7 @@ impl SelfView {
             tee_pad,
             compositor_pad,
         };
+        view.set_visible(visible);
         let linked = (|| {
             pad_of(&view.elements[3], "src")?.link(&view.compositor_pad)?;
             for e in view.elements.iter().rev() {
@@ -86,6 +107,13 @@ impl SelfView {
                 Err(e)
             }
         }
+    }
+
+    /// Shows or hides the corner; hidden, the compositor skips it (its
+    /// pictures still come, at the self view's few frames a second).
+    pub fn set_visible(&self, visible: bool) {
+        let alpha: f64 = if visible { 1.0 } else { 0.0 };
+        self.compositor_pad.set_property("alpha", alpha);
     }
 
     /// Takes the branch out of the pipeline (before the capture goes).

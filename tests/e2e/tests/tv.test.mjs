@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { makeFixtures, removeFixtures } from '../lib/fixtures.mjs';
 import { startBox } from '../lib/box.mjs';
 import { launchBrowser } from '../lib/browser.mjs';
-import { hangUp, openCall, waitBoxState } from '../lib/call.mjs';
+import { FINAL_PAGE_STATES, hangUp, openCall, pressCall, waitBoxState, waitPageState } from '../lib/call.mjs';
+import { logCount } from '../lib/scenario-boxes.mjs';
 import { lightBands, startScreen } from '../lib/screen.mjs';
 import { waitUntil } from '../lib/wait.mjs';
 import { adminGet, setUpAdmin } from '../lib/admin.mjs';
@@ -108,6 +109,27 @@ test('the waiting screen shows the clock and words a twelfth of the screen high'
   assert.ok(title.height >= twelfth, `the title is at least ${twelfth} px high: ${JSON.stringify(title)}`);
   const footer = bands.at(-1);
   assert.ok(footer.top > (TV.height * 3) / 4, `a last line at the bottom (name, reach): ${JSON.stringify(bands)}`);
+});
+
+test("a page that only asks warms the box's camera unseen: the corner shows it once Call is pressed", { timeout: 60_000 }, async () => {
+  const { link, browser, fixtures } = people.landscape;
+  await waitRegion('the waiting screen', EDGE, dark);
+  const warmed = logCount(box, /camera and microphone on/);
+  const page = await browser.newPage('asking');
+  await page.goto(link, { timeout: 10_000, waitUntil: 'domcontentloaded' });
+  await waitPageState(page, 'start', { failOn: FINAL_PAGE_STATES });
+  await waitUntil('the box to warm its camera for the page', () => logCount(box, /camera and microphone on/), (n) => n > warmed, { timeoutMs: 10_000 });
+  // The self view draws ten pictures a second: a second is ten chances to show.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const corner = await screen.meanRgb(SELF_VIEW);
+  assert.ok(dark(corner), `the TV's corner while a page only asks is dark, not the grandparent: ${corner}`);
+
+  await pressCall(page);
+  await waitPageState(page, 'inCall', { timeoutMs: 20_000, failOn: FINAL_PAGE_STATES });
+  await waitRegion("the box's own camera in the corner once the call is on", SELF_VIEW, (rgb) => !dark(rgb) && !close(rgb, fixtures.expectedRgb));
+  await hangUp(page);
+  await waitingAgain(fixtures.expectedRgb);
+  await page.close();
 });
 
 test('the TV shows a landscape caller full screen, and waiting before and after', { timeout: 60_000 }, async () => {
