@@ -48,7 +48,8 @@
 // script makes; bench/wire.py puts the two on one timeline).
 //
 // stdout: one line per call, the stage medians of each, then
-// aiortc_first_frame_ms_median, ratio, first_frame_ms_p90, and last
+// aiortc_first_frame_ms_median, ratio (of the medians), ratio_paired_median
+// (the median of each run's own ratio), first_frame_ms_p90, and last
 // first_frame_ms_median=<n>.
 
 import { spawn } from 'node:child_process';
@@ -391,6 +392,12 @@ if (aiortc) {
   const refMedian = median(runs.aiortc.map((s) => s.first_frame));
   console.log(`aiortc_first_frame_ms_median=${Math.round(refMedian)}`);
   console.log(`ratio=${(ffMedian / refMedian).toFixed(2)}`);
+  // A run's two calls follow each other, under that moment's load: the
+  // median of their ratios is less at the mercy of the machine's swings.
+  if (runs.aiortc.length === runs.homecall.length) {
+    const paired = runs.homecall.map((s, i) => s.first_frame / runs.aiortc[i].first_frame);
+    console.log(`ratio_paired_median=${median(paired).toFixed(2)}`);
+  }
 }
 console.log(`first_frame_ms_p90=${Math.round(percentile(firstFrame, 90))}`);
 console.log(`first_frame_ms_median=${Math.round(ffMedian)}`);
