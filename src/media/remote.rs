@@ -257,6 +257,10 @@ mod tests {
         crate::media::init().expect("GStreamer");
         let pad = gst::Pad::builder(gst::PadDirection::Src).build();
         pad.set_active(true).expect("active");
+        // A stream's start, as any stream's first buffer follows (sticky).
+        pad.push_event(gst::event::StreamStart::new("caller"));
+        let segment = gst::FormattedSegment::<gst::ClockTime>::new();
+        pad.push_event(gst::event::Segment::new(&segment));
         pad
     }
 
