@@ -202,7 +202,11 @@ async function handle(socket, message, offerNumber) {
 function welcome(socket, message) {
   clearTimeout(welcomeTimer);
   socket.welcomed = true;
-  // Done already once the page showed, unless it has not shown (a tab in the background).
+  // While the box makes its offer (or the person reads the page). Pressed
+  // before the welcome, the offer can wait behind it (20-45 ms); earlier
+  // places cost as much elsewhere in a fresh browser on two loaded cores
+  // (bench/first-frame A/B: after the first paint the welcome came later,
+  // and at the page's start its loading did).
   setTimeout(warmUp, 0);
   session = message.session;
   if (pressed) rememberSession(message.session);
@@ -873,10 +877,6 @@ function start() {
   // The socket opens at once: the box says now if it would refuse (busy,
   // resting), and stays quiet until the person presses Call.
   connect();
-  // While the person reads the first screen, once it shows: neither its
-  // first paint nor the box's offer waits for it then (a fresh Chrome's
-  // main thread is idle there; after the welcome it stood in the offer's way).
-  requestAnimationFrame(() => setTimeout(warmUp, 0));
 }
 
 start();
