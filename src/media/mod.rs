@@ -255,8 +255,6 @@ pub struct MediaEngine {
     pipeline: gst::Pipeline,
     settings: MediaSettings,
     capture: Mutex<Option<Capture>>,
-    /// The box's own camera on the TV, while the capture runs.
-    self_view: Mutex<tv_self_view::Corner>,
     /// How the camera and microphone are doing (written by the capture).
     health: CaptureHealth,
     peers: Mutex<HashMap<String, Peer>>,
@@ -315,7 +313,6 @@ impl MediaEngine {
             pipeline,
             settings,
             capture: Mutex::new(None),
-            self_view: Mutex::new(tv_self_view::Corner::default()),
             health,
             peers: Mutex::new(HashMap::new()),
             events,
@@ -397,16 +394,11 @@ impl MediaEngine {
             // missing camera's placeholder does not.
             if settings.video != CaptureSource::Missing {
                 let camera = tv_layout::Size::new(settings.width, settings.height);
-                let mut corner = lock(&self.self_view);
-                match self.tv.show_self(
-                    &self.pipeline,
-                    &started.raw_video_tee,
-                    camera,
-                    corner.visible,
-                ) {
-                    Some(Ok(view)) => corner.view = Some(view),
-                    Some(Err(e)) => tracing::warn!(error = %e, "no self view on the TV"),
-                    None => {}
+                if let Err(e) = self
+                    .tv
+                    .show_self(&self.pipeline, &started.raw_video_tee, camera)
+                {
+                    tracing::warn!(error = %e, "no self view on the TV");
                 }
             }
             *capture = Some(started);
@@ -434,7 +426,7 @@ impl MediaEngine {
     pub fn stop_capture(&self) {
         if let Some(capture) = lock(&self.capture).take() {
             self.adapter.idle();
-            let self_view = lock(&self.self_view).view.take();
+            let self_view = self.tv.take_self_view();
             self.reaper.reap("capture", move || {
                 if let Some(view) = self_view {
                     view.stop();
@@ -559,7 +551,6 @@ impl MediaEngine {
 
     /// Changes what the TV shows.
     pub fn show_on_tv(&self, show: &TvShow) {
-        lock(&self.self_view).set_visible(show.self_view);
         self.tv.show(show);
     }
 

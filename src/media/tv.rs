@@ -21,7 +21,7 @@ use gst::prelude::*;
 use super::tv_layout::{text_sizes, Size};
 use super::tv_pictures::Pictures;
 use super::tv_screen::{Overlays, TvShow};
-use super::tv_self_view::SelfView;
+use super::tv_self_view::{Corner, SelfView};
 use super::{make, MediaError};
 
 /// The widest picture of the TV the admin's page gets (a thumbnail, cheap to make).
@@ -53,6 +53,8 @@ pub(super) struct Tv {
     overlays: Option<Arc<Overlays>>,
     /// The last picture the screen showed, for a snapshot.
     last_frame: Arc<Mutex<Option<gst::Sample>>>,
+    /// The box's own camera in a corner, while the capture runs.
+    corner: Arc<Mutex<Corner>>,
 }
 
 impl Tv {
@@ -75,11 +77,13 @@ impl Tv {
             pictures,
             overlays,
             last_frame,
+            corner: Arc::default(),
         })
     }
 
     /// Changes what the TV says ("Anna is calling…", the clock, a countdown).
     pub fn show(&self, show: &TvShow) {
+        lock(&self.corner).set_visible(show.self_view);
         if let Some(pictures) = &self.pictures {
             pictures.counting(show.countdown.is_some());
         }
@@ -143,18 +147,27 @@ impl Tv {
     }
 
     /// Draws the box's own camera (the raw pictures of `tee`, `camera`
-    /// sized) small in a corner, seen if `visible`; `None` when headless.
+    /// sized) small in a corner, seen while the TV's words say so
+    /// (`TvShow::self_view`); nothing when headless.
     pub fn show_self(
         &self,
         pipeline: &gst::Pipeline,
         tee: &gst::Element,
         camera: Size,
-        visible: bool,
-    ) -> Option<Result<SelfView, MediaError>> {
-        let (compositor, output) = self.pictures.as_ref()?.compositor();
-        Some(SelfView::start(
-            pipeline, tee, compositor, output, camera, visible,
-        ))
+    ) -> Result<(), MediaError> {
+        let Some(pictures) = &self.pictures else {
+            return Ok(());
+        };
+        let (compositor, output) = pictures.compositor();
+        let mut corner = lock(&self.corner);
+        let view = SelfView::start(pipeline, tee, compositor, output, camera, corner.visible)?;
+        corner.view = Some(view);
+        Ok(())
+    }
+
+    /// The self view, taken off the TV to be stopped with the capture.
+    pub fn take_self_view(&self) -> Option<SelfView> {
+        lock(&self.corner).view.take()
     }
 }
 
